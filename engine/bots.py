@@ -1,0 +1,196 @@
+"""Bot policies that play plan roles: ideal, novice and idle.
+
+Bots fill empty seats in solo practice and test scenarios: an ideal run must score 100 and
+an idle run must fail. Their randomness is seeded per (seed, role, expectation), so one
+choice never shifts another and a resumed drill makes the same choices again.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+from engine.compiled import ResolvedExpectation
+from engine.events import Decision, Event, Kind
+from engine.plan import Action, Plan
+from engine.runner import Bot, PlannedDecision
+from engine.runtime import DrillEngine
+
+BOT_NAMES = ("ideal", "novice", "idle")
+
+
+def fill_params(plan: Plan, action: Action, given: dict[str, Any]) -> dict[str, Any]:
+    """The expected parameters plus a valid value for every other required one."""
+    params = dict(given)
+    for param in action.params:
+        if param.id in params or not param.required:
+            continue
+        if param.type == "scale":
+            scale = plan.scale(param.scale or "")
+            params[param.id] = scale.levels[0].id if scale else ""
+        elif param.type == "choice":
+            params[param.id] = param.choices[0].id
+        elif param.type == "role":
+            params[param.id] = plan.roles[0].id
+        elif param.type in ("int", "number"):
+            params[param.id] = int(param.min) if param.min is not None else 1
+        elif param.type == "bool":
+            params[param.id] = True
+        else:
+            params[param.id] = action.name.en
+    return params
+
+
+class _ExpectationBot(Bot):
+    """Reacts to each delivered inject by planning the expected actions of its roles."""
+
+    name = "bot"
+
+    def __init__(self, roles: Iterable[str], seed: int = 0) -> None:
+        self.roles = frozenset(roles)
+        self.seed = seed
+
+    def observe(self, event: Event, engine: DrillEngine) -> Iterable[PlannedDecision]:
+        if event.kind != Kind.INJECT_DELIVERED:
+            return ()
+        compiled = engine.compiled
+        specs = [compiled.expectations[e] for e in event.data["expectations"]]
+        mine = [s for s in specs if s.role in self.roles]
+        if not mine:
+            return ()
+        return self.plan(event.t, mine, engine)
+
+    @abstractmethod
+    def plan(
+        self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
+    ) -> Iterable[PlannedDecision]:
+        """Decisions this policy makes for expectations opened at ``t``."""
+
+
+def _order_by_precedence(specs: list[ResolvedExpectation], pairs: list[tuple[str, str]]):
+    """Expectations in an order that honours precedence pairs (stable otherwise)."""
+    remaining = list(specs)
+    ordered: list[ResolvedExpectation] = []
+    ids = {s.id for s in specs}
+    while remaining:
+        for spec in remaining:
+            blockers = [a for a, b in pairs if b == spec.id and a in ids and a != spec.id]
+            if all(a in {o.id for o in ordered} for a in blockers):
+                break
+        else:
+            spec = remaining[0]  # a cycle in the file: cross-checks report it
+        ordered.append(spec)
+        remaining.remove(spec)
+    return ordered
+
+
+def _still_pending(engine: DrillEngine, exp_id: str):
+    return lambda: exp_id in engine.pending
+
+
+class IdealBot(_ExpectationBot):
+    """Does every expected action by its responsible role, on time, right parameters."""
+
+    name = "ideal"
+    step = 60
+
+    def plan(self, t, specs, engine):
+        ordered = _order_by_precedence(specs, engine.compiled.precedence)
+        plans = []
+        for i, spec in enumerate(ordered, start=1):
+            delay = self.step * i
+            if spec.deadline is not None:
+                delay = min(delay, max(1, spec.deadline // 2))
+                delay = max(delay, i)  # keep precedence order even for short deadlines
+            action = engine.compiled.plan.action(spec.action)
+            assert action is not None
+            decision = Decision(
+                role=spec.role,
+                action=spec.action,
+                params=fill_params(engine.compiled.plan, action, spec.params),
+                source="bot",
+                key=f"ideal:{spec.id}",
+            )
+            plans.append(PlannedDecision(t + delay, 0, decision, _still_pending(engine, spec.id)))
+        return plans
+
+
+class NoviceBot(_ExpectationBot):
+    """Seeded mistakes: sometimes skips, is late, picks a wrong level or the wrong role."""
+
+    name = "novice"
+    skip = 0.15
+    late = 0.3
+    wrong_level = 0.25
+    wrong_role = 0.15
+
+    def plan(self, t, specs, engine):
+        compiled = engine.compiled
+        plans = []
+        for spec in specs:
+            rng = random.Random(f"novice:{self.seed}:{spec.id}")
+            if rng.random() < self.skip:
+                continue
+            action = compiled.plan.action(spec.action)
+            assert action is not None
+            if spec.deadline is None:
+                delay = rng.randint(60, 1800)
+            elif rng.random() < self.late:
+                upper = spec.hard_limit or spec.deadline * 2
+                delay = rng.randint(
+                    spec.deadline + spec.grace + 1, max(upper, spec.deadline + spec.grace + 1)
+                )
+            else:
+                delay = rng.randint(1, max(1, spec.deadline))
+            params = fill_params(compiled.plan, action, spec.params)
+            if rng.random() < self.wrong_level:
+                params = self._off_by_one(compiled.plan, action, params, rng)
+            role = spec.role
+            others = [r for r in action.roles if r != spec.role]
+            if others and rng.random() < self.wrong_role:
+                role = rng.choice(others)
+            decision = Decision(
+                role=role,
+                action=spec.action,
+                params=params,
+                source="bot",
+                key=f"novice:{spec.id}",
+            )
+            plans.append(PlannedDecision(t + delay, 0, decision, _still_pending(engine, spec.id)))
+        return plans
+
+    @staticmethod
+    def _off_by_one(plan: Plan, action: Action, params: dict[str, Any], rng: random.Random):
+        for param in action.params:
+            if param.type == "scale" and param.id in params:
+                scale = plan.scale(param.scale or "")
+                if scale is None:
+                    continue
+                ids = scale.ids()
+                i = ids.index(params[param.id])
+                j = i + rng.choice((-1, 1))
+                if not 0 <= j < len(ids):
+                    j = i - (j - i)
+                return {**params, param.id: ids[j]}
+        return params
+
+
+class IdleBot(Bot):
+    """Does nothing: the floor every scenario must fail."""
+
+    name = "idle"
+
+    def __init__(self, roles: Iterable[str], seed: int = 0) -> None:
+        self.roles = frozenset(roles)
+
+
+def make_bot(kind: str, roles: Iterable[str], seed: int = 0) -> Bot:
+    if kind == "ideal":
+        return IdealBot(roles, seed)
+    if kind == "novice":
+        return NoviceBot(roles, seed)
+    if kind == "idle":
+        return IdleBot(roles, seed)
+    raise ValueError(f"unknown bot {kind!r}; choose one of {', '.join(BOT_NAMES)}")

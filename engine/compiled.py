@@ -1,0 +1,165 @@
+"""A scenario resolved against its plan, ready for the engine and for scoring.
+
+Expectations that point at plan rules get the rule's owner, action, deadline and clause
+here, so the engine and the scorer never look at two places. Lookups become dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.plan import Clause, Plan
+from engine.scenario import Expectation, Inject, Prohibited, Scenario
+
+DEFAULT_CAPABILITY = "general"
+
+
+@dataclass(frozen=True)
+class ResolvedExpectation:
+    """One expected action with every field decided (rule fields + scenario overrides)."""
+
+    id: str
+    inject: str
+    rule: str | None
+    title: dict[str, str]
+    role: str
+    action: str
+    params: dict[str, Any]
+    deadline: int | None
+    grace: int
+    hard_limit: int | None
+    hard_deadline: bool
+    criticality: str
+    weight: float
+    capability: str
+    clause: Clause | None
+    scored: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "clause"}
+        data["clause"] = self.clause.model_dump() if self.clause else None
+        return data
+
+
+class ResolveError(ValueError):
+    """An expectation cannot be resolved (unknown rule, missing field)."""
+
+
+def resolve_expectation(plan: Plan, inject: Inject, exp: Expectation) -> ResolvedExpectation:
+    rule = plan.rule(exp.rule) if exp.rule else None
+    if exp.rule and rule is None:
+        raise ResolveError(f"unknown plan rule {exp.rule!r}")
+
+    def pick(name: str, default: Any = None) -> Any:
+        own = getattr(exp, name)
+        if own is not None:
+            return own
+        if rule is not None:
+            return getattr(rule, name)
+        return default
+
+    title = pick("title")
+    deadline = pick("deadline")
+    grace = pick("grace", 0) or 0
+    hard_deadline = bool(pick("hard_deadline", False))
+    hard_limit = pick("hard_limit")
+    if deadline is None:
+        effective_hard = None
+    elif hard_deadline:
+        effective_hard = deadline + grace
+    elif hard_limit is not None:
+        effective_hard = max(hard_limit, deadline + grace)
+    else:
+        effective_hard = max(2 * deadline, deadline + grace)
+    scored = pick("scored", True)
+    clause = pick("clause")
+    if scored and clause is None:
+        raise ResolveError(
+            "a scored expectation must cite its plan clause (clause:) or set scored: false"
+        )
+    return ResolvedExpectation(
+        id=exp.key,
+        inject=inject.id,
+        rule=exp.rule,
+        title=title.model_dump() if title is not None else {"zh": exp.key, "en": exp.key},
+        role=pick("role"),
+        action=pick("action"),
+        params=dict(pick("params", {}) or {}),
+        deadline=deadline,
+        grace=grace,
+        hard_limit=effective_hard,
+        hard_deadline=hard_deadline,
+        criticality=pick("criticality", "essential"),
+        weight=float(pick("weight", 1.0)),
+        capability=pick("capability") or DEFAULT_CAPABILITY,
+        clause=clause,
+        scored=bool(scored),
+    )
+
+
+@dataclass
+class CompiledScenario:
+    """Plan + scenario with resolved expectations and id lookups."""
+
+    plan: Plan
+    scenario: Scenario
+    injects: dict[str, Inject] = field(default_factory=dict)
+    expectations: dict[str, ResolvedExpectation] = field(default_factory=dict)
+    prohibited: dict[str, tuple[str | None, Prohibited]] = field(default_factory=dict)
+    precedence: list[tuple[str, str]] = field(default_factory=list)
+    source_text: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> int:
+        return self.scenario.duration
+
+    def capability_of(self, expectation_id: str) -> str:
+        exp = self.expectations.get(expectation_id)
+        return exp.capability if exp else DEFAULT_CAPABILITY
+
+
+def compile_scenario(plan: Plan, scenario: Scenario) -> CompiledScenario:
+    """Resolve every expectation; raises ResolveError on the first problem.
+
+    Cross-checks (``engine.crosscheck``) report all problems with positions; this is the
+    strict path used once a scenario has been validated.
+    """
+    compiled = CompiledScenario(plan=plan, scenario=scenario)
+    for prohibited in scenario.prohibited:
+        compiled.prohibited[prohibited.id] = (None, prohibited)
+    for pair in scenario.precedence:
+        compiled.precedence.append((pair[0], pair[1]))
+    for inject in scenario.injects:
+        if inject.id in compiled.injects:
+            raise ResolveError(f"inject id {inject.id!r} is used twice")
+        compiled.injects[inject.id] = inject
+        for exp in inject.expects:
+            resolved = resolve_expectation(plan, inject, exp)
+            if resolved.id in compiled.expectations:
+                raise ResolveError(f"expectation id {resolved.id!r} is used twice")
+            compiled.expectations[resolved.id] = resolved
+        for prohibited in inject.prohibited:
+            compiled.prohibited[prohibited.id] = (inject.id, prohibited)
+        for pair in inject.precedence:
+            compiled.precedence.append((pair[0], pair[1]))
+    return compiled
+
+
+def static_times(scenario: Scenario) -> dict[str, int]:
+    """Fire times known before play: ``at`` injects and chains of ``after: inject``."""
+    times: dict[str, int] = {}
+    pending = {i.id: i for i in scenario.injects}
+    changed = True
+    while changed:
+        changed = False
+        for inject_id, inject in list(pending.items()):
+            if inject.at is not None:
+                times[inject_id] = inject.at
+            elif inject.after and inject.after.inject in times:
+                times[inject_id] = times[inject.after.inject] + inject.after.delay
+            else:
+                continue
+            del pending[inject_id]
+            changed = True
+    return times

@@ -1,0 +1,294 @@
+"""Load plan and scenario files with errors a person can act on.
+
+YAML is parsed once with the safe loader (the C one when PyYAML has it), keeping the node
+tree so that every schema error points at ``file:line:col``. Nothing in a file can run
+code: the safe loader builds only plain mappings, lists and scalars.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.plan import Plan
+from engine.scenario import Scenario
+
+try:  # the C loader is several times faster on large scenarios
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+Kind = Literal["plan", "scenario"]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a file, printed as ``file:line:col: field: message``."""
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else "warning: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{self.path}:{self.line}:{self.col}: {tag}{field}{self.message}"
+
+
+class LoadError(Exception):
+    """A file could not be loaded; ``diagnostics`` say where and why."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+@dataclass
+class Document:
+    """Parsed YAML with its node tree, kept for error positions."""
+
+    path: str
+    text: str
+    data: Any
+    root: yaml.Node | None
+
+    def position(self, loc: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of the node at ``loc`` (or the nearest existing parent)."""
+        node = self.root
+        if node is None:
+            return 1, 1
+        for part in loc:
+            found = _child(node, part, key=key and part == loc[-1])
+            if found is None:
+                continue  # pydantic adds union tags to loc; they are not in the file
+            node = found
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _child(node: yaml.Node, part: str | int, *, key: bool) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                return key_node if key else value_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            child: yaml.Node = node.value[part]
+            return child
+    return None
+
+
+def parse_yaml(text: str, path: str) -> Document:
+    """Parse YAML text into data and node tree; syntax errors become diagnostics."""
+    try:
+        loader = SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return Document(path, text, None, None)
+            _check_duplicate_keys(root, path)
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        raise LoadError(
+            [Diagnostic(path, line, col, "", f"YAML syntax: {problem}{context}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LoadError([Diagnostic(path, 1, 1, "", f"YAML error: {exc}")]) from None
+    return Document(path, text, data, root)
+
+
+def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
+    """PyYAML keeps the last of two equal keys silently; a drill file must not."""
+    problems: list[Diagnostic] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        first = seen[key_node.value].start_mark.line + 1
+                        mark = key_node.start_mark
+                        problems.append(
+                            Diagnostic(
+                                path,
+                                mark.line + 1,
+                                mark.column + 1,
+                                key_node.value,
+                                f"duplicate key (first written on line {first})",
+                            )
+                        )
+                    seen[key_node.value] = key_node
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    if problems:
+        raise LoadError(sorted(problems, key=lambda d: (d.line, d.col)))
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse a file; unreadable files become diagnostics, never tracebacks."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise LoadError([Diagnostic(name, 1, 1, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise LoadError([Diagnostic(name, 1, 1, "", "is a directory, not a file")]) from None
+    except OSError as exc:
+        raise LoadError([Diagnostic(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError([Diagnostic(name, line, col, "", "file is not UTF-8 text")]) from None
+    return parse_yaml(text, name)
+
+
+def detect_kind(doc: Document) -> Kind:
+    if not isinstance(doc.data, dict):
+        found = "an empty file" if doc.data is None else type(doc.data).__name__
+        raise LoadError(
+            [
+                Diagnostic(
+                    doc.path,
+                    1,
+                    1,
+                    "",
+                    f"expected a mapping (a plan or a scenario), found {found}",
+                )
+            ]
+        )
+    if "injects" in doc.data:
+        return "scenario"
+    if "actions" in doc.data or "rules" in doc.data:
+        return "plan"
+    raise LoadError(
+        [
+            Diagnostic(
+                doc.path,
+                1,
+                1,
+                "",
+                "neither a plan (needs actions:) nor a scenario (needs injects:)",
+            )
+        ]
+    )
+
+
+_VOCABULARY: set[str] = set()
+
+
+def _vocabulary() -> set[str]:
+    """All field names of the file models, for "did you mean" suggestions."""
+    if not _VOCABULARY:
+        from engine import conditions, plan, scenario
+
+        for module in (plan, scenario, conditions):
+            for obj in vars(module).values():
+                if isinstance(obj, type) and issubclass(obj, BaseModel):
+                    for name, info in obj.model_fields.items():
+                        _VOCABULARY.add(info.alias or name)
+    return _VOCABULARY
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    msg = str(error["msg"])
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        field = str(error["loc"][-1])
+        close = difflib.get_close_matches(field, sorted(_vocabulary()), n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown field '{field}'{hint}"
+    if msg.startswith(("Value error, ", "Assertion failed, ")):
+        msg = msg.split(", ", 1)[1]
+    return msg
+
+
+def _located(loc: Sequence[str | int], data: Any, kind: str) -> list[str | int]:
+    """The part of a pydantic ``loc`` that exists in the file.
+
+    pydantic adds union member tags (``int``, ``outcome`` ...) to ``loc``; they are not
+    keys of the file, so they are dropped. A missing field keeps its own name.
+    """
+    parts: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+        elif kind == "missing" and i == len(loc) - 1:
+            pass
+        else:
+            continue
+        parts.append(part)
+    return parts
+
+
+def _join(messages: list[str]) -> str:
+    """Merge union-member messages ("a valid integer", "a valid string" ...) into one."""
+    prefix = "Input should be a valid "
+    if len(messages) > 1 and all(m.startswith(prefix) for m in messages):
+        kinds = [m[len(prefix) :] for m in messages]
+        return prefix + ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    return "; ".join(messages)
+
+
+def validate_model(doc: Document, model: type[M]) -> M:
+    """Validate parsed data against a model; errors carry file positions."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        grouped: dict[tuple[int, int, str], list[str]] = {}
+        for error in exc.errors():
+            raw = [p for p in error["loc"] if isinstance(p, (str, int))]
+            loc = _located(raw, doc.data, error["type"])
+            line, col = doc.position(loc, key=error["type"] == "extra_forbidden")
+            field = ".".join(str(p) for p in loc)
+            messages = grouped.setdefault((line, col, field), [])
+            message = _message(error)
+            if message not in messages:
+                messages.append(message)
+        diagnostics = [
+            Diagnostic(doc.path, line, col, field, _join(messages))
+            for (line, col, field), messages in sorted(grouped.items())
+        ]
+        raise LoadError(diagnostics) from None
+
+
+def load_plan(path: str | Path) -> Plan:
+    doc = read_document(path)
+    return validate_model(doc, Plan)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    doc = read_document(path)
+    return validate_model(doc, Scenario)
+
+
+def load_any(path: str | Path) -> tuple[Kind, Plan | Scenario, Document]:
+    """Load a file of either kind, telling which it is."""
+    doc = read_document(path)
+    kind = detect_kind(doc)
+    model: Plan | Scenario = validate_model(doc, Plan if kind == "plan" else Scenario)
+    return kind, model, doc

@@ -1,0 +1,191 @@
+"""The emergency plan (应急预案): roles, scales, actions and rules.
+
+A plan is encoded once and used by many scenarios. It is the source of truth for scoring:
+a scenario's expectations point at plan rules, so owners and deadlines come from the plan
+and every scored rule carries the clause (条款) it comes from.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+from pydantic import Field, model_validator
+
+from engine.fields import Duration, Identifier, Strict, Text
+
+Criticality = Literal["critical", "essential", "non_critical"]
+Certainty = Literal[
+    "verbatim-official",
+    "restatement",
+    "proxy",
+    "later-doc",
+    "practice",
+    "seed",
+    "unverified",
+]
+ParamValue = Union[int, float, str, bool]
+
+
+class Role(Strict):
+    """A plan role a trainee or bot can take (指挥长, 防汛办主任, 值班员 ...)."""
+
+    id: Identifier
+    name: Text
+    duties: Text | None = None
+    reports_to: Identifier | None = None
+
+
+class Level(Strict):
+    id: Identifier
+    name: Text
+
+
+class Scale(Strict):
+    """An ordinal scale, listed from the lowest to the highest (Ⅳ, Ⅲ, Ⅱ, Ⅰ)."""
+
+    id: Identifier
+    name: Text
+    levels: list[Level] = Field(min_length=2)
+
+    def index(self, level_id: str) -> int:
+        for i, level in enumerate(self.levels):
+            if level.id == level_id:
+                return i
+        raise KeyError(level_id)
+
+    def ids(self) -> list[str]:
+        return [level.id for level in self.levels]
+
+
+class Choice(Strict):
+    id: Identifier
+    name: Text
+
+
+class Param(Strict):
+    """A typed parameter of an action: a scale level, a choice, a role, a number or text."""
+
+    id: Identifier
+    name: Text
+    type: Literal["scale", "choice", "role", "int", "number", "text", "bool"]
+    scale: Identifier | None = None
+    choices: list[Choice] = Field(default_factory=list)
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _typed(self) -> Param:
+        if self.type == "scale" and not self.scale:
+            raise ValueError("a 'scale' parameter names its scale: scale: <scale id>")
+        if self.type != "scale" and self.scale:
+            raise ValueError("only a parameter of type 'scale' can name a scale")
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a 'choice' parameter lists its choices")
+        if self.type != "choice" and self.choices:
+            raise ValueError("only a parameter of type 'choice' can list choices")
+        return self
+
+
+class Action(Strict):
+    """Something a role can do; ``roles`` are the roles the plan authorises to do it."""
+
+    id: Identifier
+    name: Text
+    roles: list[Identifier] = Field(min_length=1)
+    params: list[Param] = Field(default_factory=list)
+    description: Text | None = None
+    sets: dict[Identifier, Identifier] = Field(
+        default_factory=dict,
+        description="State keys this action sets from its parameters: {state_key: param_id}.",
+    )
+
+    def param(self, param_id: str) -> Param | None:
+        return next((p for p in self.params if p.id == param_id), None)
+
+
+class Clause(Strict):
+    """Where a rule comes from: the document, its clause and how certain the source is."""
+
+    source: str = Field(min_length=1)
+    ref: str = Field(min_length=1)
+    quote: str | None = None
+    certainty: Certainty
+
+
+class RuleFields(Strict):
+    """What is expected, by whom, how fast: shared by plan rules and inline expectations."""
+
+    role: Identifier
+    action: Identifier
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    deadline: Duration | None = None
+    grace: Duration = 0
+    hard_limit: Duration | None = None
+    hard_deadline: bool = False
+    criticality: Criticality = "essential"
+    weight: float = Field(default=1.0, gt=0)
+    capability: Identifier | None = None
+    clause: Clause | None = None
+    scored: bool = True
+
+    @model_validator(mode="after")
+    def _limits(self) -> RuleFields:
+        if self.hard_limit is not None and self.deadline is None:
+            raise ValueError("hard_limit needs a deadline")
+        if self.deadline is not None and self.hard_limit is not None:
+            if self.hard_limit < self.deadline + self.grace:
+                raise ValueError("hard_limit must be at least deadline + grace")
+        if self.scored and self.clause is None:
+            raise ValueError(
+                "a scored rule must cite its plan clause (clause:), or set scored: false"
+            )
+        return self
+
+
+class Rule(RuleFields):
+    """ "When X happens, role R does A within D" (trigger is described; injects invoke it)."""
+
+    id: Identifier
+    title: Text
+    trigger: Text | None = None
+
+
+class Capability(Strict):
+    id: Identifier
+    name: Text
+
+
+class Plan(Strict):
+    """An emergency plan encoded for drills."""
+
+    id: Identifier
+    version: str = Field(min_length=1)
+    title: Text
+    issuer: Text | None = None
+    sources: list[str] = Field(default_factory=list)
+    notes: Text | None = None
+    roles: list[Role] = Field(min_length=1)
+    scales: list[Scale] = Field(default_factory=list)
+    capabilities: list[Capability] = Field(default_factory=list)
+    actions: list[Action] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list)
+
+    def role(self, role_id: str) -> Role | None:
+        return next((r for r in self.roles if r.id == role_id), None)
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def scale(self, scale_id: str) -> Scale | None:
+        return next((s for s in self.scales if s.id == scale_id), None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title.model_dump(),
+        }

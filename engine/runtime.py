@@ -1,0 +1,352 @@
+"""The drill engine: SimPy plays the scenario and emits domain events.
+
+The engine is deterministic: the same compiled scenario, seed and inputs (applied at the
+same scenario seconds) give the same event stream. Inputs are applied by ``apply`` once
+the caller has advanced the clock to their time (``advance_to``); the ``Runner`` does that
+for bots, the UI and replays alike, so live play and replay take the same path.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from engine.compiled import CompiledScenario, ResolvedExpectation
+from engine.conditions import Facts, evaluate
+from engine.events import Decision, EndDrill, Event, FireInject, Input, Kind, SendHint
+from engine.params import decision_problem, exact_matches
+from engine.scenario import Hint, Inject, Prohibited
+
+Listener = Callable[[Event], None]
+
+
+@dataclass
+class OpenExpectation:
+    spec: ResolvedExpectation
+    anchor: int
+
+
+class DrillEngine:
+    """One drill: scenario + plan + seed + mode, driven by inputs at scenario times."""
+
+    def __init__(
+        self, compiled: CompiledScenario, *, seed: int = 0, mode: str = "training"
+    ) -> None:
+        self.compiled = compiled
+        self.seed = seed
+        self.mode = mode
+        self.env = simpy.Environment()
+        self.events: list[Event] = []
+        self.listeners: list[Listener] = []
+        self.facts = Facts(state=dict(compiled.scenario.state))
+        self.pending: dict[str, OpenExpectation] = {}
+        self.active_prohibited: dict[str, Prohibited] = {}
+        self.fired: dict[str, int] = {}
+        self.ended = False
+        self.started = False
+        self._upcoming: list[tuple[int, int, str]] = []
+        self._scheduled: set[str] = set()
+        self._after_inject: dict[str, list[Inject]] = {}
+        self._after_outcome: dict[str, list[Inject]] = {}
+        self._conditional: list[Inject] = []
+        for inject in compiled.scenario.injects:
+            if inject.after is not None and inject.after.inject:
+                self._after_inject.setdefault(inject.after.inject, []).append(inject)
+            elif inject.after is not None and inject.after.expectation:
+                self._after_outcome.setdefault(inject.after.expectation, []).append(inject)
+            elif inject.when is not None:
+                self._conditional.append(inject)
+
+    # -- time ------------------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        return int(self.env.now)
+
+    def advance_to(self, t: int) -> None:
+        """Process every event up to and including scenario second ``t``."""
+        if t > self.env.now:
+            self.env.run(until=t)
+        while not self.ended and self.env.peek() <= t:
+            self.env.step()
+
+    def next_inject_time(self) -> int | None:
+        """When the next already-scheduled inject fires (for skip-to-next)."""
+        while self._upcoming and self._upcoming[0][2] in self.fired:
+            heapq.heappop(self._upcoming)
+        return self._upcoming[0][0] if self._upcoming else None
+
+    # -- events ----------------------------------------------------------------------
+
+    def _emit(self, kind: Kind, data: dict[str, Any]) -> Event:
+        event = Event(len(self.events) + 1, self.now, kind.value, data)
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
+        return event
+
+    def _later(self, delay: int, callback: Callable[[], None]) -> None:
+        timeout = self.env.timeout(delay)
+        timeout.callbacks.append(lambda _event: None if self.ended else callback())
+
+    # -- start and end ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Emit the start event and schedule timed injects and the end of the drill."""
+        if self.started:
+            return
+        self.started = True
+        scenario = self.compiled.scenario
+        self._emit(
+            Kind.DRILL_STARTED,
+            {
+                "scenario": scenario.id,
+                "plan": self.compiled.plan.id,
+                "plan_version": self.compiled.plan.version,
+                "seed": self.seed,
+                "mode": self.mode,
+                "duration": scenario.duration,
+                "state": dict(self.facts.state),
+            },
+        )
+        for item in scenario.prohibited:
+            self.active_prohibited[item.id] = item
+        for inject in scenario.injects:
+            if inject.at is not None:
+                self._schedule(inject, inject.at)
+        self._later(scenario.duration, lambda: self._end("scenario time is up"))
+
+    def _end(self, reason: str) -> None:
+        if self.ended:
+            return
+        for exp_id in sorted(self.pending, key=lambda e: (self.pending[e].anchor, e)):
+            self._resolve_missed(exp_id, "the drill ended")
+        self._emit(Kind.DRILL_ENDED, {"reason": reason})
+        self.ended = True
+
+    # -- injects ---------------------------------------------------------------------
+
+    def _schedule(self, inject: Inject, delay: int) -> None:
+        if inject.id in self._scheduled or inject.id in self.fired:
+            return
+        self._scheduled.add(inject.id)
+        if inject.jitter:
+            # Seeded per inject, so one inject's jitter never shifts another's.
+            delay += random.Random(f"{self.seed}:{inject.id}").randint(0, inject.jitter)
+        heapq.heappush(self._upcoming, (self.now + delay, len(self._scheduled), inject.id))
+        self._later(delay, lambda: self._deliver(inject))
+
+    def _deliver(self, inject: Inject, *, manual: bool = False) -> None:
+        if inject.id in self.fired:
+            return
+        self.fired[inject.id] = self.now
+        self.facts.fired.add(inject.id)
+        opened = []
+        for exp in inject.expects:
+            spec = self.compiled.expectations[exp.key]
+            self.pending[spec.id] = OpenExpectation(spec, self.now)
+            self.facts.outcomes[spec.id] = "pending"
+            opened.append(spec.id)
+        for item in inject.prohibited:
+            self.active_prohibited[item.id] = item
+        data: dict[str, Any] = {
+            "inject": inject.id,
+            "to": list(inject.to),
+            "channel": inject.channel,
+            "expectations": opened,
+        }
+        if manual:
+            data["manual"] = True
+        self._emit(Kind.INJECT_DELIVERED, data)
+        for effect in inject.effects:
+            old = self.facts.state.get(effect.key)
+            new = effect.value if effect.set is not None else (old or 0) + effect.value
+            self._set_state(effect.key, new, inject.id)
+        for exp_id in opened:
+            self._watch(self.pending[exp_id])
+        for hint in inject.hints:
+            self._later(hint.after, lambda h=hint, i=inject: self._auto_hint(i, h))
+        for child in self._after_inject.get(inject.id, ()):
+            assert child.after is not None
+            self._schedule(child, child.after.delay)
+        self._check_conditions()
+
+    def _set_state(self, key: str, value: Any, cause: str) -> None:
+        old = self.facts.state.get(key)
+        if old == value and key in self.facts.state:
+            return
+        self.facts.state[key] = value
+        self._emit(Kind.STATE_CHANGED, {"key": key, "value": value, "old": old, "cause": cause})
+
+    def _check_conditions(self) -> None:
+        for inject in self._conditional:
+            if inject.id in self._scheduled or inject.id in self.fired:
+                continue
+            assert inject.when is not None
+            if evaluate(inject.when, self.facts):
+                self._schedule(inject, inject.delay)
+
+    # -- expectations ----------------------------------------------------------------
+
+    def _watch(self, open_exp: OpenExpectation) -> None:
+        spec = open_exp.spec
+        if spec.deadline is None:
+            return  # scored on correctness only; missed if not done by the end
+        exp_id = spec.id
+        due = spec.deadline + spec.grace
+        hard = spec.hard_limit if spec.hard_limit is not None else due
+        if hard > due:
+            self._later(due, lambda: self._overdue(exp_id))
+        self._later(hard, lambda: self._resolve_missed(exp_id, "hard limit passed"))
+
+    def _overdue(self, exp_id: str) -> None:
+        if exp_id in self.pending:
+            self._emit(Kind.EXPECTATION_OVERDUE, {"expectation": exp_id})
+
+    def _resolve_missed(self, exp_id: str, why: str) -> None:
+        if exp_id not in self.pending:
+            return
+        open_exp = self.pending.pop(exp_id)
+        self.facts.outcomes[exp_id] = "missed"
+        self._emit(
+            Kind.EXPECTATION_MISSED,
+            {"expectation": exp_id, "anchor": open_exp.anchor, "why": why},
+        )
+        self._after_outcome_of(exp_id, "missed")
+
+    def _after_outcome_of(self, exp_id: str, outcome: str) -> None:
+        for child in self._after_outcome.get(exp_id, ()):
+            assert child.after is not None
+            wanted = child.after.outcome
+            if wanted == outcome or (wanted == "done" and outcome in ("met", "late")):
+                self._schedule(child, child.after.delay)
+        self._check_conditions()
+
+    def _auto_hint(self, inject: Inject, hint: Hint) -> None:
+        if self.mode != "training":
+            return
+        watched = hint.unless if hint.unless is not None else [e.key for e in inject.expects]
+        if watched and not any(e in self.pending for e in watched):
+            return
+        self._emit(
+            Kind.HINT_SENT,
+            {"inject": inject.id, "to": list(hint.to or inject.to), "text": hint.text.model_dump()},
+        )
+
+    # -- inputs ----------------------------------------------------------------------
+
+    def apply(self, item: Input) -> list[Event]:
+        """Apply an input at the current scenario time; returns the events it caused."""
+        first = len(self.events)
+        if isinstance(item, Decision):
+            self._decide(item)
+        elif isinstance(item, FireInject):
+            inject = self.compiled.injects.get(item.inject)
+            if inject is not None and not self.ended:
+                self._deliver(inject, manual=True)
+        elif isinstance(item, SendHint):
+            if not self.ended:
+                self._emit(Kind.HINT_SENT, {"to": list(item.to), "text": item.text, "manual": True})
+        elif isinstance(item, EndDrill):
+            self._end(item.reason)
+        return self.events[first:]
+
+    def _decide(self, decision: Decision) -> None:
+        base = {
+            "role": decision.role,
+            "action": decision.action,
+            "params": decision.params,
+            "note": decision.note,
+            "source": decision.source,
+        }
+        if decision.participant:
+            base["participant"] = decision.participant
+        if self.ended:
+            self._emit(Kind.DECISION_REFUSED, {**base, "reason": "the drill has ended"})
+            return
+        problem = decision_problem(
+            self.compiled.plan, decision.role, decision.action, decision.params
+        )
+        if problem:
+            self._emit(Kind.DECISION_REFUSED, {**base, "reason": problem})
+            return
+        matched = self._match(decision)
+        accepted = self._emit(
+            Kind.DECISION_ACCEPTED, {**base, "expectations": [m.spec.id for m in matched]}
+        )
+        self.facts.actions.append((decision.role, decision.action, dict(decision.params)))
+        for open_exp in matched:
+            self._resolve_done(open_exp, accepted)
+        for item in self.active_prohibited.values():
+            if self._is_prohibited(item, decision):
+                self._emit(
+                    Kind.COMMISSION,
+                    {
+                        "prohibited": item.id,
+                        "decision": accepted.seq,
+                        "severity": item.severity,
+                        "reason": item.reason.model_dump(),
+                    },
+                )
+        action = self.compiled.plan.action(decision.action)
+        if action is not None:
+            for key, param_id in action.sets.items():
+                if param_id in decision.params:
+                    self._set_state(key, decision.params[param_id], decision.action)
+        self._check_conditions()
+
+    def _match(self, decision: Decision) -> list[OpenExpectation]:
+        """Which pending expectations this decision fulfils.
+
+        The responsible role's expectations are preferred over other roles'. All exact
+        matches are fulfilled; with none, the single closest one is (a wrong level still
+        answers the question, and is scored as partly right).
+        """
+        candidates = [o for o in self.pending.values() if o.spec.action == decision.action]
+        own = [o for o in candidates if o.spec.role == decision.role]
+        pool = own or candidates
+        if not pool:
+            return []
+        exact = [
+            o for o in pool if exact_matches(o.spec.params, decision.params) == len(o.spec.params)
+        ]
+        if exact:
+            return sorted(exact, key=lambda o: (o.anchor, o.spec.id))
+        best = max(
+            pool,
+            key=lambda o: (exact_matches(o.spec.params, decision.params), -o.anchor, o.spec.id),
+        )
+        return [best]
+
+    def _resolve_done(self, open_exp: OpenExpectation, decision: Event) -> None:
+        spec = open_exp.spec
+        self.pending.pop(spec.id, None)
+        latency = self.now - open_exp.anchor
+        late = spec.deadline is not None and latency > spec.deadline + spec.grace
+        outcome = "late" if late else "met"
+        self.facts.outcomes[spec.id] = outcome
+        self._emit(
+            Kind.EXPECTATION_LATE if late else Kind.EXPECTATION_MET,
+            {
+                "expectation": spec.id,
+                "anchor": open_exp.anchor,
+                "latency": latency,
+                "decision": decision.seq,
+                "role": decision.data["role"],
+                "params": decision.data["params"],
+            },
+        )
+        self._after_outcome_of(spec.id, outcome)
+
+    @staticmethod
+    def _is_prohibited(item: Prohibited, decision: Decision) -> bool:
+        if item.action != decision.action:
+            return False
+        if item.role is not None and item.role != decision.role:
+            return False
+        return all(decision.params.get(k) == v for k, v in item.params.items())
