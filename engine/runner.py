@@ -56,6 +56,7 @@ class Runner:
         self.skip_keys = set(skip_keys)
         self._plans: list[PlannedDecision] = []
         self._order = 0
+        self.bots_active = True
         engine.listeners.append(self._observe)
 
     def _observe(self, event: Event) -> None:
@@ -69,7 +70,9 @@ class Runner:
         self.engine.start()
 
     def next_bot_time(self) -> float:
-        return self._plans[0].t if self._plans else math.inf
+        if not self.bots_active or not self._plans:
+            return math.inf
+        return self._plans[0].t
 
     def run_until(self, t: float, *, max_steps: int | None = None) -> bool:
         """Advance to scenario time ``t``; False if ``max_steps`` stopped it short."""
@@ -100,10 +103,15 @@ class Runner:
         return self._apply(t, item)
 
     def _apply(self, t: int, item: Input) -> list[Event]:
+        t = max(t, self.engine.now)  # a plan made before a resume applies now, not in the past
         self.engine.advance_to(t)
         if self.on_input is not None:
             self.on_input(t, item)
         return self.engine.apply(item)
+
+    def drop_plans(self, keys: Iterable[str]) -> None:
+        """Forget bot plans already carried out (their inputs are in the journal)."""
+        self.skip_keys.update(keys)
 
     def run_to_end(self) -> None:
         """Headless: play as fast as possible until the drill ends."""

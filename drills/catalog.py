@@ -1,0 +1,114 @@
+"""Where scenarios and plans live: the shipped library, and files the user names.
+
+A SCENARIO argument is a path or the id of an installed scenario; a scenario's plan is
+found next to it (``plans/<id>.yaml`` in its folder or the folder above) or in the
+shipped library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from engine.loader import Diagnostic, LoadError, read_document
+
+
+def library_dir() -> Path:
+    """The installed ``scenarios`` package folder."""
+    return Path(str(resources.files("scenarios")))
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: str
+    family: str
+    plan: str
+    title_zh: str
+    title_en: str
+    injects: int
+    duration: int
+    path: Path
+
+
+def _scenario_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name != "plans")
+
+
+def installed() -> list[CatalogEntry]:
+    """Every scenario in the shipped library (unreadable files are skipped here)."""
+    from engine.loader import validate_model
+    from engine.scenario import Scenario
+
+    entries = []
+    for path in _scenario_files(library_dir()):
+        try:
+            scenario = validate_model(read_document(path), Scenario)
+        except LoadError:
+            continue
+        entries.append(
+            CatalogEntry(
+                scenario.id,
+                scenario.family,
+                scenario.plan,
+                scenario.title.zh,
+                scenario.title.en,
+                len(scenario.injects),
+                scenario.duration,
+                path,
+            )
+        )
+    return entries
+
+
+def resolve_scenario(name: str) -> Path:
+    """A path as given, or the file of an installed scenario with that id."""
+    path = Path(name)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    for entry in installed():
+        if entry.id == name:
+            return entry.path
+    known = ", ".join(e.id for e in installed()) or "none"
+    raise LoadError(
+        [Diagnostic(name, 1, 1, "", f"no such file or installed scenario (installed: {known})")]
+    )
+
+
+def find_plan(scenario_path: Path, plan_id: str) -> Path:
+    """The plan file for ``plan_id``, looked up near the scenario, then in the library."""
+    folder = scenario_path.resolve().parent
+    candidates = [
+        folder / "plans" / f"{plan_id}.yaml",
+        folder.parent / "plans" / f"{plan_id}.yaml",
+        folder / f"{plan_id}.yaml",
+        library_dir() / "plans" / f"{plan_id}.yaml",
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise LoadError(
+        [
+            Diagnostic(
+                str(scenario_path),
+                1,
+                1,
+                "plan",
+                f"plan {plan_id!r} not found (looked for plans/{plan_id}.yaml next to the "
+                "scenario and in the installed library; pass --plan PATH)",
+            )
+        ]
+    )
+
+
+def scenario_plan_id(scenario_path: Path) -> str:
+    """Read just the plan id of a scenario (with a positioned error if it is missing)."""
+    doc = read_document(scenario_path)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    plan_id = data.get("plan")
+    if not isinstance(plan_id, str):
+        line, col = doc.position(["plan"])
+        raise LoadError(
+            [Diagnostic(doc.path, line, col, "plan", "the scenario must name its plan")]
+        )
+    return plan_id

@@ -1,0 +1,243 @@
+"""A drill session: engine + runner + journal, created fresh or resumed from the store.
+
+The session is the one place that binds the headless engine to the database. It is used
+by the CLI today and by the Textual consoles later (they call ``tick`` from a timer).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drills.store import Store, StoreError
+from engine.bots import make_bot
+from engine.bundle import Bundle, bundle_from_texts
+from engine.clock import SimClock
+from engine.events import Decision, Event, Input, Kind
+from engine.runner import Bot, Runner
+from engine.runtime import DrillEngine
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+from scoring.score import DrillScore, score_drill
+
+FLUSH_EVERY = 2000
+
+
+class JournalMismatch(StoreError):
+    """Replaying the journal did not reproduce the stored events."""
+
+
+def make_bots(bots: dict[str, str], seed: int) -> list[Bot]:
+    """One bot per policy, covering the roles assigned to it."""
+    by_kind: dict[str, list[str]] = {}
+    for role, kind in sorted(bots.items()):
+        by_kind.setdefault(kind, []).append(role)
+    return [make_bot(kind, roles, seed) for kind, roles in sorted(by_kind.items())]
+
+
+@dataclass
+class Outcome:
+    drill_id: str
+    score: DrillScore
+    events: int
+
+
+class DrillSession:
+    """Plays one drill and keeps its journal current."""
+
+    def __init__(
+        self,
+        store: Store,
+        drill_id: str,
+        bundle: Bundle,
+        *,
+        seed: int,
+        mode: str,
+        bots: dict[str, str],
+        durable_inputs: bool = True,
+    ) -> None:
+        self.store = store
+        self.drill_id = drill_id
+        self.bundle = bundle
+        self.compiled = bundle.compiled
+        self.seed = seed
+        self.mode = mode
+        self.bots = bots
+        self.durable_inputs = durable_inputs
+        self.engine = DrillEngine(self.compiled, seed=seed, mode=mode)
+        self.runner = Runner(self.engine, make_bots(bots, seed), on_input=self._record_input)
+        self._input_seq = 0
+        self._buffered_inputs: list[tuple[int, int, Input]] = []
+        self._persisted = 0
+        self._stored: list[Event] = []
+        self._replaying = False
+        self.engine.listeners.append(self._maybe_flush)
+
+    # -- creation --------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        store: Store,
+        bundle: Bundle,
+        *,
+        seed: int = 0,
+        mode: str = "training",
+        bots: dict[str, str],
+        speed: float = 0.0,
+        durable_inputs: bool = True,
+    ) -> DrillSession:
+        scenario = bundle.compiled.scenario
+        plan = bundle.compiled.plan
+        drill_id = store.create_drill(
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            plan_id=plan.id,
+            plan_version=plan.version,
+            seed=seed,
+            mode=mode,
+            bots=bots,
+            speed=speed,
+            scenario_path=bundle.scenario_path,
+            scenario_text=bundle.scenario_text,
+            plan_text=bundle.plan_text,
+        )
+        session = cls(
+            store, drill_id, bundle, seed=seed, mode=mode, bots=bots, durable_inputs=durable_inputs
+        )
+        session.runner.start()
+        return session
+
+    @classmethod
+    def resume(cls, store: Store, drill_id: str) -> DrillSession:
+        """Rebuild a drill from its journal: replay inputs, check events, carry on."""
+        record = store.drill(drill_id)
+        if record.status == "ended":
+            raise StoreError(f"drill {record.id} has already ended; nothing to resume")
+        bundle = bundle_from_texts(
+            record.scenario_text, record.plan_text, record.scenario_path or "<scenario>"
+        )
+        session = cls(
+            store, record.id, bundle, seed=record.seed, mode=record.mode, bots=record.bots
+        )
+        inputs = store.inputs(record.id)
+        session._stored = store.events(record.id)
+        session._input_seq = len(inputs)
+        session._replaying = True
+        session.runner.bots_active = False
+        session.runner.start()
+        for t, item in inputs:
+            session.runner.submit(t, item)
+        session._replaying = False
+        session.runner.drop_plans(
+            item.key for _, item in inputs if isinstance(item, Decision) and item.key
+        )
+        session.runner.bots_active = True
+        session.flush()
+        return session
+
+    # -- journal ---------------------------------------------------------------------
+
+    def _record_input(self, t: int, item: Input) -> None:
+        if self._replaying:
+            return
+        self._input_seq += 1
+        if self.durable_inputs:
+            self.store.append_input(self.drill_id, self._input_seq, t, item)
+        else:
+            self._buffered_inputs.append((self._input_seq, t, item))
+
+    def _maybe_flush(self, event: Event) -> None:
+        if len(self.engine.events) - self._persisted >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Persist buffered inputs and new events; check regenerated ones against the journal."""
+        if self._buffered_inputs:
+            self.store.append_inputs(self.drill_id, self._buffered_inputs)
+            self._buffered_inputs = []
+        fresh = self.engine.events[self._persisted :]
+        if not fresh:
+            return
+        known = len(self._stored)
+        for event in fresh:
+            if event.seq <= known and event.to_json() != self._stored[event.seq - 1].to_json():
+                raise JournalMismatch(
+                    f"replay of drill {self.drill_id} differs from its journal at event "
+                    f"{event.seq}: {event.to_json()} != {self._stored[event.seq - 1].to_json()}"
+                )
+        new = [e for e in fresh if e.seq > known]
+        if new:
+            self.store.append_events(self.drill_id, new, self.engine.now)
+        self._persisted = len(self.engine.events)
+
+    # -- play ------------------------------------------------------------------------
+
+    @property
+    def ended(self) -> bool:
+        return self.engine.ended
+
+    def submit(self, t: int, item: Input) -> list[Event]:
+        """An outside input (trainee or trainer): journaled, then applied."""
+        events = self.runner.submit(t, item)
+        self.flush()
+        return events
+
+    def tick(self, target: int, max_steps: int = 10_000) -> None:
+        """Advance to ``target`` scenario seconds (called from a timer in live play)."""
+        self.runner.run_until(target, max_steps=max_steps)
+        self.flush()
+        if self.engine.ended:
+            self.finish()
+
+    def run_headless(self) -> Outcome:
+        self.runner.run_until(float("inf"))
+        return self.finish()
+
+    def run_paced(
+        self,
+        speed: float,
+        *,
+        tick_seconds: float = 0.05,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        on_tick: Callable[[DrillSession], Any] | None = None,
+    ) -> Outcome:
+        """Real time with compression ``speed`` (scenario seconds per wall second)."""
+        clock = SimClock(speed, start=self.engine.now, now=now)
+        while not self.engine.ended:
+            self.runner.run_until(clock.scenario_time(), max_steps=10_000)
+            self.flush()
+            if on_tick is not None:
+                on_tick(self)
+            if not self.engine.ended:
+                sleep(tick_seconds)
+        return self.finish()
+
+    def finish(self, profile: ScoringProfile = DEFAULT_PROFILE) -> Outcome:
+        self.flush()
+        score = score_drill(self.compiled, self.engine.events, profile)
+        if self.engine.ended:
+            self.store.finish(self.drill_id, self.engine.now)
+        self.store.save_score(
+            self.drill_id, profile.label, score.score, score.rating, score.to_dict()
+        )
+        return Outcome(self.drill_id, score, len(self.engine.events))
+
+
+def replay_journal(store: Store, drill_id: str) -> tuple[Bundle, list[Event]]:
+    """Replay a drill's inputs through a fresh engine, with no bots: the journal alone."""
+    from engine.runner import replay
+
+    record = store.drill(drill_id)
+    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    engine = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
+    inputs = store.inputs(record.id)
+    until = float("inf") if record.status == "ended" else record.last_t
+    replay(engine, inputs, until=until)
+    return bundle, engine.events
+
+
+def ended_events(events: list[Event]) -> bool:
+    return any(e.kind == Kind.DRILL_ENDED for e in events)

@@ -1,0 +1,270 @@
+"""The drill store: an append-only journal in SQLite (sqlite-utils, WAL).
+
+The journal is the source of truth. Inputs (decisions, trainer commands) are committed
+before the engine applies them; events are appended in batches. Scores, reports and a
+resumed drill are all rebuilt from these rows. Schema changes go through migrations, so
+an old database still opens.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
+
+migrations = Migrations("drillhall")
+
+
+@migrations()
+def m001_journal(db: Database) -> None:
+    db["drills"].create(
+        {
+            "id": str,
+            "scenario_id": str,
+            "scenario_version": str,
+            "plan_id": str,
+            "plan_version": str,
+            "seed": int,
+            "mode": str,
+            "bots": str,
+            "speed": float,
+            "status": str,
+            "created": str,
+            "ended": str,
+            "last_t": int,
+            "scenario_path": str,
+            "scenario_text": str,
+            "plan_text": str,
+        },
+        pk="id",
+    )
+    db["inputs"].create(
+        {"drill_id": str, "seq": int, "t": int, "wall": str, "data": str},
+        pk=("drill_id", "seq"),
+        foreign_keys=[("drill_id", "drills", "id")],
+    )
+    db["events"].create(
+        {"drill_id": str, "seq": int, "t": int, "wall": str, "kind": str, "data": str},
+        pk=("drill_id", "seq"),
+        foreign_keys=[("drill_id", "drills", "id")],
+    )
+    db["scores"].create(
+        {
+            "drill_id": str,
+            "profile": str,
+            "score": float,
+            "rating": str,
+            "computed": str,
+            "detail": str,
+        },
+        pk=("drill_id", "profile"),
+        foreign_keys=[("drill_id", "drills", "id")],
+    )
+    db["drills"].create_index(["scenario_id", "created"])
+    db["drills"].create_index(["status"])
+
+
+@migrations(transactional=False)
+def m002_wal(db: Database) -> None:
+    db.enable_wal()
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or does not hold what was asked for."""
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    id: str
+    scenario_id: str
+    plan_id: str
+    seed: int
+    mode: str
+    bots: dict[str, str]
+    speed: float
+    status: str
+    created: str
+    ended: str | None
+    last_t: int
+    scenario_path: str
+    scenario_text: str
+    plan_text: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DrillRecord:
+        return cls(
+            id=row["id"],
+            scenario_id=row["scenario_id"],
+            plan_id=row["plan_id"],
+            seed=int(row["seed"]),
+            mode=row["mode"],
+            bots=json.loads(row["bots"] or "{}"),
+            speed=float(row["speed"] or 0),
+            status=row["status"],
+            created=row["created"],
+            ended=row["ended"],
+            last_t=int(row["last_t"] or 0),
+            scenario_path=row["scenario_path"] or "",
+            scenario_text=row["scenario_text"],
+            plan_text=row["plan_text"],
+        )
+
+
+class Store:
+    """One SQLite file holding every drill's journal and scores."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            migrations.apply(self.db)
+            # FULL: a committed input survives power loss too, not only a killed process.
+            self.db.execute("PRAGMA synchronous = FULL")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(f"cannot open the drill database {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- drills ----------------------------------------------------------------------
+
+    def create_drill(
+        self,
+        *,
+        scenario_id: str,
+        scenario_version: str,
+        plan_id: str,
+        plan_version: str,
+        seed: int,
+        mode: str,
+        bots: dict[str, str],
+        speed: float,
+        scenario_path: str,
+        scenario_text: str,
+        plan_text: str,
+    ) -> str:
+        drill_id = secrets.token_hex(4)
+        while self.db["drills"].count_where("id = ?", [drill_id]):
+            drill_id = secrets.token_hex(4)
+        self.db["drills"].insert(
+            {
+                "id": drill_id,
+                "scenario_id": scenario_id,
+                "scenario_version": scenario_version,
+                "plan_id": plan_id,
+                "plan_version": plan_version,
+                "seed": seed,
+                "mode": mode,
+                "bots": canonical_json(bots),
+                "speed": speed,
+                "status": "running",
+                "created": now_iso(),
+                "ended": None,
+                "last_t": 0,
+                "scenario_path": scenario_path,
+                "scenario_text": scenario_text,
+                "plan_text": plan_text,
+            }
+        )
+        return drill_id
+
+    def drill(self, drill_id: str) -> DrillRecord:
+        rows = list(self.db["drills"].rows_where("id = ?", [drill_id]))
+        if not rows:
+            rows = list(self.db["drills"].rows_where("id LIKE ?", [drill_id + "%"], limit=2))
+            if len(rows) > 1:
+                raise StoreError(f"drill id {drill_id!r} is ambiguous; give more characters")
+        if not rows:
+            raise StoreError(f"no drill {drill_id!r} in {self.path}")
+        return DrillRecord.from_row(rows[0])
+
+    def drills(self, limit: int = 50) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT d.id, d.scenario_id, d.seed, d.mode, d.bots, d.status, d.created, "
+            "s.score, s.rating FROM drills d LEFT JOIN scores s ON s.drill_id = d.id "
+            "ORDER BY d.created DESC LIMIT ?"
+        )
+        return [dict(row) for row in self.db.query(sql, [limit])]
+
+    def finish(self, drill_id: str, last_t: int) -> None:
+        self.db["drills"].update(
+            drill_id, {"status": "ended", "ended": now_iso(), "last_t": last_t}
+        )
+
+    def touch(self, drill_id: str, last_t: int) -> None:
+        self.db["drills"].update(drill_id, {"last_t": last_t})
+
+    # -- journal ---------------------------------------------------------------------
+
+    def append_input(self, drill_id: str, seq: int, t: int, item: Input) -> None:
+        with self.db.conn:
+            self.db.conn.execute(
+                "INSERT INTO inputs (drill_id, seq, t, wall, data) VALUES (?, ?, ?, ?, ?)",
+                (drill_id, seq, t, now_iso(), canonical_json(input_to_dict(item))),
+            )
+
+    def append_inputs(self, drill_id: str, rows: list[tuple[int, int, Input]]) -> None:
+        wall = now_iso()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO inputs (drill_id, seq, t, wall, data) VALUES (?, ?, ?, ?, ?)",
+                [(drill_id, s, t, wall, canonical_json(input_to_dict(i))) for s, t, i in rows],
+            )
+
+    def append_events(self, drill_id: str, events: list[Event], last_t: int) -> None:
+        wall = now_iso()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO events (drill_id, seq, t, wall, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
+                [(drill_id, e.seq, e.t, wall, e.kind, canonical_json(e.data)) for e in events],
+            )
+            self.db.conn.execute("UPDATE drills SET last_t = ? WHERE id = ?", (last_t, drill_id))
+
+    def inputs(self, drill_id: str) -> list[tuple[int, Input]]:
+        rows = self.db.execute(
+            "SELECT t, data FROM inputs WHERE drill_id = ? ORDER BY seq", [drill_id]
+        ).fetchall()
+        return [(int(t), input_from_dict(json.loads(data))) for t, data in rows]
+
+    def iter_events(self, drill_id: str) -> Iterator[Event]:
+        cursor = self.db.execute(
+            "SELECT seq, t, kind, data FROM events WHERE drill_id = ? ORDER BY seq", [drill_id]
+        )
+        for seq, t, kind, data in cursor:
+            yield Event(int(seq), int(t), kind, json.loads(data))
+
+    def events(self, drill_id: str) -> list[Event]:
+        return list(self.iter_events(drill_id))
+
+    # -- scores ----------------------------------------------------------------------
+
+    def save_score(
+        self, drill_id: str, profile: str, score: float, rating: str, detail: dict[str, Any]
+    ) -> None:
+        self.db["scores"].upsert(
+            {
+                "drill_id": drill_id,
+                "profile": profile,
+                "score": score,
+                "rating": rating,
+                "computed": now_iso(),
+                "detail": canonical_json(detail),
+            },
+            pk=("drill_id", "profile"),
+        )

@@ -1,0 +1,104 @@
+"""Readable terminal summaries of drills and scores (``--lang zh|en``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.compiled import CompiledScenario
+from engine.fields import format_duration
+from scoring.profile import RATING_EN, RATING_ZH
+from scoring.score import DrillScore
+
+LABELS: dict[str, dict[str, str]] = {
+    "drill": {"zh": "演练", "en": "Drill"},
+    "bots": {"zh": "机器人", "en": "Bots"},
+    "seed": {"zh": "随机种子", "en": "seed"},
+    "mode": {"zh": "模式", "en": "mode"},
+    "training": {"zh": "训练", "en": "training"},
+    "exam": {"zh": "考核", "en": "exam"},
+    "score": {"zh": "得分", "en": "Score"},
+    "rating": {"zh": "评定", "en": "Rating"},
+    "expectations": {"zh": "预期行动", "en": "Expectations"},
+    "met": {"zh": "按时", "en": "met"},
+    "late": {"zh": "超时", "en": "late"},
+    "missed": {"zh": "遗漏", "en": "missed"},
+    "events": {"zh": "事件", "en": "Events"},
+    "capabilities": {"zh": "能力项", "en": "Capabilities"},
+    "roles": {"zh": "角色", "en": "Roles"},
+    "caps": {"zh": "封顶原因", "en": "Rating capped by"},
+    "commissions": {"zh": "违规行动", "en": "Prohibited actions taken"},
+    "journal": {"zh": "日志", "en": "Journal"},
+    "all_roles": {"zh": "全部角色", "en": "all roles"},
+    "profile": {"zh": "评分方案", "en": "Scoring profile"},
+}
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key]["zh" if lang == "zh" else "en"]
+
+
+def _name(items: Any, item_id: str, lang: str) -> str:
+    for item in items:
+        if item.id == item_id:
+            return str(item.name.get(lang))
+    return item_id
+
+
+def describe_bots(bots: dict[str, str], compiled: CompiledScenario, lang: str) -> str:
+    kinds = sorted(set(bots.values()))
+    if len(kinds) == 1 and set(bots) == {r.id for r in compiled.plan.roles}:
+        return f"{kinds[0]} ({label('all_roles', lang)})"
+    return ", ".join(f"{_name(compiled.plan.roles, r, lang)}={k}" for r, k in sorted(bots.items()))
+
+
+def render_summary(
+    drill_id: str,
+    compiled: CompiledScenario,
+    score: DrillScore,
+    *,
+    events: int,
+    seed: int,
+    mode: str,
+    bots: dict[str, str],
+    db_path: str,
+    lang: str = "en",
+) -> str:
+    scenario = compiled.scenario
+    plan = compiled.plan
+    counts = score.counts()
+    rating_text = RATING_ZH[score.rating] if lang == "zh" else RATING_EN[score.rating]
+    lines = [
+        f"{label('drill', lang)} {drill_id} — {scenario.title.get(lang)} ({scenario.id}, "
+        f"{format_duration(scenario.duration)})",
+        f"{label('bots', lang)}: {describe_bots(bots, compiled, lang)} · "
+        f"{label('seed', lang)} {seed} · {label('mode', lang)} {label(mode, lang)}",
+        "",
+        f"{label('score', lang)}  {score.score:5.1f} / 100    "
+        f"{label('rating', lang)}  {score.rating} {RATING_ZH[score.rating]} ({rating_text})",
+        f"{label('expectations', lang)}: {counts['met']} {label('met', lang)} · "
+        f"{counts['late']} {label('late', lang)} · {counts['missed']} {label('missed', lang)}"
+        f"    {label('events', lang)}: {events}",
+        "",
+        f"{label('capabilities', lang)}:",
+    ]
+    for cap in score.capabilities:
+        name = _name(plan.capabilities, cap.id, lang)
+        lines.append(f"  {cap.rating}  {cap.score:5.1f}  {name}")
+    if score.roles:
+        lines.append(f"{label('roles', lang)}:")
+        for role_id, data in score.roles.items():
+            name = _name(plan.roles, role_id, lang)
+            lines.append(f"  {data['rating']}  {data['score']:5.1f}  {name}")
+    commissions = score.metrics.commissions
+    if any(commissions.values()):
+        parts = ", ".join(f"{k} {v}" for k, v in commissions.items() if v)
+        lines.append(f"{label('commissions', lang)}: {parts}")
+    if score.reasons:
+        lines.append(f"{label('caps', lang)}:")
+        for reason in dict.fromkeys(score.reasons):
+            lines.append(f"  - {reason}")
+    lines += [
+        "",
+        f"{label('profile', lang)}: {score.profile}    {label('journal', lang)}: {db_path}",
+    ]
+    return "\n".join(lines)
