@@ -72,6 +72,7 @@ class DrillSession:
         self._persisted = 0
         self._stored: list[Event] = []
         self._replaying = False
+        self.clock: SimClock | None = None
         self.engine.listeners.append(self._maybe_flush)
 
     # -- creation --------------------------------------------------------------------
@@ -205,7 +206,7 @@ class DrillSession:
         on_tick: Callable[[DrillSession], Any] | None = None,
     ) -> Outcome:
         """Real time with compression ``speed`` (scenario seconds per wall second)."""
-        clock = SimClock(speed, start=self.engine.now, now=now)
+        clock = self.clock = SimClock(speed, start=self.engine.now, now=now)
         while not self.engine.ended:
             self.runner.run_until(clock.scenario_time(), max_steps=10_000)
             self.flush()

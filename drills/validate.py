@@ -71,7 +71,7 @@ def validate_paths(
         except LoadError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
-        plan, plan_problems = plan_at(plan_path)
+        plan, _ = plan_at(plan_path)
         if plan is None:
             diagnostics.append(
                 Diagnostic(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from engine.compiled import ResolvedExpectation
@@ -69,7 +69,9 @@ class _ExpectationBot(Bot):
         """Decisions this policy makes for expectations opened at ``t``."""
 
 
-def _order_by_precedence(specs: list[ResolvedExpectation], pairs: list[tuple[str, str]]):
+def _order_by_precedence(
+    specs: list[ResolvedExpectation], pairs: list[tuple[str, str]]
+) -> list[ResolvedExpectation]:
     """Expectations in an order that honours precedence pairs (stable otherwise)."""
     remaining = list(specs)
     ordered: list[ResolvedExpectation] = []
@@ -86,7 +88,7 @@ def _order_by_precedence(specs: list[ResolvedExpectation], pairs: list[tuple[str
     return ordered
 
 
-def _still_pending(engine: DrillEngine, exp_id: str):
+def _still_pending(engine: DrillEngine, exp_id: str) -> Callable[[], bool]:
     return lambda: exp_id in engine.pending
 
 
@@ -96,7 +98,9 @@ class IdealBot(_ExpectationBot):
     name = "ideal"
     step = 60
 
-    def plan(self, t, specs, engine):
+    def plan(
+        self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
+    ) -> list[PlannedDecision]:
         ordered = _order_by_precedence(specs, engine.compiled.precedence)
         plans = []
         for i, spec in enumerate(ordered, start=1):
@@ -126,7 +130,9 @@ class NoviceBot(_ExpectationBot):
     wrong_level = 0.25
     wrong_role = 0.15
 
-    def plan(self, t, specs, engine):
+    def plan(
+        self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
+    ) -> list[PlannedDecision]:
         compiled = engine.compiled
         plans = []
         for spec in specs:
@@ -162,7 +168,9 @@ class NoviceBot(_ExpectationBot):
         return plans
 
     @staticmethod
-    def _off_by_one(plan: Plan, action: Action, params: dict[str, Any], rng: random.Random):
+    def _off_by_one(
+        plan: Plan, action: Action, params: dict[str, Any], rng: random.Random
+    ) -> dict[str, Any]:
         for param in action.params:
             if param.type == "scale" and param.id in params:
                 scale = plan.scale(param.scale or "")

@@ -39,7 +39,7 @@ class SimClock:
 
     def scenario_time(self) -> int:
         """The whole scenario second to process up to (integer time, no float drift)."""
-        return int(self.target() + 1e-9)
+        return int(self.target() + 1e-6)  # a microsecond of slack absorbs float error
 
     def _reanchor(self, sim: float | None = None) -> None:
         self._anchor_sim = self.target() if sim is None else sim

@@ -42,9 +42,10 @@ class OutcomeCond(Strict):
 
     @property
     def outcome(self) -> Outcome:
-        for key in ("met", "late", "missed", "done", "pending"):
+        outcomes: tuple[Outcome, ...] = ("met", "late", "missed", "done", "pending")
+        for key in outcomes:
             if getattr(self, key):
-                return key  # type: ignore[return-value]
+                return key
         raise AssertionError("validated to have one key")
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from engine.compiled import ResolveError, resolve_expectation, static_times
 from engine.conditions import (
@@ -42,11 +43,11 @@ class _Report:
     ) -> None:
         line, col = self.doc.position(list(loc), key=key)
         field_path = ".".join(str(p) for p in loc)
-        severity = "warning" if warning else "error"
+        severity: Literal["error", "warning"] = "warning" if warning else "error"
         self.items.append(Diagnostic(self.doc.path, line, col, field_path, message, severity))
 
 
-def _duplicates(report: _Report, items: Sequence[object], path: str, what: str) -> None:
+def _duplicates(report: _Report, items: Sequence[Any], path: str, what: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
         item_id = item.id
@@ -84,20 +85,20 @@ def check_plan(plan: Plan, doc: Document) -> list[Diagnostic]:
                 )
     capability_ids = {c.id for c in plan.capabilities}
     for i, rule in enumerate(plan.rules):
-        base = ["rules", i]
+        base: list[str | int] = ["rules", i]
         if rule.role not in role_ids:
             report.add([*base, "role"], f"unknown role {rule.role!r}")
-        action = plan.action(rule.action)
-        if action is None:
+        rule_action = plan.action(rule.action)
+        if rule_action is None:
             report.add([*base, "action"], f"unknown action {rule.action!r}")
         else:
-            if rule.role in role_ids and rule.role not in action.roles:
+            if rule.role in role_ids and rule.role not in rule_action.roles:
                 report.add(
                     [*base, "role"],
-                    f"role {rule.role!r} is not authorised for {action.id} "
-                    f"(allowed: {', '.join(action.roles)})",
+                    f"role {rule.role!r} is not authorised for {rule_action.id} "
+                    f"(allowed: {', '.join(rule_action.roles)})",
                 )
-            for problem in param_problems(plan, action, rule.params, complete=False):
+            for problem in param_problems(plan, rule_action, rule.params, complete=False):
                 report.add([*base, "params"], problem)
         if rule.capability and capability_ids and rule.capability not in capability_ids:
             report.add([*base, "capability"], f"unknown capability {rule.capability!r}")
@@ -154,17 +155,17 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
             exp_deadline[resolved.id] = (resolved.hard_limit or resolved.deadline, loc)
             if resolved.role not in role_ids:
                 report.add([*loc, "role"], f"unknown role {resolved.role!r}")
-            action = plan.action(resolved.action)
-            if action is None:
+            exp_action = plan.action(resolved.action)
+            if exp_action is None:
                 report.add([*loc, "action"], f"unknown action {resolved.action!r}")
             else:
-                if resolved.role in role_ids and resolved.role not in action.roles:
+                if resolved.role in role_ids and resolved.role not in exp_action.roles:
                     report.add(
                         loc,
-                        f"role {resolved.role!r} is not authorised for {action.id} "
-                        f"(allowed: {', '.join(action.roles)})",
+                        f"role {resolved.role!r} is not authorised for {exp_action.id} "
+                        f"(allowed: {', '.join(exp_action.roles)})",
                     )
-                for problem in param_problems(plan, action, resolved.params, complete=False):
+                for problem in param_problems(plan, exp_action, resolved.params, complete=False):
                     report.add([*loc, "params"], problem)
             if resolved.capability not in capability_ids:
                 report.add(loc, f"unknown capability {resolved.capability!r}")

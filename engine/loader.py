@@ -233,9 +233,9 @@ def _located(loc: Sequence[str | int], data: Any, kind: str) -> list[str | int]:
     parts: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         elif kind == "missing" and i == len(loc) - 1:
             pass
@@ -290,5 +290,6 @@ def load_any(path: str | Path) -> tuple[Kind, Plan | Scenario, Document]:
     """Load a file of either kind, telling which it is."""
     doc = read_document(path)
     kind = detect_kind(doc)
-    model: Plan | Scenario = validate_model(doc, Plan if kind == "plan" else Scenario)
-    return kind, model, doc
+    if kind == "plan":
+        return kind, validate_model(doc, Plan), doc
+    return kind, validate_model(doc, Scenario), doc

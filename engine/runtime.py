@@ -165,12 +165,14 @@ class DrillEngine:
         self._emit(Kind.INJECT_DELIVERED, data)
         for effect in inject.effects:
             old = self.facts.state.get(effect.key)
-            new = effect.value if effect.set is not None else (old or 0) + effect.value
+            new: Any = effect.value
+            if effect.add is not None and isinstance(effect.value, (int, float)):
+                new = (old if isinstance(old, (int, float)) else 0) + effect.value
             self._set_state(effect.key, new, inject.id)
         for exp_id in opened:
             self._watch(self.pending[exp_id])
         for hint in inject.hints:
-            self._later(hint.after, lambda h=hint, i=inject: self._auto_hint(i, h))
+            self._later(hint.after, self._hint_callback(inject, hint))
         for child in self._after_inject.get(inject.id, ()):
             assert child.after is not None
             self._schedule(child, child.after.delay)
@@ -226,6 +228,9 @@ class DrillEngine:
             if wanted == outcome or (wanted == "done" and outcome in ("met", "late")):
                 self._schedule(child, child.after.delay)
         self._check_conditions()
+
+    def _hint_callback(self, inject: Inject, hint: Hint) -> Callable[[], None]:
+        return lambda: self._auto_hint(inject, hint)
 
     def _auto_hint(self, inject: Inject, hint: Hint) -> None:
         if self.mode != "training":

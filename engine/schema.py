@@ -12,7 +12,10 @@ from typing import Any
 from engine.plan import Plan
 from engine.scenario import Scenario
 
-SCHEMA_FILES = {"plan.schema.json": Plan, "scenario.schema.json": Scenario}
+SCHEMA_FILES: dict[str, type[Plan] | type[Scenario]] = {
+    "plan.schema.json": Plan,
+    "scenario.schema.json": Scenario,
+}
 
 
 def schema_for(model: type[Plan] | type[Scenario]) -> dict[str, Any]:

@@ -185,7 +185,7 @@ def _score_group(
 ) -> tuple[float | None, Rating | None, list[CapabilityScore], dict[str, float], list[str]]:
     """Team or individual score over the given expectation results and commissions."""
     scored = [r for r in results if r.scored]
-    ids = {r.id for r in scored}
+    scored_ids = {e.id for e in compiled.expectations.values() if e.scored}
     caps: dict[str, list[ExpectationResult]] = {}
     for r in scored:
         caps.setdefault(r.capability, []).append(r)
@@ -200,19 +200,17 @@ def _score_group(
     for cap_id in sorted(set(caps) | set(cap_commissions)):
         members = caps.get(cap_id, [])
         actions = weighted_mean([(r.weight, r.credit) for r in members])
+        # A pair belongs to whoever owns its second action: doing b before a is b's fault.
         done_seq = {
-            r.id: facts.outcomes[r.id].decision_seq
-            for r in members
-            if facts.outcomes[r.id].decision_seq is not None
+            exp_id: outcome.decision_seq
+            for exp_id, outcome in facts.outcomes.items()
+            if outcome.decision_seq is not None
         }
+        member_ids = {r.id for r in members}
         pairs = [
             (a, b)
             for a, b in compiled.precedence
-            if b in done_seq
-            and a in done_seq
-            and compiled.capability_of(b) == cap_id
-            and a in ids
-            and b in ids
+            if b in member_ids and a in done_seq and b in done_seq and a in scored_ids
         ]
         violated = sum(1 for a, b in pairs if (done_seq[b] or 0) < (done_seq[a] or 0))
         phi = order_factor(violated, len(pairs), profile)
@@ -255,10 +253,10 @@ def _score_group(
     covered: set[str] = set()
     weighted: list[tuple[float, float]] = []
     for objective in compiled.scenario.objectives:
-        members = [by_id[c] for c in objective.capabilities if c in by_id]
-        covered.update(c.id for c in members)
-        if members:
-            value = sum(c.score for c in members) / len(members)
+        chosen = [by_id[c] for c in objective.capabilities if c in by_id]
+        covered.update(c.id for c in chosen)
+        if chosen:
+            value = sum(c.score for c in chosen) / len(chosen)
             objective_scores[objective.id] = round(value, 2)
             weighted.append((objective.weight, value))
     for cap in capabilities:

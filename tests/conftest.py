@@ -1,0 +1,42 @@
+"""Shared fixtures: the worked-example plan, small scenarios, a temporary store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drills.store import Store
+from engine.bundle import Bundle, load_bundle
+from engine.compiled import CompiledScenario
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def worked_bundle() -> Bundle:
+    return load_bundle(DATA / "worked-scenario.yaml", DATA / "worked-plan.yaml")
+
+
+@pytest.fixture
+def worked(worked_bundle: Bundle) -> CompiledScenario:
+    return worked_bundle.compiled
+
+
+@pytest.fixture
+def branching() -> CompiledScenario:
+    return load_bundle(DATA / "branching-scenario.yaml", DATA / "worked-plan.yaml").compiled
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    db = Store(tmp_path / "drills.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the developer's real drill database."""
+    monkeypatch.setenv("DRILLHALL_DB", str(tmp_path / "default.db"))

@@ -1,0 +1,32 @@
+import pytest
+
+from engine.fields import format_duration, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (0, 0),
+        (90, 90),
+        ("90", 90),
+        ("90s", 90),
+        ("30m", 1800),
+        ("2h", 7200),
+        ("3d", 259200),
+        ("1h30m", 5400),
+        (" 2h 15m ", 8100),
+    ],
+)
+def test_durations_read_as_seconds(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", [True, False, -1, 1.5, "ten minutes", "12:30", "", "5x", None])
+def test_bad_durations_are_refused(bad):
+    with pytest.raises(ValueError):
+        parse_duration(bad)
+
+
+def test_format_duration_round_trips():
+    for seconds in (0, 59, 60, 3599, 5400, 90061):
+        assert parse_duration(format_duration(seconds)) == seconds
