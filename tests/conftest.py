@@ -40,3 +40,8 @@ def store(tmp_path: Path) -> Store:
 def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep tests away from the developer's real drill database."""
     monkeypatch.setenv("DRILLHALL_DB", str(tmp_path / "default.db"))
+
+
+@pytest.fixture
+def branching_bundle() -> Bundle:
+    return load_bundle(DATA / "branching-scenario.yaml", DATA / "worked-plan.yaml")

@@ -1,0 +1,93 @@
+"""The CLI as a user types it (click's runner for speed; a subprocess for the entry point)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from drills.cli import main
+
+from .conftest import DATA, ROOT
+
+WORKED = [str(DATA / "worked-scenario.yaml"), "--plan", str(DATA / "worked-plan.yaml")]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_run_json_has_the_documented_fields(tmp_path):
+    result = invoke("run", *WORKED, "--bot", "ideal", "--json", "--db", str(tmp_path / "d.db"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"drill_id", "score", "rating", "expectations", "events"}
+    assert (data["score"], data["rating"]) == (100.0, "P")
+    assert data["expectations"] == {"met": 3, "late": 0, "missed": 0}
+
+
+def test_run_summary_in_both_languages(tmp_path):
+    db = str(tmp_path / "d.db")
+    en = invoke("run", *WORKED, "--bot", "idle", "--db", db)
+    assert "Rating  U 差 (Unable to be performed)" in en.stdout
+    assert "critical action A1 omitted or wrong" in en.stdout
+    zh = invoke("run", *WORKED, "--bot", "idle", "--db", db, "--lang", "zh")
+    assert "评定  U 差 (差)" in zh.stdout and "超警戒水位" in zh.stdout
+
+
+def test_score_and_replay_of_a_journaled_drill(tmp_path):
+    db = str(tmp_path / "d.db")
+    run = json.loads(
+        invoke("run", *WORKED, "--bot", "novice", "--seed", "3", "--json", "--db", db).stdout
+    )
+    scored = json.loads(invoke("score", run["drill_id"], "--json", "--db", db).stdout)
+    assert scored["score"] == run["score"]
+    replayed = json.loads(invoke("replay", run["drill_id"], "--json", "--db", db).stdout)
+    assert replayed["identical"] and replayed["same_score"]
+    lines = invoke("journal", run["drill_id"], "--db", db).stdout.splitlines()
+    assert len(lines) == run["events"] and json.loads(lines[0])["kind"] == "drill_started"
+
+
+def test_validate_ok_and_error_exit_codes(tmp_path):
+    ok = invoke("validate", str(DATA / "worked-plan.yaml"), str(DATA / "worked-scenario.yaml"))
+    assert ok.exit_code == 0 and "ok (scenario worked-example-fld007" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: x\nplan: worked-example\nfamily: flood\ntitle: t\nduration: 1h\n"
+        "injects:\n  - {id: I1, at: 2h, from: a, to: [duty_chief], text: t}\n"
+    )
+    result = CliRunner().invoke(
+        main, ["validate", str(bad), "--plan", str(DATA / "worked-plan.yaml")]
+    )
+    assert result.exit_code == 1
+    assert f"{bad}:7:18: injects.0.at: fires at 2h, after the scenario ends (1h)" in result.stderr
+
+
+def test_a_broken_scenario_passed_to_run_is_reported_not_raised(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: x\nplan: worked-example\nfamily: flood\ntitle: t\nduration: soon\ninjects: []\n"
+    )
+    result = CliRunner().invoke(main, ["run", str(bad), "--plan", str(DATA / "worked-plan.yaml")])
+    assert result.exit_code == 1
+    assert f"{bad}:5:11: duration:" in result.stderr
+
+
+def test_unopenable_database_is_a_message(tmp_path):
+    db = tmp_path / "garbage.db"
+    db.write_bytes(b"x" * 4096)
+    result = CliRunner().invoke(main, ["run", *WORKED, "--db", str(db)])
+    assert result.exit_code == 2 and "cannot open the drill database" in result.stderr
+
+
+def test_schema_files_are_current():
+    result = invoke("schema", "--check")
+    assert result.exit_code == 0, result.output
+
+
+def test_entry_points_work_as_installed():
+    script = Path(sys.executable).parent / "drillhall"
+    for cmd in ([sys.executable, "-m", "drills", "--help"], [str(script), "--version"]):
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,88 @@
+"""A real drill process killed with SIGKILL resumes from its journal with nothing lost."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import DATA, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _rows(db, sql):
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def test_kill_9_mid_drill_then_resume(tmp_path):
+    db = tmp_path / "drills.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "drills",
+        "run",
+        str(DATA / "branching-scenario.yaml"),
+        "--plan",
+        str(DATA / "worked-plan.yaml"),
+        "--bot",
+        "novice",
+        "--seed",
+        "4",
+        "--speed",
+        "1500",
+        "--db",
+        str(db),
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_rows(db, "SELECT seq FROM inputs")) < 1:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL, "the drill finished before it could be killed"
+
+    [(drill_id, status, last_t)] = _rows(db, "SELECT id, status, last_t FROM drills")
+    assert status == "running" and 0 < last_t < 4 * 3600
+    inputs_before = _rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
+    events_before = _rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
+    assert inputs_before
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "drills", "resume", drill_id, "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in resumed.stderr
+    result = json.loads(resumed.stdout)
+    assert result["drill_id"] == drill_id and result["rating"] in "PSMU"
+
+    inputs_after = _rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
+    events_after = _rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
+    assert inputs_after[: len(inputs_before)] == inputs_before  # every decision intact
+    assert events_after[: len(events_before)] == events_before
+    assert [r[0] for r in events_after] == list(range(1, len(events_after) + 1))
+    assert events_after[-1][2] == "drill_ended"
+    assert _rows(db, "SELECT status FROM drills") == [("ended",)]
+
+    replay = subprocess.run(
+        [sys.executable, "-m", "drills", "replay", drill_id, "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert json.loads(replay.stdout)["identical"] is True
