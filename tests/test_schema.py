@@ -28,7 +28,7 @@ def test_schema_is_valid_for_editors(name):
 
 def _files():
     root = library_dir()
-    plans = sorted(root.glob("plans/*.yaml")) + [DATA / "worked-plan.yaml"]
+    plans = [*sorted(root.glob("plans/*.yaml")), DATA / "worked-plan.yaml"]
     scenarios = sorted(p for p in root.glob("*/*.yaml") if p.parent.name != "plans")
     scenarios += [DATA / "worked-scenario.yaml", DATA / "branching-scenario.yaml"]
     return [("plan.schema.json", p) for p in plans] + [
