@@ -89,6 +89,7 @@ def main() -> None:
     help="Plan file (default: found by the scenario's plan id).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @_db_option
 def run(
@@ -99,6 +100,7 @@ def run(
     speed: float,
     plan: Path | None,
     as_json: bool,
+    follow: bool,
     lang: str,
     db_path: Path | None,
 ) -> None:
@@ -119,8 +121,24 @@ def run(
             f"resume with: drillhall resume {session.drill_id}",
             err=True,
         )
+    if follow:
+        _follow(session, lang)
     outcome = session.run_paced(speed) if speed > 0 else session.run_headless()
     _print_outcome(outcome, session, store, as_json, lang)
+
+
+def _follow(session: Any, lang: str) -> None:
+    """Echo each event as a timeline line while the drill plays."""
+    from drills.summary import describe_event
+
+    def show(event: Any) -> None:
+        line = describe_event(event, session.compiled, lang)
+        if line:
+            click.echo(line)
+
+    for event in session.engine.events:
+        show(event)
+    session.engine.listeners.append(show)
 
 
 def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang: str) -> None:
@@ -166,9 +184,12 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
     help="Continue in real time at this compression; 0 = as fast as possible.",
 )
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @_db_option
-def resume(drill: str, speed: float, as_json: bool, lang: str, db_path: Path | None) -> None:
+def resume(
+    drill: str, speed: float, as_json: bool, follow: bool, lang: str, db_path: Path | None
+) -> None:
     """Resume a drill that was interrupted (killed, power loss) from its journal."""
     from drills.session import DrillSession
 
@@ -180,6 +201,8 @@ def resume(drill: str, speed: float, as_json: bool, lang: str, db_path: Path | N
             f"({len(store.inputs(session.drill_id))} journaled inputs replayed)",
             err=True,
         )
+    if follow:
+        _follow(session, lang)
     outcome = session.run_paced(speed) if speed > 0 else session.run_headless()
     _print_outcome(outcome, session, store, as_json, lang)
 

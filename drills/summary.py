@@ -6,7 +6,7 @@ from typing import Any
 
 from engine.compiled import CompiledScenario
 from engine.fields import format_duration
-from scoring.profile import RATING_EN, RATING_ZH
+from scoring.profile import RATING_EN, RATING_ZH, RATING_ZH_TEXT
 from scoring.score import DrillScore
 
 LABELS: dict[str, dict[str, str]] = {
@@ -66,7 +66,7 @@ def render_summary(
     scenario = compiled.scenario
     plan = compiled.plan
     counts = score.counts()
-    rating_text = RATING_ZH[score.rating] if lang == "zh" else RATING_EN[score.rating]
+    rating_text = RATING_ZH_TEXT[score.rating] if lang == "zh" else RATING_EN[score.rating]
     lines = [
         f"{label('drill', lang)} {drill_id} — {scenario.title.get(lang)} ({scenario.id}, "
         f"{format_duration(scenario.duration)})",
@@ -102,3 +102,52 @@ def render_summary(
         f"{label('profile', lang)}: {score.profile}    {label('journal', lang)}: {db_path}",
     ]
     return "\n".join(lines)
+
+
+def clock(seconds: int) -> str:
+    """Scenario time as H:MM:SS (days roll into hours)."""
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> str | None:
+    """One readable timeline line per event (None for events not worth a line)."""
+    plan = compiled.plan
+    data = event.data
+    kind = event.kind
+    when = clock(event.t)
+
+    def role(role_id: str) -> str:
+        return _name(plan.roles, role_id, lang)
+
+    def title(exp_id: str) -> str:
+        spec = compiled.expectations.get(exp_id)
+        return spec.title.get(lang, exp_id) if spec else exp_id
+
+    if kind == "inject_delivered":
+        inject = compiled.injects[data["inject"]]
+        to = ", ".join(role(r) for r in data["to"])
+        return f"{when}  ▸ {inject.id} [{inject.channel}] {inject.source.get(lang)} → {to}: {inject.text.get(lang)}"
+    if kind == "decision_accepted":
+        params = " ".join(f"{k}={v}" for k, v in data["params"].items())
+        action = _name(plan.actions, data["action"], lang)
+        return f"{when}  ✓ {role(data['role'])}: {action} {params}".rstrip()
+    if kind == "decision_refused":
+        action = _name(plan.actions, data["action"], lang)
+        return f"{when}  ✗ {role(data['role'])}: {action} — {data['reason']}"
+    if kind in ("expectation_met", "expectation_late", "expectation_missed"):
+        word = {
+            "expectation_met": "met",
+            "expectation_late": "late",
+            "expectation_missed": "missed",
+        }
+        return f"{when}    {label(word[kind], lang)}: {title(data['expectation'])}"
+    if kind == "commission":
+        return f"{when}  ! {data['severity']}: {data['reason']['zh' if lang == 'zh' else 'en']}"
+    if kind == "hint_sent":
+        text = data["text"]
+        text = text.get(lang, text.get("en")) if isinstance(text, dict) else text
+        return f"{when}  ? {text}"
+    if kind == "drill_ended":
+        return f"{when}  ■ {data['reason']}"
+    return None

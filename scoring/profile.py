@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 Rating = Literal["P", "S", "M", "U"]
 RATINGS: tuple[Rating, ...] = ("U", "M", "S", "P")
 RATING_ZH = {"P": "优", "S": "良", "M": "中", "U": "差"}
+RATING_ZH_TEXT = {
+    "P": "优秀，达到预期目标",
+    "S": "良好，达到预期目标",
+    "M": "合格，基本达到",
+    "U": "不合格，需重新演练",
+}
 RATING_EN = {
     "P": "Performed without challenges",
     "S": "Performed with some challenges",

@@ -33,7 +33,7 @@ def test_run_summary_in_both_languages(tmp_path):
     assert "Rating  U 差 (Unable to be performed)" in en.stdout
     assert "critical action A1 omitted or wrong" in en.stdout
     zh = invoke("run", *WORKED, "--bot", "idle", "--db", db, "--lang", "zh")
-    assert "评定  U 差 (差)" in zh.stdout and "超警戒水位" in zh.stdout
+    assert "评定  U 差 (不合格，需重新演练)" in zh.stdout and "超警戒水位" in zh.stdout
 
 
 def test_score_and_replay_of_a_journaled_drill(tmp_path):

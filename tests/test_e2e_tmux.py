@@ -1,0 +1,53 @@
+"""End to end in a real terminal: tmux runs the installed `drillhall`, we read the screen."""
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA, ROOT
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _wait_for(session: str, text: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+
+def test_a_followed_drill_in_a_terminal(tmp_path):
+    drillhall = Path(sys.executable).parent / "drillhall"
+    session = f"drillhall-{uuid.uuid4().hex[:8]}"
+    command = (
+        f"{drillhall} run {DATA / 'worked-scenario.yaml'} --plan {DATA / 'worked-plan.yaml'} "
+        f"--bot ideal --speed 1500 --follow --lang zh --db {tmp_path / 'd.db'}; "
+        "echo EXIT=$?; sleep 60"
+    )
+    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    try:
+        live = _wait_for(session, "▸ FLD-007", timeout=20)
+        assert "得分" not in live  # the inject shows while the drill is still running
+        screen = _wait_for(session, "EXIT=0", timeout=30)
+        assert "XX站水位已超警戒水位0.3米" in screen
+        assert "得分  100.0 / 100" in screen
+        assert "评定  P 优" in screen
+        assert "Traceback" not in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
