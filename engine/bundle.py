@@ -11,7 +11,15 @@ from pathlib import Path
 
 from engine.compiled import CompiledScenario, compile_scenario
 from engine.crosscheck import check_plan, check_scenario
-from engine.loader import Diagnostic, Document, LoadError, parse_yaml, read_document, validate_model
+from engine.loader import (
+    Diagnostic,
+    Document,
+    LoadError,
+    gc_paused,
+    parse_yaml,
+    read_document,
+    validate_model,
+)
 from engine.plan import Plan
 from engine.scenario import Scenario
 
@@ -51,11 +59,13 @@ def _build(scenario_doc: Document, plan_doc: Document) -> Bundle:
 
 def load_bundle(scenario_path: str | Path, plan_path: str | Path) -> Bundle:
     """Load, check and compile; raises LoadError listing every problem found."""
-    return _build(read_document(scenario_path), read_document(plan_path))
+    with gc_paused():
+        return _build(read_document(scenario_path), read_document(plan_path))
 
 
 def bundle_from_texts(
     scenario_text: str, plan_text: str, scenario_name: str = "<scenario>", plan_name: str = "<plan>"
 ) -> Bundle:
     """Rebuild a bundle from the texts stored in the journal."""
-    return _build(parse_yaml(scenario_text, scenario_name), parse_yaml(plan_text, plan_name))
+    with gc_paused():
+        return _build(parse_yaml(scenario_text, scenario_name), parse_yaml(plan_text, plan_name))

@@ -30,9 +30,12 @@ class Kind(StrEnum):
     DRILL_ENDED = "drill_ended"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(data: Any) -> str:
     """One spelling per value, so equal streams are equal bytes."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ and every scored rule carries the clause (条款) it comes from.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal, Union
 
 from pydantic import Field, model_validator
@@ -171,17 +172,35 @@ class Plan(Strict):
     actions: list[Action] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
 
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        """Lookups by id (the first of duplicates wins; cross-checks report duplicates)."""
+        index: dict[str, dict[str, Any]] = {"role": {}, "action": {}, "rule": {}, "scale": {}}
+        for kind, items in (
+            ("role", self.roles),
+            ("action", self.actions),
+            ("rule", self.rules),
+            ("scale", self.scales),
+        ):
+            for item in items:
+                index[kind].setdefault(item.id, item)
+        return index
+
     def role(self, role_id: str) -> Role | None:
-        return next((r for r in self.roles if r.id == role_id), None)
+        found: Role | None = self._index["role"].get(role_id)
+        return found
 
     def action(self, action_id: str) -> Action | None:
-        return next((a for a in self.actions if a.id == action_id), None)
+        found: Action | None = self._index["action"].get(action_id)
+        return found
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        found: Rule | None = self._index["rule"].get(rule_id)
+        return found
 
     def scale(self, scale_id: str) -> Scale | None:
-        return next((s for s in self.scales if s.id == scale_id), None)
+        found: Scale | None = self._index["scale"].get(scale_id)
+        return found
 
     def describe(self) -> dict[str, Any]:
         return {

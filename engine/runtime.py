@@ -66,14 +66,21 @@ class DrillEngine:
 
     @property
     def now(self) -> int:
-        return int(self.env.now)
+        """Scenario seconds; always whole, since every delay is an integer."""
+        now: int = self.env.now
+        return now
 
     def advance_to(self, t: int) -> None:
-        """Process every event up to and including scenario second ``t``."""
-        if t > self.env.now:
-            self.env.run(until=t)
-        while not self.ended and self.env.peek() <= t:
-            self.env.step()
+        """Process every event up to and including scenario second ``t``; now becomes ``t``.
+
+        A bare timeout at ``t`` moves the clock there (cheaper than ``env.run(until=t)``,
+        which also leaves its stop event behind if it fails).
+        """
+        env = self.env
+        if t > env.now:
+            env.timeout(t - env.now)
+        while not self.ended and env.peek() <= t:
+            env.step()
 
     def next_inject_time(self) -> int | None:
         """When the next already-scheduled inject fires (for skip-to-next)."""
@@ -84,15 +91,19 @@ class DrillEngine:
     # -- events ----------------------------------------------------------------------
 
     def _emit(self, kind: Kind, data: dict[str, Any]) -> Event:
-        event = Event(len(self.events) + 1, self.now, kind.value, data)
+        event = Event(len(self.events) + 1, self.env.now, kind, data)
         self.events.append(event)
         for listener in self.listeners:
             listener(event)
         return event
 
     def _later(self, delay: int, callback: Callable[[], None]) -> None:
-        timeout = self.env.timeout(delay)
-        timeout.callbacks.append(lambda _event: None if self.ended else callback())
+        timeout = self.env.timeout(delay, callback)
+        timeout.callbacks.append(self._run_callback)
+
+    def _run_callback(self, timeout: simpy.Event) -> None:
+        if not self.ended:
+            timeout.value()
 
     # -- start and end ---------------------------------------------------------------
 

@@ -1,0 +1,81 @@
+"""Synthetic scenarios for benchmarks: N injects over a plan with a few roles and actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+PLAN = {
+    "id": "bench-plan",
+    "version": "1",
+    "title": {"zh": "基准预案", "en": "Benchmark plan"},
+    "roles": [{"id": f"r{i}", "name": {"zh": f"角色{i}", "en": f"Role {i}"}} for i in range(4)],
+    "scales": [
+        {
+            "id": "level",
+            "name": {"zh": "级别", "en": "Level"},
+            "levels": [{"id": x, "name": x} for x in ("IV", "III", "II", "I")],
+        }
+    ],
+    "actions": [
+        {
+            "id": f"a{i}",
+            "name": {"zh": f"行动{i}", "en": f"Action {i}"},
+            "roles": ["r0", "r1", "r2", "r3"],
+            "params": [{"id": "level", "name": "L", "type": "scale", "scale": "level"}],
+        }
+        for i in range(4)
+    ],
+    "rules": [
+        {
+            "id": f"rule{i}",
+            "title": {"zh": f"规则{i}", "en": f"Rule {i}"},
+            "role": f"r{i}",
+            "action": f"a{i}",
+            "params": {"level": "III"},
+            "deadline": "30m",
+            "criticality": "essential",
+            "clause": {"source": "benchmark", "ref": f"§{i}", "certainty": "seed"},
+        }
+        for i in range(4)
+    ],
+}
+
+
+def scenario(n: int, *, spacing: int = 60) -> dict:
+    """n injects, one every ``spacing`` seconds, each expecting one action."""
+    injects = []
+    for i in range(n):
+        injects.append(
+            {
+                "id": f"I{i}",
+                "at": i * spacing,
+                "from": {"zh": "来源", "en": "Source"},
+                "to": [f"r{i % 4}"],
+                "channel": "phone",
+                "text": {"zh": f"第{i}条信息", "en": f"Message {i}"},
+                "effects": [{"add": "counter", "value": 1}],
+                "expects": [{"rule": f"rule{i % 4}", "id": f"E{i}"}],
+            }
+        )
+    return {
+        "id": f"bench-{n}",
+        "plan": "bench-plan",
+        "family": "other",
+        "title": {"zh": "基准", "en": "Benchmark"},
+        "duration": n * spacing + 7200,
+        "state": {"counter": 0},
+        "injects": injects,
+    }
+
+
+def write(folder: Path, n: int) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    plan_path = folder / "bench-plan.yaml"
+    scenario_path = folder / f"bench-{n}.yaml"
+    plan_path.write_text(yaml.safe_dump(PLAN, allow_unicode=True, sort_keys=False), "utf-8")
+    scenario_path.write_text(
+        yaml.safe_dump(scenario(n), allow_unicode=True, sort_keys=False), "utf-8"
+    )
+    return scenario_path, plan_path
