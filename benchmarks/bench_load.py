@@ -1,6 +1,6 @@
 """Load time of a large scenario file: parse (C vs pure-Python loader), validate, cross-check.
 
-    python -m benchmarks.bench_load [--injects 10000]
+python -m benchmarks.bench_load [--injects 10000]
 """
 
 from __future__ import annotations

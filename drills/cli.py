@@ -349,7 +349,7 @@ def validate(paths: tuple[Path, ...], strict: bool, plan: Path | None) -> None:
         click.echo(str(diagnostic), err=True)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    click.echo(f"{len(paths)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
+    click.echo(f"{len(paths)} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors or (strict and warnings):
         sys.exit(1)
 

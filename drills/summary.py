@@ -127,7 +127,8 @@ def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> 
     if kind == "inject_delivered":
         inject = compiled.injects[data["inject"]]
         to = ", ".join(role(r) for r in data["to"])
-        return f"{when}  ▸ {inject.id} [{inject.channel}] {inject.source.get(lang)} → {to}: {inject.text.get(lang)}"
+        source = inject.source.get(lang)
+        return f"{when}  ▸ {inject.id} [{inject.channel}] {source} → {to}: {inject.text.get(lang)}"
     if kind == "decision_accepted":
         params = " ".join(f"{k}={v}" for k, v in data["params"].items())
         action = _name(plan.actions, data["action"], lang)

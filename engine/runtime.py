@@ -67,8 +67,7 @@ class DrillEngine:
     @property
     def now(self) -> int:
         """Scenario seconds; always whole, since every delay is an integer."""
-        now: int = self.env.now
-        return now
+        return int(self.env.now)
 
     def advance_to(self, t: int) -> None:
         """Process every event up to and including scenario second ``t``; now becomes ``t``.
@@ -91,7 +90,7 @@ class DrillEngine:
     # -- events ----------------------------------------------------------------------
 
     def _emit(self, kind: Kind, data: dict[str, Any]) -> Event:
-        event = Event(len(self.events) + 1, self.env.now, kind, data)
+        event = Event(len(self.events) + 1, self.now, kind, data)
         self.events.append(event)
         for listener in self.listeners:
             listener(event)
@@ -103,7 +102,9 @@ class DrillEngine:
 
     def _run_callback(self, timeout: simpy.Event) -> None:
         if not self.ended:
-            timeout.value()
+            callback = timeout.value
+            assert callable(callback)
+            callback()
 
     # -- start and end ---------------------------------------------------------------
 
