@@ -25,7 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
     "events": {"zh": "事件", "en": "Events"},
     "capabilities": {"zh": "能力项", "en": "Capabilities"},
     "roles": {"zh": "角色", "en": "Roles"},
-    "caps": {"zh": "封顶原因", "en": "Rating capped by"},
+    "caps": {"zh": "评定受限原因", "en": "What held the rating back"},
     "commissions": {"zh": "违规行动", "en": "Prohibited actions taken"},
     "journal": {"zh": "日志", "en": "Journal"},
     "all_roles": {"zh": "全部角色", "en": "all roles"},
