@@ -30,7 +30,7 @@ def render(args: list[str], title: str, out: Path, width: int = 118, head: int =
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "d.db")
-        args = "run flood-river-crest --bot novice --seed 5 --follow".split()
+        args = ["run", "flood-river-crest", "--bot", "novice", "--seed", "5", "--follow"]
         render(
             [*args, "--db", db],
             "drillhall run flood-river-crest --follow",
