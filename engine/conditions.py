@@ -117,18 +117,22 @@ class NotCond(Strict):
     not_: Condition = Field(alias="not")
 
 
+# Tags end in "-condition" so they never look like keys of the file in error locations.
 _TAGS = {
-    "met": "outcome",
-    "late": "outcome",
-    "missed": "outcome",
-    "done": "outcome",
-    "pending": "outcome",
-    "fired": "fired",
-    "action": "action",
-    "state": "state",
-    "all": "all",
-    "any": "any",
-    "not": "not",
+    key: f"{kind}-condition"
+    for key, kind in (
+        ("met", "outcome"),
+        ("late", "outcome"),
+        ("missed", "outcome"),
+        ("done", "outcome"),
+        ("pending", "outcome"),
+        ("fired", "fired"),
+        ("action", "action"),
+        ("state", "state"),
+        ("all", "all"),
+        ("any", "any"),
+        ("not", "not"),
+    )
 }
 
 
@@ -139,7 +143,7 @@ def _condition_tag(value: Any) -> str | None:
                 return _TAGS[key]
         return None
     if isinstance(value, Strict):
-        return {
+        kinds = {
             OutcomeCond: "outcome",
             FiredCond: "fired",
             ActionCond: "action",
@@ -147,19 +151,21 @@ def _condition_tag(value: Any) -> str | None:
             AllCond: "all",
             AnyCond: "any",
             NotCond: "not",
-        }.get(type(value))
+        }
+        kind = kinds.get(type(value))
+        return f"{kind}-condition" if kind else None
     return None
 
 
 Condition = Annotated[
     Union[
-        Annotated[OutcomeCond, Tag("outcome")],
-        Annotated[FiredCond, Tag("fired")],
-        Annotated[ActionCond, Tag("action")],
-        Annotated[StateCond, Tag("state")],
-        Annotated[AllCond, Tag("all")],
-        Annotated[AnyCond, Tag("any")],
-        Annotated[NotCond, Tag("not")],
+        Annotated[OutcomeCond, Tag("outcome-condition")],
+        Annotated[FiredCond, Tag("fired-condition")],
+        Annotated[ActionCond, Tag("action-condition")],
+        Annotated[StateCond, Tag("state-condition")],
+        Annotated[AllCond, Tag("all-condition")],
+        Annotated[AnyCond, Tag("any-condition")],
+        Annotated[NotCond, Tag("not-condition")],
     ],
     Discriminator(
         _condition_tag,
@@ -246,4 +252,20 @@ def walk(cond: Condition) -> list[Condition]:
             nodes.extend(walk(child))
     elif isinstance(cond, NotCond):
         nodes.extend(walk(cond.not_))
+    return nodes
+
+
+def walk_paths(
+    cond: Condition, path: tuple[str | int, ...] = ()
+) -> list[tuple[Condition, tuple[str | int, ...]]]:
+    """Every node with its key path inside the condition, for positioned messages."""
+    nodes: list[tuple[Condition, tuple[str | int, ...]]] = [(cond, path)]
+    if isinstance(cond, AllCond):
+        for i, child in enumerate(cond.all):
+            nodes.extend(walk_paths(child, (*path, "all", i)))
+    elif isinstance(cond, AnyCond):
+        for i, child in enumerate(cond.any):
+            nodes.extend(walk_paths(child, (*path, "any", i)))
+    elif isinstance(cond, NotCond):
+        nodes.extend(walk_paths(cond.not_, (*path, "not")))
     return nodes

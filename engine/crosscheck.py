@@ -18,7 +18,7 @@ from engine.conditions import (
     FiredCond,
     OutcomeCond,
     StateCond,
-    walk,
+    walk_paths,
 )
 from engine.fields import format_duration
 from engine.loader import Diagnostic, Document
@@ -86,20 +86,7 @@ def check_plan(plan: Plan, doc: Document) -> list[Diagnostic]:
     capability_ids = {c.id for c in plan.capabilities}
     for i, rule in enumerate(plan.rules):
         base: list[str | int] = ["rules", i]
-        if rule.role not in role_ids:
-            report.add([*base, "role"], f"unknown role {rule.role!r}")
-        rule_action = plan.action(rule.action)
-        if rule_action is None:
-            report.add([*base, "action"], f"unknown action {rule.action!r}")
-        else:
-            if rule.role in role_ids and rule.role not in rule_action.roles:
-                report.add(
-                    [*base, "role"],
-                    f"role {rule.role!r} is not authorised for {rule_action.id} "
-                    f"(allowed: {', '.join(rule_action.roles)})",
-                )
-            for problem in param_problems(plan, rule_action, rule.params, complete=False):
-                report.add([*base, "params"], problem)
+        _check_assignment(report, plan, base, [*base, "role"], rule.role, rule.action, rule.params)
         if rule.capability and capability_ids and rule.capability not in capability_ids:
             report.add([*base, "capability"], f"unknown capability {rule.capability!r}")
         if rule.scored and rule.clause and rule.clause.certainty == "unverified":
@@ -125,7 +112,7 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
 
     inject_ids = {i.id for i in scenario.injects}
     exp_owner: dict[str, str] = {}
-    exp_deadline: dict[str, tuple[int | None, list[str | int]]] = {}
+    exp_deadline: dict[str, tuple[int | None, int | None, list[str | int]]] = {}
     state_keys = set(scenario.state)
     for inject in scenario.injects:
         state_keys.update(e.key for e in inject.effects)
@@ -148,25 +135,17 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
                 report.add(
                     loc,
                     f"expectation id {resolved.id!r} is used twice (also in inject "
-                    f"{exp_owner[resolved.id]!r}); give each an id:",
+                    f"{exp_owner[resolved.id]!r}); give each its own id",
                 )
                 continue
             exp_owner[resolved.id] = inject.id
-            exp_deadline[resolved.id] = (resolved.hard_limit or resolved.deadline, loc)
-            if resolved.role not in role_ids:
-                report.add([*loc, "role"], f"unknown role {resolved.role!r}")
-            exp_action = plan.action(resolved.action)
-            if exp_action is None:
-                report.add([*loc, "action"], f"unknown action {resolved.action!r}")
-            else:
-                if resolved.role in role_ids and resolved.role not in exp_action.roles:
-                    report.add(
-                        loc,
-                        f"role {resolved.role!r} is not authorised for {exp_action.id} "
-                        f"(allowed: {', '.join(exp_action.roles)})",
-                    )
-                for problem in param_problems(plan, exp_action, resolved.params, complete=False):
-                    report.add([*loc, "params"], problem)
+            due = None if resolved.deadline is None else resolved.deadline + resolved.grace
+            exp_deadline[resolved.id] = (due, resolved.hard_limit, loc)
+            # Fields that came from the plan rule are reported at the rule reference.
+            role_loc = loc if exp.role is None else [*loc, "role"]
+            _check_assignment(
+                report, plan, loc, role_loc, resolved.role, resolved.action, resolved.params
+            )
             if resolved.capability not in capability_ids:
                 report.add(loc, f"unknown capability {resolved.capability!r}")
         for j, prohibited in enumerate(inject.prohibited):
@@ -246,13 +225,39 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
     return report.items
 
 
+def _check_assignment(
+    report: _Report,
+    plan: Plan,
+    loc: list[str | int],
+    role_loc: list[str | int],
+    role_id: str,
+    action_id: str,
+    params: dict[str, Any],
+) -> None:
+    """A role doing an action with parameters: all known, authorised and well typed."""
+    if plan.role(role_id) is None:
+        report.add([*loc, "role"], f"unknown role {role_id!r}")
+    action = plan.action(action_id)
+    if action is None:
+        report.add([*loc, "action"], f"unknown action {action_id!r}")
+        return
+    if plan.role(role_id) is not None and role_id not in action.roles:
+        report.add(
+            role_loc,
+            f"role {role_id!r} is not authorised for {action.id} "
+            f"(allowed: {', '.join(action.roles)})",
+        )
+    for key, problem in param_problems(plan, action, params, complete=False):
+        report.add([*loc, "params", key] if key else [*loc, "params"], problem)
+
+
 def _check_prohibited(report: _Report, plan: Plan, item: Prohibited, loc: list[str | int]) -> None:
     action = plan.action(item.action)
     if action is None:
         report.add([*loc, "action"], f"unknown action {item.action!r}")
     else:
-        for problem in param_problems(plan, action, item.params, complete=False):
-            report.add([*loc, "params"], problem)
+        for key, problem in param_problems(plan, action, item.params, complete=False):
+            report.add([*loc, "params", key] if key else [*loc, "params"], problem)
     if item.role and plan.role(item.role) is None:
         report.add([*loc, "role"], f"unknown role {item.role!r}")
 
@@ -276,18 +281,19 @@ def _check_condition_refs(
     state_keys: set[str],
     plan: Plan,
 ) -> None:
-    for node in walk(cond):
+    for node, path in walk_paths(cond):
+        at = [*loc, *path]
         if isinstance(node, OutcomeCond) and node.expectation not in exp_ids:
-            report.add(loc, f"unknown expectation {node.expectation!r}")
+            report.add([*at, node.outcome], f"unknown expectation {node.expectation!r}")
         elif isinstance(node, FiredCond) and node.fired not in inject_ids:
-            report.add(loc, f"unknown inject {node.fired!r}")
+            report.add([*at, "fired"], f"unknown inject {node.fired!r}")
         elif isinstance(node, ActionCond):
             if plan.action(node.action) is None:
-                report.add(loc, f"unknown action {node.action!r}")
+                report.add([*at, "action"], f"unknown action {node.action!r}")
             if node.role and plan.role(node.role) is None:
-                report.add(loc, f"unknown role {node.role!r}")
+                report.add([*at, "role"], f"unknown role {node.role!r}")
         elif isinstance(node, StateCond) and node.state not in state_keys:
-            report.add(loc, f"state {node.state!r} is never set, so this can never hold")
+            report.add([*at, "state"], f"state {node.state!r} is never set, so this can never hold")
 
 
 def _check_reachability_and_time(
@@ -295,7 +301,7 @@ def _check_reachability_and_time(
     plan: Plan,
     scenario: Scenario,
     exp_owner: dict[str, str],
-    exp_deadline: dict[str, tuple[int | None, list[str | int]]],
+    exp_deadline: dict[str, tuple[int | None, int | None, list[str | int]]],
     state_keys: set[str],
 ) -> None:
     duration = scenario.duration
@@ -338,13 +344,21 @@ def _check_reachability_and_time(
                 f"inject {inject.id!r} can never fire (what it waits for cannot happen)",
             )
     # Deadlines known statically must end before the scenario does.
-    for exp_id, (limit, loc) in exp_deadline.items():
+    end = format_duration(duration)
+    for exp_id, (due, hard, loc) in exp_deadline.items():
         fire = times.get(exp_owner[exp_id])
-        if limit is None or fire is None:
+        if due is None or fire is None:
             continue
-        if fire + limit > duration:
+        if fire + due > duration:
             report.add(
                 loc,
-                f"deadline ends at {format_duration(fire + limit)}, after the scenario ends "
-                f"({format_duration(duration)})",
+                f"the deadline (with grace) ends at {format_duration(fire + due)}, after the "
+                f"scenario ends ({end})",
+            )
+        elif hard is not None and fire + hard > duration:
+            report.add(
+                loc,
+                f"the hard limit ends at {format_duration(fire + hard)}, after the scenario "
+                f"ends ({end}): a late action cannot be recorded as late, only as omitted",
+                warning=True,
             )

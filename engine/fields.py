@@ -72,9 +72,19 @@ Duration = Annotated[
     ),
 ]
 
+PositiveDuration = Annotated[
+    Duration, Field(gt=0, description="Longer than 0s: seconds or a string such as '8h'.")
+]
+
 Identifier = Annotated[
     str,
     Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64),
+]
+
+
+Pair = Annotated[
+    list[Identifier],
+    Field(min_length=2, max_length=2, description="[first, second]: first must come before."),
 ]
 
 

@@ -119,51 +119,155 @@ def _parse_yaml(text: str, path: str) -> Document:
             root = loader.get_single_node()
             if root is None:
                 return Document(path, text, None, None)
-            _check_duplicate_keys(root, path)
+            _check_nodes(root, path, text)
             data = loader.construct_document(root)
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise LoadError(
+            [Diagnostic(path, line, col, "", f"control characters are not allowed (#x{code:04x})")]
+        ) from None
+    except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        raise LoadError(
-            [Diagnostic(path, line, col, "", f"YAML syntax: {problem}{context}")]
-        ) from None
+        message = f"refused: {exc.problem} (files hold plain data only; they cannot run code)"
+        raise LoadError([Diagnostic(path, line, col, "", message)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError([_syntax_diagnostic(exc, path)]) from None
     except yaml.YAMLError as exc:
-        raise LoadError([Diagnostic(path, 1, 1, "", f"YAML error: {exc}")]) from None
+        message = " ".join(str(exc).split())
+        raise LoadError([Diagnostic(path, 1, 1, "", f"YAML error: {message}")]) from None
     return Document(path, text, data, root)
 
 
-def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
-    """PyYAML keeps the last of two equal keys silently; a drill file must not."""
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:
+    """Point at the problem, or at the opening bracket of a flow that is never closed."""
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    context = exc.context or ""
+    if "flow" in context and exc.context_mark is not None and exc.problem_mark is not None:
+        what = context.replace("while parsing a ", "")
+        at = exc.problem_mark
+        assert at is not None
+        message = (
+            f"YAML syntax: this {what} is never closed ({problem} at {at.line + 1}:{at.column + 1})"
+        )
+        mark = exc.context_mark
+    else:
+        message = f"YAML syntax: {problem}" + (f" ({context})" if context else "")
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Diagnostic(path, line, col, "", message)
+
+
+_SEXAGESIMAL = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_nodes(root: yaml.Node, path: str, text: str) -> None:
+    """Refuse what PyYAML would accept silently or choke on.
+
+    Duplicate keys (PyYAML keeps the last), plain ``12:30`` (YAML 1.1 reads 750),
+    aliases that contain themselves and alias "bombs" that expand to millions of nodes.
+    Each node is inspected once, however many aliases point at it.
+    """
     problems: list[Diagnostic] = []
-    stack = [node]
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: dict[str, yaml.Node] = {}
-            for key_node, value_node in current.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    if key_node.value in seen:
-                        first = seen[key_node.value].start_mark.line + 1
-                        mark = key_node.start_mark
-                        problems.append(
-                            Diagnostic(
-                                path,
-                                mark.line + 1,
-                                mark.column + 1,
-                                key_node.value,
-                                f"duplicate key (first written on line {first})",
-                            )
-                        )
-                    seen[key_node.value] = key_node
-                stack.append(value_node)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            size[key] = 1 + sum(size.get(id(child), 1) for child in _children(node))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            line, col, anchor = _recursive_alias(text)
+            raise LoadError(
+                [
+                    Diagnostic(
+                        path, line, col, "", f"alias *{anchor} refers to a node that contains it"
+                    )
+                ]
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        problems.extend(_inspect(node, path))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    if size.get(id(root), 0) > MAX_EXPANDED_NODES:
+        raise LoadError(
+            [
+                Diagnostic(
+                    path, 1, 1, "", f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes"
+                )
+            ]
+        )
     if problems:
         raise LoadError(sorted(problems, key=lambda d: (d.line, d.col)))
+
+
+def _inspect(node: yaml.Node, path: str) -> list[Diagnostic]:
+    problems = []
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag in _SEXAGESIMAL and not node.style and ":" in node.value:
+            mark = node.start_mark
+            problems.append(
+                Diagnostic(
+                    path,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "",
+                    f"YAML 1.1 reads {node.value} as a base-60 number; write a duration such "
+                    f"as '12m30s' or quote the text ('{node.value}')",
+                )
+            )
+    elif isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                first = seen[key_node.value].start_mark.line + 1
+                mark = key_node.start_mark
+                problems.append(
+                    Diagnostic(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        key_node.value,
+                        f"duplicate key (first written on line {first})",
+                    )
+                )
+            seen[key_node.value] = key_node
+    return problems
+
+
+def _recursive_alias(text: str) -> tuple[int, int, str]:
+    """Where an alias names an anchor whose collection is still open (events keep marks)."""
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            mark = event.start_mark
+            if mark is not None:
+                return mark.line + 1, mark.column + 1, str(event.anchor)
+    return 1, 1, "?"
 
 
 def read_document(path: str | Path) -> Document:
@@ -189,12 +293,13 @@ def read_document(path: str | Path) -> Document:
 def detect_kind(doc: Document) -> Kind:
     if not isinstance(doc.data, dict):
         found = "an empty file" if doc.data is None else type(doc.data).__name__
+        line, col = doc.position([])
         raise LoadError(
             [
                 Diagnostic(
                     doc.path,
-                    1,
-                    1,
+                    line,
+                    col,
                     "",
                     f"expected a mapping (a plan or a scenario), found {found}",
                 )
@@ -238,10 +343,13 @@ def _message(error: Any) -> str:
     msg = str(error["msg"])
     if kind == "missing":
         return "required field is missing"
+    if kind == "greater_than":
+        return f"must be greater than {error['ctx']['gt']}"
     if kind == "extra_forbidden":
         field = str(error["loc"][-1])
-        close = difflib.get_close_matches(field, sorted(_vocabulary()), n=1, cutoff=0.75)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        words = sorted(_vocabulary() - {field})
+        close = difflib.get_close_matches(field, words, n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else " (not allowed here)"
         return f"unknown field '{field}'{hint}"
     if msg.startswith(("Value error, ", "Assertion failed, ")):
         msg = msg.split(", ", 1)[1]

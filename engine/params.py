@@ -43,22 +43,27 @@ def value_problem(plan: Plan, param: Param, value: Any) -> str | None:
 
 def param_problems(
     plan: Plan, action: Action, params: Mapping[str, Any], *, complete: bool
-) -> list[str]:
-    """Problems with ``params`` for ``action``; ``complete`` also requires required ones."""
-    problems = []
+) -> list[tuple[str | None, str]]:
+    """(parameter, problem) pairs for ``params``; ``complete`` also requires required ones.
+
+    The parameter is None for a missing one, so a file check can point at the mapping.
+    """
+    problems: list[tuple[str | None, str]] = []
     for key, value in params.items():
         param = action.param(key)
         if param is None:
             known = ", ".join(p.id for p in action.params) or "none"
-            problems.append(f"action {action.id} has no parameter {key!r} (parameters: {known})")
+            problems.append(
+                (key, f"action {action.id} has no parameter {key!r} (parameters: {known})")
+            )
             continue
         problem = value_problem(plan, param, value)
         if problem:
-            problems.append(problem)
+            problems.append((key, problem))
     if complete:
         for param in action.params:
             if param.required and param.id not in params:
-                problems.append(f"parameter {param.id} is required for {action.id}")
+                problems.append((None, f"parameter {param.id} is required for {action.id}"))
     return problems
 
 
@@ -80,4 +85,4 @@ def decision_problem(
         allowed = ", ".join(action.roles)
         return f"the plan does not authorise {role_id} to {action_id} (authorised: {allowed})"
     problems = param_problems(plan, action, params, complete=True)
-    return "; ".join(problems) if problems else None
+    return "; ".join(message for _, message in problems) if problems else None

@@ -12,7 +12,7 @@ from typing import Literal, Union
 from pydantic import Field, model_validator
 
 from engine.conditions import Condition, Outcome
-from engine.fields import Duration, Identifier, Strict, Text
+from engine.fields import Duration, Identifier, Pair, PositiveDuration, Strict, Text
 from engine.plan import Clause, Criticality, ParamValue
 
 Channel = Literal[
@@ -153,7 +153,7 @@ class Inject(Strict):
     effects: list[Effect] = Field(default_factory=list)
     expects: list[Expectation] = Field(default_factory=list)
     prohibited: list[Prohibited] = Field(default_factory=list)
-    precedence: list[list[Identifier]] = Field(default_factory=list)
+    precedence: list[Pair] = Field(default_factory=list)
     hints: list[Hint] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -163,9 +163,6 @@ class Inject(Strict):
             raise ValueError("an inject fires by exactly one of at, after or when")
         if self.delay and self.when is None:
             raise ValueError("delay belongs with when: (after: has its own delay)")
-        for pair in self.precedence:
-            if len(pair) != 2:
-                raise ValueError("each precedence entry is a pair [first, second]")
         return self
 
 
@@ -194,20 +191,14 @@ class Scenario(Strict):
     summary: Text | None = None
     background: Text | None = None
     start: str | None = None
-    duration: Duration
+    duration: PositiveDuration
     compression: float = Field(default=60.0, gt=0)
     objectives: list[Objective] = Field(default_factory=list)
     state: dict[Identifier, StateValue] = Field(default_factory=dict)
     tracked: list[Tracked] = Field(default_factory=list)
     injects: list[Inject] = Field(min_length=1)
     prohibited: list[Prohibited] = Field(default_factory=list)
-    precedence: list[list[Identifier]] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _positive(self) -> Scenario:
-        if self.duration <= 0:
-            raise ValueError("duration must be longer than 0s")
-        return self
+    precedence: list[Pair] = Field(default_factory=list)
 
     def inject(self, inject_id: str) -> Inject | None:
         return next((i for i in self.injects if i.id == inject_id), None)
