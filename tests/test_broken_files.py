@@ -42,7 +42,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "python-tag-injection.yaml",
         "12:11",
-        "refused: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+        "refused: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'",
     ),
     # --- schema ----------------------------------------------------------------------
     (
@@ -109,7 +110,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "scenario-duplicate-expectation.yaml",
         "19:15",
-        "injects.1.expects.0: expectation id 'A1' is used twice (also in inject 'I1'); give each its own id",
+        "injects.1.expects.0: expectation id 'A1' is used twice (also in inject 'I1'); "
+        "give each its own id",
     ),
     ("scenario-after-unknown-inject.yaml", "15:21", "injects.1.after.inject: unknown inject 'I9'"),
     (
