@@ -65,3 +65,19 @@ def test_missing_file_is_a_diagnostic():
     with pytest.raises(LoadError) as info:
         load_any("no/such/file.yaml")
     assert str(info.value.diagnostics[0]) == "no/such/file.yaml:1:1: file not found"
+
+
+def test_alias_bombs_are_refused_quickly():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    with pytest.raises(LoadError) as info:
+        parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+    assert "aliases expand to more than 1,000,000 nodes" in str(info.value)
+
+
+def test_recursive_alias_is_refused_at_the_alias():
+    with pytest.raises(LoadError) as info:
+        parse_yaml("to: &who [a, *who]\n", "r.yaml")
+    assert str(info.value) == "r.yaml:1:14: alias *who refers to a node that contains it"
