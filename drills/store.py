@@ -134,13 +134,21 @@ class Store:
             self.db = Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 5000")
             migrations.apply(self.db)
-            # FULL: a committed input survives power loss too, not only a killed process.
-            self.db.execute("PRAGMA synchronous = FULL")
+            self._synchronous = ""
+            self._sync("FULL")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StoreError(f"cannot open the drill database {self.path}: {exc}") from None
 
     def close(self) -> None:
         self.db.close()
+
+    def _sync(self, level: str) -> None:
+        """FULL for inputs (the truth: they survive power loss, not only a killed process);
+        NORMAL for events, which a replay of the inputs regenerates if the last batch is
+        lost. WAL keeps the database consistent either way."""
+        if self._synchronous != level:
+            self.db.execute(f"PRAGMA synchronous = {level}")
+            self._synchronous = level
 
     # -- drills ----------------------------------------------------------------------
 
@@ -213,6 +221,7 @@ class Store:
     # -- journal ---------------------------------------------------------------------
 
     def append_input(self, drill_id: str, seq: int, t: int, item: Input) -> None:
+        self._sync("FULL")
         with self.db.conn:
             self.db.conn.execute(
                 "INSERT INTO inputs (drill_id, seq, t, wall, data) VALUES (?, ?, ?, ?, ?)",
@@ -220,6 +229,7 @@ class Store:
             )
 
     def append_inputs(self, drill_id: str, rows: list[tuple[int, int, Input]]) -> None:
+        self._sync("FULL")
         wall = now_iso()
         with self.db.conn:
             self.db.conn.executemany(
@@ -228,6 +238,7 @@ class Store:
             )
 
     def append_events(self, drill_id: str, events: list[Event], last_t: int) -> None:
+        self._sync("NORMAL")
         wall = now_iso()
         with self.db.conn:
             self.db.conn.executemany(

@@ -125,10 +125,10 @@ class NoviceBot(_ExpectationBot):
     """Seeded mistakes: sometimes skips, is late, picks a wrong level or the wrong role."""
 
     name = "novice"
-    skip = 0.15
+    skip = 0.08
     late = 0.3
-    wrong_level = 0.25
-    wrong_role = 0.15
+    wrong_level = 0.2
+    wrong_role = 0.1
 
     def plan(
         self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Kind(StrEnum):
@@ -38,9 +38,12 @@ def canonical_json(data: Any) -> str:
     return _CANONICAL.encode(data)
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something that happened at scenario second ``t``; ``seq`` orders the stream."""
+class Event(NamedTuple):
+    """Something that happened at scenario second ``t``; ``seq`` orders the stream.
+
+    A named tuple rather than a frozen dataclass: the engine makes one per event and a
+    tuple is several times cheaper to build.
+    """
 
     seq: int
     t: int

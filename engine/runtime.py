@@ -12,7 +12,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import simpy
 
@@ -90,7 +90,7 @@ class DrillEngine:
     # -- events ----------------------------------------------------------------------
 
     def _emit(self, kind: Kind, data: dict[str, Any]) -> Event:
-        event = Event(len(self.events) + 1, self.now, kind, data)
+        event = Event(len(self.events) + 1, cast(int, self.env.now), kind, data)
         self.events.append(event)
         for listener in self.listeners:
             listener(event)

@@ -47,14 +47,43 @@ def test_idle_is_unable(compiled):
     assert result.rating == "U"
 
 
-def test_novice_lands_between_and_depends_on_the_seed(compiled):
-    scores = {}
-    for seed in range(10):
-        _, result = play(compiled, "novice", seed)
-        scores[seed] = result.score
-        assert 0 < result.score < 100
-    assert len(set(scores.values())) > 3
+NOVICE_SEEDS = range(20)
+
+
+@pytest.fixture(scope="module")
+def novice_runs(compiled):
+    return [play(compiled, "novice", seed) for seed in NOVICE_SEEDS]
+
+
+def test_novice_lands_between_and_depends_on_the_seed(compiled, novice_runs):
+    scores = sorted(result.score for _, result in novice_runs)
+    ratings = {result.rating for _, result in novice_runs}
+    assert 0 < scores[len(scores) // 2] < 100
+    assert len(set(scores)) > 5 and len(ratings) >= 2
     assert play(compiled, "novice", 4)[1].to_dict() == play(compiled, "novice", 4)[1].to_dict()
+
+
+def test_every_branch_is_reached_by_some_bot_run(compiled, novice_runs):
+    """Each conditional inject fires in the ideal, the idle or one of the novice runs."""
+    runs = [play(compiled, "ideal")[0], play(compiled, "idle")[0]] + [e for e, _ in novice_runs]
+    fired = set().union(*(engine.fired for engine in runs))
+    branches = {i.id for i in compiled.scenario.injects if i.at is None}
+    assert branches - fired == set()
+
+
+def test_scenario_shape(compiled):
+    """What a trainer buys: enough injects and branches, every role, 45-90 minutes."""
+    scenario = compiled.scenario
+    conditional = [i for i in scenario.injects if i.when or (i.after and i.after.expectation)]
+    assert len(scenario.injects) >= 15
+    assert len(conditional) >= 3
+    used = {r for i in scenario.injects for r in i.to} | {
+        e.role for e in compiled.expectations.values()
+    }
+    assert used == {r.id for r in compiled.plan.roles}
+    assert 45 * 60 <= scenario.duration / scenario.compression <= 90 * 60
+    for inject in scenario.injects:
+        assert inject.text.zh != inject.text.en, f"{inject.id} is not translated"
 
 
 def test_every_scored_expectation_cites_its_clause(compiled):
