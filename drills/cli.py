@@ -349,7 +349,8 @@ def validate(paths: tuple[Path, ...], strict: bool, plan: Path | None) -> None:
         click.echo(str(diagnostic), err=True)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    click.echo(f"{len(paths)} file(s) checked: {errors} error(s), {warnings} warning(s)")
+    checked = len({p.resolve() for p in paths})
+    click.echo(f"{checked} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors or (strict and warnings):
         sys.exit(1)
 
@@ -383,6 +384,69 @@ def schema(check: bool, out: Path | None) -> None:
         sys.exit(1)
     if not stale:
         click.echo("schemas are up to date")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["plan", "scenario"]))
+@click.argument("name")
+@click.option(
+    "--plan", "plan_ref", help="For a scenario: the plan it plays (installed id or file)."
+)
+@click.option(
+    "--family",
+    type=click.Choice(["flood", "cyber", "complaint", "other"]),
+    default="other",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: NAME.yaml here).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(
+    kind: str, name: str, plan_ref: str | None, family: str, output: Path | None, force: bool
+) -> None:
+    """Write a commented starting plan or scenario that validates."""
+    import os
+
+    from drills import scaffold
+    from drills.catalog import library_dir
+    from drills.validate import validate_paths
+    from engine.loader import load_plan
+
+    target = output or Path(f"{name}.yaml")
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; use --force to overwrite it")
+    schema_file = "plan.schema.json" if kind == "plan" else "scenario.schema.json"
+    schema = os.path.relpath(library_dir() / schema_file, target.resolve().parent)
+    if schema.startswith("../../.."):  # far away: an absolute path reads better
+        schema = str(library_dir() / schema_file)
+    plan_path: Path | None = None
+    try:
+        if kind == "plan":
+            text = scaffold.plan_text(name, str(target), schema)
+        else:
+            if not plan_ref:
+                raise click.UsageError("a scenario plays a plan: pass --plan ID or --plan FILE")
+            plan_path = Path(plan_ref)
+            if not plan_path.exists():
+                plan_path = library_dir() / "plans" / f"{plan_ref}.yaml"
+            text = scaffold.scenario_text(
+                name, load_plan(plan_path), str(target), family=family, schema=schema
+            )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    diagnostics, _ = validate_paths([target], plan_path)
+    for diagnostic in diagnostics:
+        click.echo(str(diagnostic), err=True)
+    if any(d.severity == "error" for d in diagnostics):
+        sys.exit(1)
+    check = f"drillhall validate {target}" + (f" --plan {plan_path}" if plan_path else "")
+    click.echo(f"wrote {target} (it validates; edit it, then run: {check})")
 
 
 def report_diagnostics(items: list[Diagnostic]) -> None:

@@ -26,6 +26,10 @@ def validate_paths(
     """Diagnostics (errors and warnings) and one summary line per valid file."""
     diagnostics: list[Diagnostic] = []
     summaries: list[str] = []
+    unique: dict[Path, Path] = {}
+    for path in paths:
+        unique.setdefault(path.resolve(), path)  # a plan named twice is checked once
+    paths = list(unique.values())
     plans: dict[Path, tuple[Plan | None, list[Diagnostic]]] = {}
 
     def plan_at(path: Path) -> tuple[Plan | None, list[Diagnostic]]:

@@ -91,3 +91,25 @@ def test_entry_points_work_as_installed():
     for cmd in ([sys.executable, "-m", "drills", "--help"], [str(script), "--version"]):
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_new_plan_and_scenario_validate_and_play(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("new", "plan", "my-plan").exit_code == 0
+    made = invoke("new", "scenario", "my-drill", "--plan", "my-plan.yaml")
+    assert made.exit_code == 0 and "it validates" in made.stdout
+    db = str(tmp_path / "d.db")
+    ideal = json.loads(
+        invoke("run", "my-drill.yaml", "--bot", "ideal", "--json", "--db", db).stdout
+    )
+    idle = json.loads(invoke("run", "my-drill.yaml", "--bot", "idle", "--json", "--db", db).stdout)
+    assert (ideal["score"], ideal["rating"], idle["rating"]) == (100.0, "P", "U")
+    again = CliRunner().invoke(main, ["new", "plan", "my-plan"])
+    assert again.exit_code == 2 and "exists; use --force" in again.output
+
+
+def test_new_scenario_on_an_installed_plan(tmp_path):
+    out = tmp_path / "flood" / "mine.yaml"
+    result = invoke("new", "scenario", "mine", "--plan", "flood-municipal", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert invoke("validate", str(out)).exit_code == 0
