@@ -112,3 +112,33 @@ def scenario_plan_id(scenario_path: Path) -> str:
             [Diagnostic(doc.path, line, col, "plan", "the scenario must name its plan")]
         )
     return plan_id
+
+
+def scenario_stats(entry: CatalogEntry) -> dict[str, object]:
+    """Figures a trainer compares scenarios by (and the library table in notes)."""
+    from engine.bundle import load_bundle
+
+    compiled = load_bundle(entry.path, find_plan(entry.path, entry.plan)).compiled
+    scenario = compiled.scenario
+    rules: dict[str, tuple[bool, str | None]] = {}
+    for exp in compiled.expectations.values():
+        certainty = exp.clause.certainty if exp.clause else None
+        rules.setdefault(exp.rule or exp.id, (exp.scored, certainty))
+    scored = [c for s, c in rules.values() if s]
+    used = {r for i in scenario.injects for r in i.to} | {
+        e.role for e in compiled.expectations.values()
+    }
+    branches = [i for i in scenario.injects if i.when or (i.after and i.after.expectation)]
+    return {
+        "id": entry.id,
+        "injects": len(scenario.injects),
+        "branches": len(branches),
+        "roles": f"{len(used)}/{len(compiled.plan.roles)}",
+        "scored_rules": len(scored),
+        "unscored_rules": len(rules) - len(scored),
+        "verbatim_share": round(sum(c == "verbatim-official" for c in scored) / len(scored), 2)
+        if scored
+        else None,
+        "prohibited": len(compiled.prohibited),
+        "wall_minutes": round(scenario.duration / scenario.compression / 60),
+    }

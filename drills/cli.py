@@ -293,12 +293,36 @@ def journal(drill: str, db_path: Path | None) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--stats", is_flag=True, help="Injects, branches, roles, scored rules per scenario.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
-def scenarios(as_json: bool, lang: str) -> None:
+def scenarios(as_json: bool, stats: bool, lang: str) -> None:
     """List the installed scenarios."""
     from engine.fields import format_duration
 
     entries = installed()
+    if stats:
+        from drills.catalog import scenario_stats
+
+        rows = [scenario_stats(e) for e in entries]
+        if as_json:
+            click.echo(json.dumps(rows))
+            return
+        head = (
+            "id",
+            "injects",
+            "branches",
+            "roles",
+            "scored_rules",
+            "unscored_rules",
+            "verbatim_share",
+            "prohibited",
+            "wall_minutes",
+        )
+        widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in head]
+        click.echo("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+        for row in rows:
+            click.echo("  ".join(str(row[h]).ljust(w) for h, w in zip(head, widths, strict=True)))
+        return
     if as_json:
         click.echo(
             json.dumps(

@@ -113,3 +113,10 @@ def test_new_scenario_on_an_installed_plan(tmp_path):
     result = invoke("new", "scenario", "mine", "--plan", "flood-municipal", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert invoke("validate", str(out)).exit_code == 0
+
+
+def test_scenarios_stats_table():
+    rows = json.loads(invoke("scenarios", "--stats", "--json").stdout)
+    flood = next(r for r in rows if r["id"] == "flood-river-crest")
+    assert flood["injects"] >= 15 and flood["branches"] >= 3 and flood["scored_rules"] > 0
+    assert 0 <= flood["verbatim_share"] <= 1
