@@ -221,9 +221,7 @@ class DrillSession:
         score = score_drill(self.compiled, self.engine.events, profile)
         if self.engine.ended:
             self.store.finish(self.drill_id, self.engine.now)
-        self.store.save_score(
-            self.drill_id, profile.label, score.score, score.rating, score.to_dict()
-        )
+        self.store.save_score(self.drill_id, score)
         return Outcome(self.drill_id, score, len(self.engine.events))
 
 

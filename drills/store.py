@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
+from scoring.score import DrillScore
 
 migrations = Migrations("drillhall")
 
@@ -77,6 +78,69 @@ def m001_journal(db: Database) -> None:
 @migrations(transactional=False)
 def m002_wal(db: Database) -> None:
     db.enable_wal()
+
+
+@migrations()
+def m003_review(db: Database) -> None:
+    """Per-expectation results and role scores (for history and trends), the roster,
+    hot-wash notes and self-assessments, improvement-plan edits and sign-offs."""
+    db["drills"].add_column("roster", str)
+    db["results"].create(
+        {
+            "drill_id": str,
+            "profile": str,
+            "expectation": str,
+            "rule": str,
+            "role": str,
+            "capability": str,
+            "criticality": str,
+            "status": str,
+            "latency": int,
+            "deadline": int,
+            "credit": float,
+            "created": str,
+        },
+        pk=("drill_id", "profile", "expectation"),
+    )
+    db["results"].create_index(["rule", "profile", "created"])
+    db["results"].create_index(["role", "profile", "created"])
+    db["role_scores"].create(
+        {
+            "drill_id": str,
+            "profile": str,
+            "role": str,
+            "participant": str,
+            "score": float,
+            "rating": str,
+            "on_time": float,
+            "created": str,
+        },
+        pk=("drill_id", "profile", "role"),
+    )
+    db["role_scores"].create_index(["participant", "profile", "created"])
+    db["role_scores"].create_index(["role", "profile", "created"])
+    db["scores"].add_column("created", str)
+    db["scores"].create_index(["profile", "created"])
+    db["scores"].create_index(["profile", "rating", "created"])
+    db["drills"].create_index(["plan_id", "created"])
+    db["drills"].create_index(["created"])
+    db["notes"].create(
+        {
+            "id": int,
+            "drill_id": str,
+            "kind": str,
+            "author": str,
+            "role": str,
+            "text": str,
+            "at": str,
+        },
+        pk="id",
+    )
+    db["notes"].create_index(["drill_id"])
+    db["signoffs"].create({"drill_id": str, "name": str, "comment": str, "at": str}, pk="drill_id")
+    db["improvement_edits"].create(
+        {"drill_id": str, "finding": str, "fields": str, "at": str}, pk=("drill_id", "finding")
+    )
 
 
 def now_iso() -> str:
@@ -265,17 +329,75 @@ class Store:
 
     # -- scores ----------------------------------------------------------------------
 
-    def save_score(
-        self, drill_id: str, profile: str, score: float, rating: str, detail: dict[str, Any]
-    ) -> None:
-        self.db["scores"].upsert(
-            {
-                "drill_id": drill_id,
-                "profile": profile,
-                "score": score,
-                "rating": rating,
-                "computed": now_iso(),
-                "detail": canonical_json(detail),
-            },
-            pk=("drill_id", "profile"),
-        )
+    def save_score(self, drill_id: str, score: DrillScore) -> None:
+        """Store a score with its per-expectation and per-role rows (replacing the same
+        profile's earlier ones; other profiles' results stay)."""
+        created = self.drill(drill_id).created
+        roster = self.roster(drill_id)
+        key = (drill_id, score.profile)
+        with self.db.conn:
+            for table in ("results", "role_scores"):
+                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ? AND profile = ?", key)
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO scores (drill_id, profile, score, rating, computed, "
+                "detail, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    score.score,
+                    score.rating,
+                    now_iso(),
+                    canonical_json(score.to_dict()),
+                    created,
+                ),
+            )
+            self.db.conn.executemany(
+                "INSERT INTO results (drill_id, profile, expectation, rule, role, capability, "
+                "criticality, status, latency, deadline, credit, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        *key,
+                        r.id,
+                        r.rule or r.id,
+                        r.role,
+                        r.capability,
+                        r.criticality,
+                        r.status,
+                        r.latency,
+                        r.deadline,
+                        r.credit,
+                        created,
+                    )
+                    for r in score.expectations
+                    if r.scored
+                ],
+            )
+            self.db.conn.executemany(
+                "INSERT INTO role_scores (drill_id, profile, role, participant, score, rating, "
+                "on_time, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        *key,
+                        role,
+                        roster.get(role, ""),
+                        data["score"],
+                        data["rating"],
+                        data.get("on_time"),
+                        created,
+                    )
+                    for role, data in score.roles.items()
+                ],
+            )
+
+    def roster(self, drill_id: str) -> dict[str, str]:
+        """Who played each role: a person's name, or ``bot:<policy>``."""
+        row = self.db.execute("SELECT roster, bots FROM drills WHERE id = ?", [drill_id]).fetchone()
+        if row is None:
+            return {}
+        roster: dict[str, str] = json.loads(row[0]) if row[0] else {}
+        for role, kind in json.loads(row[1] or "{}").items():
+            roster.setdefault(role, f"bot:{kind}")
+        return roster
+
+    def set_roster(self, drill_id: str, roster: dict[str, str]) -> None:
+        self.db["drills"].update(drill_id, {"roster": canonical_json(roster)})

@@ -37,6 +37,7 @@ from scoring.rubric import (
 @dataclass
 class ExpectationResult:
     id: str
+    rule: str | None
     inject: str
     role: str
     capability: str
@@ -136,6 +137,7 @@ def _results(
         results.append(
             ExpectationResult(
                 id=spec.id,
+                rule=spec.rule,
                 inject=spec.inject,
                 role=spec.role,
                 capability=spec.capability,
@@ -178,7 +180,7 @@ def _commission_cap(item: Commission) -> tuple[Rating, str] | None:
     return None
 
 
-def _prohibited_capability(compiled: CompiledScenario, prohibited_id: str) -> str:
+def prohibited_capability(compiled: CompiledScenario, prohibited_id: str) -> str:
     inject_id, item = compiled.prohibited.get(prohibited_id, (None, None))
     if item is not None and item.capability:
         return item.capability
@@ -203,7 +205,7 @@ def _score_group(
         caps.setdefault(r.capability, []).append(r)
     cap_commissions: dict[str, list[Commission]] = {}
     for item in commissions:
-        cap_commissions.setdefault(_prohibited_capability(compiled, item.prohibited), []).append(
+        cap_commissions.setdefault(prohibited_capability(compiled, item.prohibited), []).append(
             item
         )
     capabilities: list[CapabilityScore] = []
@@ -328,7 +330,9 @@ def score_drill(
         r_total, r_rating, *_ = _score_group(compiled, facts, own, own_commissions, profile)
         if r_total is None:
             continue
-        roles[role.id] = {"score": r_total, "rating": r_rating}
+        done = [r for r in own if r.scored and r.status in ("met", "late")]
+        on_time = sum(r.status == "met" for r in done) / len(done) if done else None
+        roles[role.id] = {"score": r_total, "rating": r_rating, "on_time": on_time}
     final_rating: Rating = rating or "U"
     return DrillScore(
         score=total if total is not None else 0.0,

@@ -15,7 +15,7 @@ ROLES = ("duty_chief", "office", "commander")
 def test_database_is_wal_with_migrations_recorded(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert names == ["m001_journal", "m002_wal"]
+    assert names == ["m001_journal", "m002_wal", "m003_review"]
 
 
 def test_reopening_an_existing_database_keeps_drills(tmp_path, worked_bundle):
