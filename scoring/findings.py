@@ -60,8 +60,9 @@ def _expectation_finding(
             {"zh": f"处置错误：{title['zh']}", "en": f"Done wrongly: {title['en']}"},
             {"zh": "行动的参数或执行角色与预案不符。", "en": "Wrong parameters or wrong role."},
         )
-    problems_zh, problems_en = [], []
-    klass = None
+    problems_zh: list[str] = []
+    problems_en: list[str] = []
+    klass: str | None = None
     if result.status == "late":
         klass = "corrective" if result.criticality == "critical" else "improvement"
         minutes = (result.latency or 0) // 60

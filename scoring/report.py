@@ -203,8 +203,8 @@ def _adequacy(
         if not any(s.scored for s in specs) and specs:
             items.append(
                 {
-                    "zh": f"{inject_id}「{title['zh']}」：预案对此情形无可核实的规定（相关规则不计分）",
-                    "en": f"{inject_id} '{title['en']}': the plan has no verifiable rule for this (unscored)",
+                    "zh": f"{inject_id}「{title['zh']}」：预案对此情形无可核实的规定（不计分）",
+                    "en": f"{inject_id} '{title['en']}': no verifiable plan rule (unscored)",
                 }
             )
         for spec in specs:
@@ -216,7 +216,7 @@ def _adequacy(
                 items.append(
                     {
                         "zh": f"{spec.id}：责任角色从未收到相关信息，预案的信息流转可能不畅",
-                        "en": f"{spec.id}: the responsible role never received the information it needs",
+                        "en": f"{spec.id}: the responsible role never received what it needs",
                     }
                 )
     results = {r.id: r for r in score.expectations}

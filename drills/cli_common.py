@@ -1,0 +1,52 @@
+"""Pieces shared by the CLI modules: error handling, the --db option, loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drills.catalog import find_plan, resolve_scenario, scenario_plan_id
+from drills.paths import default_db_path
+from drills.store import Store, StoreError
+from engine.loader import LoadError
+
+LANGS = click.Choice(["zh", "en"])
+
+
+class DrillhallGroup(click.Group):
+    """Turns the expected failures into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LoadError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            ctx.exit(1)
+        except StoreError as exc:
+            click.echo(f"drillhall: {exc}", err=True)
+            ctx.exit(2)
+
+
+def db_option(func: Any) -> Any:
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite database (default: the user data directory, or $DRILLHALL_DB).",
+    )(func)
+
+
+def open_store(db_path: Path | None) -> Store:
+    return Store(db_path or default_db_path())
+
+
+def load_for_play(scenario: str, plan: Path | None) -> Any:
+    from engine.bundle import load_bundle
+
+    path = resolve_scenario(scenario)
+    plan_path = plan or find_plan(path, scenario_plan_id(path))
+    return load_bundle(path, plan_path)

@@ -1,0 +1,18 @@
+"""After-action report rendering: one document of blocks, three formats."""
+
+from __future__ import annotations
+
+from drills.reports.document import build_document
+from drills.reports.html import render_html
+from drills.reports.markdown import render_markdown
+from scoring.report import Report
+
+FORMATS = ("term", "md", "html")
+
+
+def render(report: Report, fmt: str, lang: str) -> str:
+    """Markdown or HTML text (the terminal renders the Markdown with rich)."""
+    blocks = build_document(report, lang)
+    if fmt == "html":
+        return render_html(report, blocks, lang)
+    return render_markdown(blocks, lang)

@@ -1,0 +1,72 @@
+"""A single self-contained HTML file: inline CSS, the chart as inline SVG, no network."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from drills.reports.chart import timeline_svg
+from drills.reports.document import Block
+from drills.reports.labels import t
+from scoring.report import Report
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;margin:2rem auto;
+max-width:1100px;color:#212121;line-height:1.5;padding:0 1rem}
+h1{font-size:1.6rem;border-bottom:3px solid #1565c0;padding-bottom:.3rem}
+h2{font-size:1.25rem;margin-top:2rem;color:#0d47a1}
+h3{font-size:1.05rem;margin-top:1.2rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #cfd8dc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#eceff1}
+.banner{padding:.5rem 1rem;font-weight:bold;border-radius:4px;display:inline-block}
+.draft{background:#fff3e0;color:#e65100;border:2px dashed #e65100}
+.signed{background:#e8f5e9;color:#2e7d32;border:2px solid #2e7d32}
+.chart{overflow-x:auto;border:1px solid #cfd8dc;margin:.6rem 0}
+pre{background:#f5f5f5;padding:.6rem;overflow-x:auto;font-size:.8rem}
+@media print{.chart{overflow:visible}details{display:none}}
+"""
+
+
+def _inline(text: str) -> str:
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escape(text))
+
+
+def render_html(report: Report, blocks: list[Block], lang: str) -> str:
+    body: list[str] = []
+    for block in blocks:
+        if block.kind == "heading":
+            body.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
+        elif block.kind == "banner":
+            cls = "draft" if report.draft else "signed"
+            body.append(f'<p class="banner {cls}">{escape(block.text)}</p>')
+        elif block.kind == "para":
+            body.append(f"<p>{_inline(block.text)}</p>")
+        elif block.kind == "list":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block.items) + "</ul>")
+        elif block.kind == "table":
+            if not block.rows:
+                body.append(f"<p>{t('none', lang)}</p>")
+                continue
+            head = "".join(f"<th>{escape(h)}</th>" for h in block.headers)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
+                for row in block.rows
+            )
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif block.kind == "code":
+            body.append(f"<pre>{escape(block.text)}</pre>")
+        elif block.kind == "details":
+            body.append(
+                f"<details><summary>JSON</summary><pre>{escape(block.text)}</pre></details>"
+            )
+        elif block.kind == "chart":
+            body.append(f'<div class="chart">{timeline_svg(report, lang)}</div>')
+    title = escape(blocks[0].text if blocks else t("report", lang))
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )

@@ -1,0 +1,120 @@
+"""What safety managers add to a drill: hot-wash notes, self-assessments, improvement-plan
+edits and the sign-off; and the report assembled from the journal plus those records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from drills.store import Store, StoreError, now_iso
+from engine.bundle import Bundle, bundle_from_texts
+from engine.events import canonical_json
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+from scoring.report import DrillInfo, Note, Report, SignOff, build_report
+from scoring.score import score_drill
+
+EDITABLE = ("action", "element", "owner", "due", "status")
+
+
+def add_note(
+    store: Store, drill_id: str, kind: str, author: str, text: str, role: str | None = None
+) -> None:
+    if kind not in ("hotwash", "self"):
+        raise StoreError(f"unknown note kind {kind!r} (hotwash or self)")
+    if not text.strip():
+        raise StoreError("a note needs some text")
+    record = store.drill(drill_id)
+    store.db["notes"].insert(
+        {
+            "drill_id": record.id,
+            "kind": kind,
+            "author": author,
+            "role": role,
+            "text": text,
+            "at": now_iso(),
+        }
+    )
+
+
+def notes(store: Store, drill_id: str) -> list[Note]:
+    rows = store.db["notes"].rows_where("drill_id = ?", [drill_id], order_by="id")
+    return [Note(r["kind"], r["author"], r["role"], r["text"], r["at"]) for r in rows]
+
+
+def sign_off(store: Store, drill_id: str, name: str, comment: str = "") -> SignOff:
+    record = store.drill(drill_id)
+    if record.status != "ended":
+        raise StoreError(f"drill {record.id} is still running; sign it off when it has ended")
+    if not name.strip():
+        raise StoreError("a sign-off needs the signer's name")
+    at = now_iso()
+    store.db["signoffs"].upsert(
+        {"drill_id": record.id, "name": name, "comment": comment, "at": at}, pk="drill_id"
+    )
+    return SignOff(name, at, comment)
+
+
+def signoff(store: Store, drill_id: str) -> SignOff | None:
+    rows = list(store.db["signoffs"].rows_where("drill_id = ?", [drill_id]))
+    return SignOff(rows[0]["name"], rows[0]["at"], rows[0]["comment"]) if rows else None
+
+
+def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str) -> None:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise StoreError(
+            f"cannot edit {', '.join(sorted(unknown))} (editable: {', '.join(EDITABLE)})"
+        )
+    record = store.drill(drill_id)
+    current = edits(store, record.id).get(finding, {})
+    current.update({k: v for k, v in fields.items() if v is not None})
+    store.db["improvement_edits"].upsert(
+        {
+            "drill_id": record.id,
+            "finding": finding,
+            "fields": canonical_json(current),
+            "at": now_iso(),
+        },
+        pk=("drill_id", "finding"),
+    )
+
+
+def edits(store: Store, drill_id: str) -> dict[str, dict[str, str]]:
+    rows = store.db["improvement_edits"].rows_where("drill_id = ?", [drill_id])
+    return {r["finding"]: json.loads(r["fields"]) for r in rows}
+
+
+@dataclass
+class LoadedDrill:
+    bundle: Bundle
+    report: Report
+
+
+def load_report(
+    store: Store, drill_id: str, profile: ScoringProfile = DEFAULT_PROFILE
+) -> LoadedDrill:
+    """Rebuild a drill's report from its journal and review records."""
+    record = store.drill(drill_id)
+    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    events = store.events(record.id)
+    score = score_drill(bundle.compiled, events, profile)
+    info = DrillInfo(
+        id=record.id,
+        created=record.created,
+        mode=record.mode,
+        seed=record.seed,
+        speed=record.speed,
+        roster=store.roster(record.id),
+        status=record.status,
+    )
+    report = build_report(
+        bundle.compiled,
+        events,
+        score,
+        profile,
+        info,
+        notes=notes(store, record.id),
+        signoff=signoff(store, record.id),
+        edits=edits(store, record.id),
+    )
+    return LoadedDrill(bundle, report)
