@@ -4,7 +4,9 @@ improvement plan, history, trends, regrading, what-ifs and calibration."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -171,4 +173,267 @@ def improve(
         click.echo("no findings: nothing to improve")
 
 
-COMMANDS = [report, note, signoff, improve]
+def _filters(**options: str | None) -> Any:
+    from drills.history import Filters
+
+    return Filters(**{k: v for k, v in options.items() if v is not None})
+
+
+def filter_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--scenario", help="Scenario id."),
+            click.option("--plan", help="Plan id."),
+            click.option("--trainee", help="Participant name."),
+            click.option("--role", help="Plan role id."),
+            click.option("--since", help="From this date (YYYY-MM-DD)."),
+            click.option("--until", help="Up to and including this date."),
+            click.option("--rating", type=click.Choice(["P", "S", "M", "U"])),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@click.command()
+@filter_options
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def history(
+    scenario: str | None,
+    plan: str | None,
+    trainee: str | None,
+    role: str | None,
+    since: str | None,
+    until: str | None,
+    rating: str | None,
+    limit: int,
+    as_json: bool,
+    db_path: Path | None,
+) -> None:
+    """List drills, newest first, with filters."""
+    from drills.history import history as query
+
+    store = open_store(db_path)
+    rows = query(
+        store,
+        _filters(
+            scenario=scenario,
+            plan=plan,
+            trainee=trainee,
+            role=role,
+            since=since,
+            until=until,
+            rating=rating,
+        ),
+        limit,
+    )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        score = "   —" if row["score"] is None else f"{row['score']:5.1f}"
+        click.echo(
+            f"{row['id']}  {row['created'][:16].replace('T', ' ')}  {score} "
+            f"{row['rating'] or '-'}  {row['status']:<7}  {row['scenario_id']}"
+        )
+    if not rows:
+        click.echo("no drills match")
+
+
+@click.command()
+@click.option(
+    "--by", type=click.Choice(["role", "trainee", "rule"]), default="role", show_default=True
+)
+@filter_options
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the table as CSV.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def trends(
+    by: str,
+    scenario: str | None,
+    plan: str | None,
+    trainee: str | None,
+    role: str | None,
+    since: str | None,
+    until: str | None,
+    rating: str | None,
+    csv_path: Path | None,
+    as_json: bool,
+    db_path: Path | None,
+) -> None:
+    """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
+    import csv
+
+    from drills.history import sparkline
+    from drills.history import trends as query
+
+    store = open_store(db_path)
+    rows = query(
+        store,
+        by,
+        _filters(
+            scenario=scenario,
+            plan=plan,
+            trainee=trainee,
+            role=role,
+            since=since,
+            until=until,
+            rating=rating,
+        ),
+    )
+    fields = ["key", "drills", "mean", "first", "last", "on_time", "latency_ratio"]
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([*fields, "series"])
+            for row in rows:
+                writer.writerow(
+                    [getattr(row, f) for f in fields] + [" ".join(map(str, row.series))]
+                )
+    if as_json:
+        click.echo(json.dumps([vars(r) for r in rows], ensure_ascii=False))
+        return
+    width = max([len(r.key) for r in rows] + [4])
+    click.echo(f"{by:<{width}}  drills   mean  first   last  on-time  latency/deadline  trend")
+    for row in rows:
+        on_time = "    —" if row.on_time is None else f"{row.on_time:5.0%}"
+        ratio = "               —" if row.latency_ratio is None else f"{row.latency_ratio:16.2f}"
+        click.echo(
+            f"{row.key:<{width}}  {row.drills:6d}  {row.mean:5.1f}  {row.first:5.1f}  "
+            f"{row.last:5.1f}    {on_time}  {ratio}  {sparkline(row.series)}"
+        )
+    if csv_path is not None:
+        click.echo(f"wrote {csv_path}")
+
+
+@click.command()
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The new scoring profile (YAML or JSON).",
+)
+@filter_options
+@db_option
+def regrade(
+    profile_path: Path | None,
+    scenario: str | None,
+    plan: str | None,
+    trainee: str | None,
+    role: str | None,
+    since: str | None,
+    until: str | None,
+    rating: str | None,
+    db_path: Path | None,
+) -> None:
+    """Recompute scores of ended drills from their journals under a scoring profile.
+
+    Results under earlier profiles stay; every result names its profile version."""
+    import time
+
+    from drills.history import drill_ids
+    from drills.history import regrade as run_regrade
+
+    profile = load_profile(profile_path)
+    store = open_store(db_path)
+    filters = _filters(
+        scenario=scenario,
+        plan=plan,
+        trainee=trainee,
+        role=role,
+        since=since,
+        until=until,
+        rating=rating,
+    )
+    ids = drill_ids(store, filters)
+    start = time.perf_counter()
+    with click.progressbar(
+        length=len(ids), label=f"regrading under {profile.label}", file=sys.stderr
+    ) as bar:
+        done = sum(1 for _ in run_regrade(store, ids, profile, bar.update))
+    seconds = time.perf_counter() - start
+    rate = done / seconds if seconds else 0.0
+    click.echo(f"regraded {done} drill(s) under {profile.label} in {seconds:.2f}s ({rate:.0f}/s)")
+
+
+@click.command()
+@click.argument("drill")
+@click.option(
+    "--change",
+    "changes",
+    multiple=True,
+    required=True,
+    help='"add ROLE ACTION [k=v ...] @TIME", "remove N" or "move N @TIME".',
+)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | None) -> None:
+    """Replay a drill with decisions added, removed or moved, and show what would differ."""
+    from drills.summary import clock
+    from drills.whatif import what_if
+
+    store = open_store(db_path)
+    result = what_if(store, drill, list(changes))
+    data = {
+        "score": [result.before.score, result.after.score],
+        "rating": [result.before.rating, result.after.rating],
+        "credit_changes": [
+            {"expectation": e, "before": a, "after": b, "status": [sa, sb]}
+            for e, a, b, sa, sb in result.credit_changes
+        ],
+        "inject_changes": [
+            {"inject": i, "before": a, "after": b} for i, a, b in result.inject_changes
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(
+        f"score {result.before.score:.1f} {result.before.rating} -> "
+        f"{result.after.score:.1f} {result.after.rating}"
+    )
+    for exp_id, a, b, sa, sb in result.credit_changes:
+        click.echo(f"  {exp_id:<28} credit {a:.2f} -> {b:.2f}   ({sa} -> {sb})")
+    for inject, a, b in result.inject_changes:
+        when = lambda t: "never" if t is None else clock(t)  # noqa: E731
+        click.echo(f"  inject {inject:<21} {when(a)} -> {when(b)}")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--runs", type=int, default=200, show_default=True)
+@click.option(
+    "--bot", type=click.Choice(["novice", "ideal", "idle"]), default="novice", show_default=True
+)
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_json: bool) -> None:
+    """Play RUNS seeded bot drills headless and show the score distribution."""
+    from drills.calibrate import calibrate as run_calibration
+    from drills.calibrate import histogram
+    from drills.cli_common import load_for_play
+
+    bundle = load_for_play(scenario, plan_file)
+    result = run_calibration(bundle.compiled, runs, bot=bot)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"{bundle.compiled.scenario.id}: {runs} {bot} drills in {result.seconds:.2f}s")
+    for line in histogram(result.scores):
+        click.echo(line)
+    ratings = " ".join(f"{r} {n}" for r, n in summary["ratings"].items())  # type: ignore[attr-defined]
+    click.echo(
+        f"mean {summary['mean']}  median {summary['median']}  p10 {summary['p10']}  "
+        f"p90 {summary['p90']}   {ratings}"
+    )
+
+
+COMMANDS = [report, note, signoff, improve, history, trends, regrade, whatif, calibrate]

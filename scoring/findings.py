@@ -45,9 +45,8 @@ def _expectation_finding(
     spec = compiled.expectations[result.id]
     title = spec.title
     if result.status in ("missed", "pending"):
-        klass = "deficiency" if result.criticality == "critical" else "improvement"
         return (
-            klass,
+            "deficiency" if result.criticality == "critical" else "improvement",
             {"zh": f"未完成：{title['zh']}", "en": f"Not done: {title['en']}"},
             {
                 "zh": "预案要求的行动在时限内未完成。",
@@ -62,7 +61,7 @@ def _expectation_finding(
         )
     problems_zh: list[str] = []
     problems_en: list[str] = []
-    klass: str | None = None
+    klass = None
     if result.status == "late":
         klass = "corrective" if result.criticality == "critical" else "improvement"
         minutes = (result.latency or 0) // 60

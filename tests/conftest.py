@@ -45,3 +45,11 @@ def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def branching_bundle() -> Bundle:
     return load_bundle(DATA / "branching-scenario.yaml", DATA / "worked-plan.yaml")
+
+
+@pytest.fixture(scope="session")
+def flood_bundle() -> Bundle:
+    scenarios = ROOT / "scenarios"
+    return load_bundle(
+        scenarios / "flood" / "river-crest.yaml", scenarios / "plans" / "flood-municipal.yaml"
+    )

@@ -1,0 +1,75 @@
+"""Calibration: how hard is a scenario? Play N seeded bot drills and look at the scores.
+
+Runs are headless and in memory (nothing is journaled), so a thousand take seconds.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from engine.bots import make_bot
+from engine.compiled import CompiledScenario
+from engine.runner import Runner
+from engine.runtime import DrillEngine
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+from scoring.score import score_drill
+
+
+@dataclass
+class Calibration:
+    scores: list[float]
+    ratings: Counter[str]
+    seconds: float
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.scores)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "runs": len(self.scores),
+            "mean": round(statistics.fmean(self.scores), 2),
+            "median": round(statistics.median(self.scores), 2),
+            "p10": self.quantile(0.1),
+            "p90": self.quantile(0.9),
+            "ratings": {r: self.ratings.get(r, 0) for r in "PSMU"},
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def calibrate(
+    compiled: CompiledScenario,
+    runs: int,
+    *,
+    bot: str = "novice",
+    first_seed: int = 0,
+    profile: ScoringProfile = DEFAULT_PROFILE,
+) -> Calibration:
+    roles = [r.id for r in compiled.plan.roles]
+    scores: list[float] = []
+    ratings: Counter[str] = Counter()
+    start = time.perf_counter()
+    for seed in range(first_seed, first_seed + runs):
+        engine = DrillEngine(compiled, seed=seed)
+        Runner(engine, [make_bot(bot, roles, seed)]).run_to_end()
+        result = score_drill(compiled, engine.events, profile)
+        scores.append(result.score)
+        ratings[result.rating] += 1
+    return Calibration(scores, ratings, time.perf_counter() - start)
+
+
+def histogram(scores: list[float], width: int = 40) -> list[str]:
+    """Ten bins of 10 points, drawn with block characters."""
+    bins = [0] * 10
+    for score in scores:
+        bins[min(9, int(score // 10))] += 1
+    peak = max(bins) or 1
+    lines = []
+    for i, count in enumerate(bins):
+        bar = "█" * round(width * count / peak)
+        label = f"{i * 10:>3}–{i * 10 + 9 if i < 9 else 100:<3}"
+        lines.append(f"{label} {bar} {count}")
+    return lines

@@ -1,0 +1,189 @@
+"""Drill history and trends: indexed queries over the store, and regrading.
+
+Every query filters on indexed columns (created, scenario, plan, profile, rating, role,
+participant, rule), so listing and trending stay fast on tens of thousands of drills
+(see benchmarks/bench_history.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from drills.store import Store
+from engine.bundle import Bundle, bundle_from_texts
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+from scoring.score import score_drill
+
+
+@dataclass
+class Filters:
+    scenario: str | None = None
+    plan: str | None = None
+    trainee: str | None = None
+    role: str | None = None
+    since: str | None = None
+    until: str | None = None
+    rating: str | None = None
+    profile: str = DEFAULT_PROFILE.label
+
+    def where(self, alias: str = "d") -> tuple[str, list[Any]]:
+        """SQL conditions on drills (``alias``) and their score under ``profile``."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if self.scenario:
+            clauses.append(f"{alias}.scenario_id = ?")
+            args.append(self.scenario)
+        if self.plan:
+            clauses.append(f"{alias}.plan_id = ?")
+            args.append(self.plan)
+        if self.since:
+            clauses.append(f"{alias}.created >= ?")
+            args.append(self.since)
+        if self.until:
+            clauses.append(f"{alias}.created < ?")
+            args.append(_end_of(self.until))
+        if self.rating:
+            clauses.append("s.rating = ?")
+            args.append(self.rating)
+        if self.trainee or self.role:
+            sub = ["r.drill_id = " + alias + ".id", "r.profile = ?"]
+            sub_args: list[Any] = [self.profile]
+            if self.trainee:
+                sub.append("r.participant = ?")
+                sub_args.append(self.trainee)
+            if self.role:
+                sub.append("r.role = ?")
+                sub_args.append(self.role)
+            clauses.append(f"EXISTS (SELECT 1 FROM role_scores r WHERE {' AND '.join(sub)})")
+            args += sub_args
+        return (" AND ".join(clauses) or "1"), args
+
+
+def _end_of(day: str) -> str:
+    """``--until 2026-11-23`` includes that whole day."""
+    return day + "\uffff" if len(day) == 10 else day
+
+
+def history(store: Store, filters: Filters, limit: int = 50) -> list[dict[str, Any]]:
+    where, args = filters.where()
+    sql = (
+        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.status, s.score, s.rating "
+        "FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
+        f"WHERE {where} ORDER BY d.created DESC LIMIT ?"
+    )
+    return [dict(row) for row in store.db.query(sql, [filters.profile, *args, limit])]
+
+
+@dataclass
+class Trend:
+    key: str
+    drills: int
+    mean: float
+    first: float
+    last: float
+    on_time: float | None
+    latency_ratio: float | None
+    series: list[float] = field(default_factory=list)
+
+
+TREND_KINDS = ("role", "trainee", "rule")
+
+
+def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Trend]:
+    """How scores (or, per rule, credit), on-time rate and latency moved across drills."""
+    if by not in TREND_KINDS:
+        raise ValueError(f"trends by role, trainee or rule, not {by!r}")
+    where, args = filters.where()
+    join = (
+        "JOIN drills d ON d.id = x.drill_id "
+        "LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = x.profile"
+    )
+    if by == "rule":
+        sql = (
+            "SELECT x.rule AS key, x.credit AS value, x.status, x.latency, x.deadline "
+            f"FROM results x {join} WHERE x.profile = ? AND {where} ORDER BY x.created"
+        )
+    else:
+        column = "x.role" if by == "role" else "x.participant"
+        sql = (
+            f"SELECT {column} AS key, x.score / 100.0 AS value, x.on_time, NULL AS latency, "
+            f"NULL AS deadline FROM role_scores x {join} WHERE x.profile = ? AND {where} "
+            "ORDER BY x.created"
+        )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in store.db.query(sql, [filters.profile, *args]):
+        grouped.setdefault(row["key"] or "—", []).append(row)
+    out = []
+    for key, rows in sorted(grouped.items()):
+        values = [r["value"] for r in rows if r["value"] is not None]
+        if by == "rule":
+            done = [r for r in rows if r["status"] in ("met", "late")]
+            on_time = sum(r["status"] == "met" for r in done) / len(done) if done else None
+            ratios = [
+                r["latency"] / r["deadline"]
+                for r in done
+                if r["deadline"] and r["latency"] is not None
+            ]
+        else:
+            flags = [r["on_time"] for r in rows if r["on_time"] is not None]
+            on_time = sum(flags) / len(flags) if flags else None
+            ratios = []
+        if not values:
+            continue
+        out.append(
+            Trend(
+                key=key,
+                drills=len(rows),
+                mean=round(100 * statistics.fmean(values), 1),
+                first=round(100 * values[0], 1),
+                last=round(100 * values[-1], 1),
+                on_time=round(on_time, 3) if on_time is not None else None,
+                latency_ratio=round(statistics.median(ratios), 3) if ratios else None,
+                series=[round(100 * v, 1) for v in values[-points:]],
+            )
+        )
+    return out
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], low: float = 0.0, high: float = 100.0) -> str:
+    if not values:
+        return ""
+    span = (high - low) or 1.0
+    return "".join(SPARK[min(7, max(0, int((v - low) / span * 7.999)))] for v in values)
+
+
+def drill_ids(store: Store, filters: Filters) -> list[str]:
+    where, args = filters.where()
+    sql = (
+        "SELECT d.id FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
+        f"WHERE d.status = 'ended' AND {where} ORDER BY d.created"
+    )
+    return [row[0] for row in store.db.execute(sql, [filters.profile, *args]).fetchall()]
+
+
+def regrade(
+    store: Store,
+    ids: list[str],
+    profile: ScoringProfile,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[str, float, str]]:
+    """Rescore drills from their journals under ``profile``; earlier results stay."""
+    bundles: dict[tuple[str, str], Bundle] = {}
+    for drill_id in ids:
+        record = store.drill(drill_id)
+        key = (record.scenario_text, record.plan_text)
+        if key not in bundles:  # compile each scenario version once
+            bundles[key] = bundle_from_texts(
+                record.scenario_text, record.plan_text, record.scenario_path
+            )
+        score = score_drill(bundles[key].compiled, store.events(drill_id), profile)
+        store.save_score(drill_id, score)
+        if on_progress is not None:
+            on_progress(1)
+        yield drill_id, score.score, score.rating

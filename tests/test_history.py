@@ -1,0 +1,134 @@
+"""History, trends, regrading, what-if and calibration."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from drills.calibrate import calibrate, histogram
+from drills.cli import main
+from drills.history import Filters, drill_ids, history, regrade, sparkline, trends
+from drills.session import DrillSession
+from drills.whatif import ChangeError, apply_change, what_if
+from engine.events import Decision
+from scoring.profile import ScoringProfile
+
+
+def play(store, bundle, bot, seed=0):
+    roles = [r.id for r in bundle.compiled.plan.roles]
+    session = DrillSession.create(store, bundle, seed=seed, bots=dict.fromkeys(roles, bot))
+    session.run_headless()
+    return session.drill_id
+
+
+@pytest.fixture
+def filled(store, flood_bundle, worked_bundle):
+    ids = [play(store, flood_bundle, "novice", s) for s in range(4)]
+    ids.append(play(store, flood_bundle, "idle"))
+    ids.append(play(store, worked_bundle, "ideal"))
+    store.set_roster(ids[0], {"commander": "李明"})
+    store.save_score(ids[0], load_score(store, ids[0]))
+    return ids
+
+
+def load_score(store, drill_id):
+    from drills.review import load_report
+
+    return load_report(store, drill_id).report.score
+
+
+def test_history_filters(store, filled):
+    assert len(history(store, Filters())) == 6
+    assert {
+        r["scenario_id"] for r in history(store, Filters(scenario="worked-example-fld007"))
+    } == {"worked-example-fld007"}
+    assert [r["rating"] for r in history(store, Filters(rating="U", plan="flood-municipal"))]
+    assert [r["id"] for r in history(store, Filters(trainee="李明"))] == [filled[0]]
+    assert history(store, Filters(since="2999-01-01")) == []
+    assert len(history(store, Filters(until="2999-01-01"))) == 6
+
+
+def test_trends_by_role_trainee_and_rule(store, filled):
+    roles = {t.key: t for t in trends(store, "role", Filters(plan="flood-municipal"))}
+    assert roles["commander"].drills == 5 and 0 <= roles["commander"].mean <= 100
+    assert len(roles["commander"].series) == 5
+    trainees = {t.key for t in trends(store, "trainee", Filters())}
+    assert "李明" in trainees and "bot:novice" in trainees
+    rules = {t.key: t for t in trends(store, "rule", Filters(scenario="worked-example-fld007"))}
+    assert set(rules) == {"A1", "A2", "A3"} and rules["A1"].on_time == 1.0
+
+
+def test_regrade_keeps_old_results_and_names_the_profile(store, filled):
+    strict = ScoringProfile(id="strict", version="2.0", alpha=0.2)
+    ids = drill_ids(store, Filters(plan="flood-municipal"))
+    assert len(list(regrade(store, ids, strict))) == 5
+    profiles = {r[0] for r in store.db.execute("SELECT DISTINCT profile FROM scores")}
+    assert profiles == {"drillhall-rubric v1.0", "strict v2.0"}
+    old = history(store, Filters(plan="flood-municipal"))
+    new = history(store, Filters(plan="flood-municipal", profile="strict v2.0"))
+    assert [r["id"] for r in old] == [r["id"] for r in new]
+
+
+def test_regrade_cli_reads_a_profile_file(tmp_path, store, filled):
+    profile = tmp_path / "p.yaml"
+    profile.write_text("id: lenient\nversion: '3'\nalpha: 0.9\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["regrade", "--profile", str(profile), "--db", str(store.path)]
+    )
+    assert result.exit_code == 0 and "regraded 6 drill(s) under lenient v3" in result.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nalpha: 7\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["regrade", "--profile", str(bad), "--db", str(store.path)])
+    assert result.exit_code == 1 and f"{bad}:2:8: alpha:" in result.stderr
+
+
+def test_what_if_an_idle_drill_does_one_critical_action(store, filled):
+    idle = filled[4]
+    result = what_if(store, idle, ["add commander activate_response level=IV @40m"])
+    changed = {e: (a, b) for e, a, b, _, _ in result.credit_changes}
+    assert changed["E-activate-IV"] == (0.0, 1.0)
+    # every other difference is explained by injects that now fire (or no longer fire)
+    opened_by = {e: result.after.expectations for e in changed}
+    new_injects = {i for i, a, b in result.inject_changes if a is None}
+    for exp_id, (before, after) in changed.items():
+        if exp_id != "E-activate-IV":
+            assert before == after == 0.0
+            inject = next(r.inject for r in opened_by[exp_id] if r.id == exp_id)
+            assert inject in new_injects
+    assert result.after.score > result.before.score
+
+
+def test_change_syntax():
+    inputs = [(60, Decision("a", "x")), (120, Decision("b", "y"))]
+    assert [t for t, _ in apply_change(inputs, "move 2 @30s")] == [30, 60]
+    assert len(apply_change(inputs, "remove 1")) == 1
+    added = apply_change(inputs, "add c z level=III n=3 ok=true @90")
+    assert added[1][1].params == {"level": "III", "n": 3, "ok": True}
+    for bad in ("jump 1", "remove 9", "add c @1m", "move 1", "add c z level @1m", "add c z @soon"):
+        with pytest.raises(ChangeError):
+            apply_change(inputs, bad)
+
+
+def test_calibration_distribution(flood_bundle):
+    result = calibrate(flood_bundle.compiled, 30)
+    summary = result.summary()
+    assert summary["runs"] == 30 and sum(summary["ratings"].values()) == 30
+    assert calibrate(flood_bundle.compiled, 30).scores == result.scores  # seeded
+    lines = histogram(result.scores)
+    assert len(lines) == 10 and sum(int(line.split()[-1]) for line in lines) == 30
+
+
+def test_sparkline():
+    assert sparkline([0, 50, 100]) == "▁▄█"
+
+
+def test_calibrate_and_history_cli(store, filled):
+    out = CliRunner().invoke(main, ["calibrate", "flood-river-crest", "--runs", "20", "--json"])
+    assert json.loads(out.stdout)["runs"] == 20
+    listing = CliRunner().invoke(main, ["history", "--rating", "U", "--db", str(store.path)])
+    assert listing.exit_code == 0 and " U " in listing.stdout
+    csv_path = store.path.parent / "t.csv"
+    result = CliRunner().invoke(
+        main, ["trends", "--by", "rule", "--csv", str(csv_path), "--db", str(store.path)]
+    )
+    assert result.exit_code == 0 and csv_path.read_text().startswith("key,drills,mean")
