@@ -213,12 +213,11 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
 def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
     """Score a drill from its journal."""
     from drills.summary import render_summary
-    from engine.bundle import bundle_from_texts
     from scoring.score import score_drill
 
     store = open_store(db_path)
     record = store.drill(drill)
-    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    bundle = record.bundle()
     events = store.events(record.id)
     result = score_drill(bundle.compiled, events)
     if as_json:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.store import Store
-from engine.bundle import Bundle, bundle_from_texts
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import score_drill
 
@@ -174,15 +173,9 @@ def regrade(
     on_progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[str, float, str]]:
     """Rescore drills from their journals under ``profile``; earlier results stay."""
-    bundles: dict[tuple[str, str], Bundle] = {}
     for drill_id in ids:
-        record = store.drill(drill_id)
-        key = (record.scenario_text, record.plan_text)
-        if key not in bundles:  # compile each scenario version once
-            bundles[key] = bundle_from_texts(
-                record.scenario_text, record.plan_text, record.scenario_path
-            )
-        score = score_drill(bundles[key].compiled, store.events(drill_id), profile)
+        compiled = store.drill(drill_id).bundle().compiled  # cached per scenario version
+        score = score_drill(compiled, store.events(drill_id), profile)
         store.save_score(drill_id, score)
         if on_progress is not None:
             on_progress(1)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from drills.store import Store, StoreError, now_iso
-from engine.bundle import Bundle, bundle_from_texts
+from engine.bundle import Bundle
 from engine.events import canonical_json
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.report import DrillInfo, Note, Report, SignOff, build_report
@@ -95,7 +95,7 @@ def load_report(
 ) -> LoadedDrill:
     """Rebuild a drill's report from its journal and review records."""
     record = store.drill(drill_id)
-    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    bundle = record.bundle()
     events = store.events(record.id)
     score = score_drill(bundle.compiled, events, profile)
     info = DrillInfo(

@@ -13,7 +13,7 @@ from typing import Any
 
 from drills.store import Store, StoreError
 from engine.bots import make_bot
-from engine.bundle import Bundle, bundle_from_texts
+from engine.bundle import Bundle
 from engine.clock import SimClock
 from engine.events import Decision, Event, Input, Kind
 from engine.runner import Bot, Runner
@@ -116,9 +116,7 @@ class DrillSession:
         record = store.drill(drill_id)
         if record.status == "ended":
             raise StoreError(f"drill {record.id} has already ended; nothing to resume")
-        bundle = bundle_from_texts(
-            record.scenario_text, record.plan_text, record.scenario_path or "<scenario>"
-        )
+        bundle = record.bundle()
         session = cls(
             store, record.id, bundle, seed=record.seed, mode=record.mode, bots=record.bots
         )
@@ -230,7 +228,7 @@ def replay_journal(store: Store, drill_id: str) -> tuple[Bundle, list[Event]]:
     from engine.runner import replay
 
     record = store.drill(drill_id)
-    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    bundle = record.bundle()
     engine = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
     inputs = store.inputs(record.id)
     until = float("inf") if record.status == "ended" else record.last_t

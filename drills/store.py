@@ -8,18 +8,21 @@ an old database still opens.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from engine.bundle import Bundle, bundle_from_texts
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
 from scoring.score import DrillScore
 
@@ -143,8 +146,34 @@ def m003_review(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_sources(db: Database) -> None:
+    """Scenario and plan texts stored once each, by hash, instead of once per drill."""
+    db["sources"].create({"sha": str, "text": str}, pk="sha")
+    db["drills"].add_column("scenario_sha", str)
+    db["drills"].add_column("plan_sha", str)
+    for row in list(db.query("SELECT id, scenario_text, plan_text FROM drills")):
+        shas = [_put_source(db, row["scenario_text"]), _put_source(db, row["plan_text"])]
+        db.execute(
+            "UPDATE drills SET scenario_sha = ?, plan_sha = ? WHERE id = ?", [*shas, row["id"]]
+        )
+    db["drills"].transform(drop={"scenario_text", "plan_text"})
+
+
+def _put_source(db: Database, text: str) -> str:
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
+    return sha
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@lru_cache(maxsize=16)
+def _bundle(scenario_text: str, plan_text: str, name: str) -> Bundle:
+    """Compiled once per scenario version: regrading thousands of drills reuses it."""
+    return bundle_from_texts(scenario_text, plan_text, name)
 
 
 class StoreError(Exception):
@@ -168,6 +197,10 @@ class DrillRecord:
     scenario_text: str
     plan_text: str
 
+    def bundle(self) -> Bundle:
+        """The drill's plan and scenario as they were when it was played."""
+        return _bundle(self.scenario_text, self.plan_text, self.scenario_path or "<scenario>")
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DrillRecord:
         return cls(
@@ -190,6 +223,11 @@ class DrillRecord:
 
 class Store:
     """One SQLite file holding every drill's journal and scores."""
+
+    DRILL_SQL = (
+        "SELECT d.*, sc.text AS scenario_text, pl.text AS plan_text FROM drills d "
+        "JOIN sources sc ON sc.sha = d.scenario_sha JOIN sources pl ON pl.sha = d.plan_sha "
+    )
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -250,16 +288,18 @@ class Store:
                 "ended": None,
                 "last_t": 0,
                 "scenario_path": scenario_path,
-                "scenario_text": scenario_text,
-                "plan_text": plan_text,
+                "scenario_sha": _put_source(self.db, scenario_text),
+                "plan_sha": _put_source(self.db, plan_text),
             }
         )
         return drill_id
 
     def drill(self, drill_id: str) -> DrillRecord:
-        rows = list(self.db["drills"].rows_where("id = ?", [drill_id]))
+        rows = list(self.db.query(self.DRILL_SQL + "WHERE d.id = ?", [drill_id]))
         if not rows:
-            rows = list(self.db["drills"].rows_where("id LIKE ?", [drill_id + "%"], limit=2))
+            rows = list(
+                self.db.query(self.DRILL_SQL + "WHERE d.id LIKE ? LIMIT 2", [drill_id + "%"])
+            )
             if len(rows) > 1:
                 raise StoreError(f"drill id {drill_id!r} is ambiguous; give more characters")
         if not rows:

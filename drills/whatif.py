@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.store import Store, StoreError
-from engine.bundle import bundle_from_texts
 from engine.events import Decision, Event, Input, Kind
 from engine.fields import parse_duration
 from engine.runner import replay
@@ -97,7 +96,7 @@ def _fired(events: list[Event]) -> dict[str, int]:
 
 def what_if(store: Store, drill_id: str, changes: list[str]) -> WhatIf:
     record = store.drill(drill_id)
-    bundle = bundle_from_texts(record.scenario_text, record.plan_text, record.scenario_path)
+    bundle = record.bundle()
     inputs = store.inputs(record.id)
     until = float("inf") if record.status == "ended" else record.last_t
     original = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)

@@ -15,7 +15,49 @@ ROLES = ("duty_chief", "office", "commander")
 def test_database_is_wal_with_migrations_recorded(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert names == ["m001_journal", "m002_wal", "m003_review"]
+    assert names == ["m001_journal", "m002_wal", "m003_review", "m004_sources"]
+
+
+def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_bundle):
+    """Drills written by an older Drillhall (texts stored per drill) survive the upgrade."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from drills import store as store_module
+
+    path = tmp_path / "old.db"
+    old = Migrations("drillhall")
+    for step in (store_module.m001_journal, store_module.m003_review):
+        old()(step)
+    old(transactional=False)(store_module.m002_wal)
+    db = Database(path)
+    old.apply(db)
+    db["drills"].insert(
+        {
+            "id": "0ld0ld00",
+            "scenario_id": "worked-example-fld007",
+            "scenario_version": "1",
+            "plan_id": "worked-example",
+            "plan_version": "1",
+            "seed": 0,
+            "mode": "training",
+            "bots": "{}",
+            "speed": 0,
+            "status": "running",
+            "created": "2026-01-01T00:00:00",
+            "ended": None,
+            "last_t": 0,
+            "scenario_path": "old.yaml",
+            "scenario_text": worked_bundle.scenario_text,
+            "plan_text": worked_bundle.plan_text,
+        }
+    )
+    db.close()
+    upgraded = Store(path)
+    record = upgraded.drill("0ld0ld00")
+    assert record.scenario_text == worked_bundle.scenario_text
+    assert record.bundle().compiled.scenario.id == "worked-example-fld007"
+    assert "scenario_text" not in upgraded.db["drills"].columns_dict
 
 
 def test_reopening_an_existing_database_keeps_drills(tmp_path, worked_bundle):
