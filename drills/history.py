@@ -7,7 +7,6 @@ participant, rule), so listing and trending stay fast on tens of thousands of dr
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,57 +90,91 @@ class Trend:
 TREND_KINDS = ("role", "trainee", "rule")
 
 
+_TREND_SOURCES = {
+    # key column, value (0..1), on-time flag (0..1), latency/deadline ratio
+    "rule": (
+        "results",
+        "x.rule",
+        "x.credit",
+        "CASE WHEN x.status = 'met' THEN 1.0 WHEN x.status = 'late' THEN 0.0 END",
+        "CASE WHEN x.status IN ('met', 'late') AND x.deadline > 0 "
+        "THEN 1.0 * x.latency / x.deadline END",
+    ),
+    "role": ("role_scores", "x.role", "x.score / 100.0", "x.on_time", "NULL"),
+    "trainee": ("role_scores", "x.participant", "x.score / 100.0", "x.on_time", "NULL"),
+}
+
+
+def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
+    """Join and conditions for a trend query; dates use the indexed copy on each row."""
+    clauses = ["x.profile = ?"]
+    args: list[Any] = [filters.profile]
+    if filters.since:
+        clauses.append("x.created >= ?")
+        args.append(filters.since)
+    if filters.until:
+        clauses.append("x.created < ?")
+        args.append(_end_of(filters.until))
+    rest = Filters(
+        scenario=filters.scenario,
+        plan=filters.plan,
+        trainee=filters.trainee,
+        role=filters.role,
+        rating=filters.rating,
+        profile=filters.profile,
+    )
+    join = ""
+    if any((rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating)):
+        where, more = rest.where()
+        join = (
+            "JOIN drills d ON d.id = x.drill_id "
+            "LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = x.profile"
+        )
+        clauses.append(where)
+        args += more
+    return join, " AND ".join(clauses), args
+
+
 def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Trend]:
-    """How scores (or, per rule, credit), on-time rate and latency moved across drills."""
+    """How scores (per rule: credit), on-time rate and latency moved across drills.
+
+    SQLite aggregates; only the last ``points`` values per key (for the sparkline) and the
+    first value travel to Python.
+    """
     if by not in TREND_KINDS:
         raise ValueError(f"trends by role, trainee or rule, not {by!r}")
-    where, args = filters.where()
-    join = (
-        "JOIN drills d ON d.id = x.drill_id "
-        "LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = x.profile"
-    )
-    if by == "rule":
-        sql = (
-            "SELECT x.rule AS key, x.credit AS value, x.status, x.latency, x.deadline "
-            f"FROM results x {join} WHERE x.profile = ? AND {where} ORDER BY x.created"
-        )
-    else:
-        column = "x.role" if by == "role" else "x.participant"
-        sql = (
-            f"SELECT {column} AS key, x.score / 100.0 AS value, x.on_time, NULL AS latency, "
-            f"NULL AS deadline FROM role_scores x {join} WHERE x.profile = ? AND {where} "
-            "ORDER BY x.created"
-        )
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in store.db.query(sql, [filters.profile, *args]):
-        grouped.setdefault(row["key"] or "—", []).append(row)
+    table, key, value, on_time, ratio = _TREND_SOURCES[by]
+    join, where, args = _trend_where(filters)
+    rows = store.db.execute(
+        f"SELECT {key}, COUNT(*), AVG({value}), AVG({on_time}), AVG({ratio}) "
+        f"FROM {table} x {join} WHERE {where} GROUP BY {key} ORDER BY {key}",
+        args,
+    ).fetchall()
     out = []
-    for key, rows in sorted(grouped.items()):
-        values = [r["value"] for r in rows if r["value"] is not None]
-        if by == "rule":
-            done = [r for r in rows if r["status"] in ("met", "late")]
-            on_time = sum(r["status"] == "met" for r in done) / len(done) if done else None
-            ratios = [
-                r["latency"] / r["deadline"]
-                for r in done
-                if r["deadline"] and r["latency"] is not None
-            ]
-        else:
-            flags = [r["on_time"] for r in rows if r["on_time"] is not None]
-            on_time = sum(flags) / len(flags) if flags else None
-            ratios = []
-        if not values:
+    for name, count, mean, on_time_rate, latency in rows:
+        if mean is None:
             continue
+        series_sql = (
+            f"SELECT {value} FROM {table} x {join} WHERE {where} AND {key} = ? "
+            "ORDER BY x.created {order} LIMIT ?"
+        )
+        last = [
+            v
+            for (v,) in store.db.execute(
+                series_sql.format(order="DESC"), [*args, name, points]
+            ).fetchall()
+        ][::-1]
+        first = store.db.execute(series_sql.format(order="ASC"), [*args, name, 1]).fetchone()
         out.append(
             Trend(
-                key=key,
-                drills=len(rows),
-                mean=round(100 * statistics.fmean(values), 1),
-                first=round(100 * values[0], 1),
-                last=round(100 * values[-1], 1),
-                on_time=round(on_time, 3) if on_time is not None else None,
-                latency_ratio=round(statistics.median(ratios), 3) if ratios else None,
-                series=[round(100 * v, 1) for v in values[-points:]],
+                key=name or "—",
+                drills=count,
+                mean=round(100 * mean, 1),
+                first=round(100 * (first[0] if first else mean), 1),
+                last=round(100 * last[-1], 1) if last else round(100 * mean, 1),
+                on_time=round(on_time_rate, 3) if on_time_rate is not None else None,
+                latency_ratio=round(latency, 3) if latency is not None else None,
+                series=[round(100 * v, 1) for v in last],
             )
         )
     return out

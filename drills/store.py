@@ -160,6 +160,20 @@ def m004_sources(db: Database) -> None:
     db["drills"].transform(drop={"scenario_text", "plan_text"})
 
 
+@migrations()
+def m005_trend_indexes(db: Database) -> None:
+    """Covering indexes: trend queries aggregate from the index without touching rows."""
+    db["results"].create_index(
+        ["profile", "rule", "created", "credit", "status", "latency", "deadline"],
+        index_name="idx_results_trend",
+    )
+    for column in ("role", "participant"):
+        db["role_scores"].create_index(
+            ["profile", column, "created", "score", "on_time"],
+            index_name=f"idx_role_scores_trend_{column}",
+        )
+
+
 def _put_source(db: Database, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])

@@ -132,3 +132,25 @@ def test_calibrate_and_history_cli(store, filled):
         main, ["trends", "--by", "rule", "--csv", str(csv_path), "--db", str(store.path)]
     )
     assert result.exit_code == 0 and csv_path.read_text().startswith("key,drills,mean")
+
+
+def test_trend_and_history_queries_use_indexes(store, filled):
+    plan = " ".join(
+        r[-1]
+        for r in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT x.rule, COUNT(*), AVG(x.credit) FROM results x "
+            "WHERE x.profile = ? GROUP BY x.rule",
+            ["drillhall-rubric v1.0"],
+        )
+    )
+    assert "USING COVERING INDEX idx_results_trend" in plan
+    where, args = Filters(since="2026-01-01").where()
+    plan = " ".join(
+        r[-1]
+        for r in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT d.id FROM drills d LEFT JOIN scores s ON s.drill_id = d.id "
+            f"AND s.profile = ? WHERE {where} ORDER BY d.created DESC LIMIT 50",
+            ["drillhall-rubric v1.0", *args],
+        )
+    )
+    assert "USING INDEX idx_drills_created" in plan

@@ -15,7 +15,13 @@ ROLES = ("duty_chief", "office", "commander")
 def test_database_is_wal_with_migrations_recorded(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert names == ["m001_journal", "m002_wal", "m003_review", "m004_sources"]
+    assert names == [
+        "m001_journal",
+        "m002_wal",
+        "m003_review",
+        "m004_sources",
+        "m005_trend_indexes",
+    ]
 
 
 def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_bundle):
