@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*([smhd])\s*)+$")
@@ -88,6 +88,10 @@ Pair = Annotated[
 ]
 
 
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_FOLDED_SPACE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+
+
 class Bilingual(BaseModel):
     """Text in Chinese and English; the UI shows the one matching ``--lang``."""
 
@@ -95,6 +99,13 @@ class Bilingual(BaseModel):
 
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @field_validator("zh")
+    @classmethod
+    def _join_folded_lines(cls, value: str) -> str:
+        """YAML's folded blocks (``>-``) join lines with a space, which Chinese never has
+        between two characters; drop it so long texts can be wrapped in the file."""
+        return _FOLDED_SPACE.sub("", value)
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en

@@ -30,3 +30,10 @@ def test_bad_durations_are_refused(bad):
 def test_format_duration_round_trips():
     for seconds in (0, 59, 60, 3599, 5400, 90061):
         assert parse_duration(format_duration(seconds)) == seconds
+
+
+def test_folded_chinese_lines_join_without_spaces():
+    from engine.fields import Bilingual
+
+    text = Bilingual(zh="河口站水位持续上涨， 预报超过警戒水位 Level IV 启动", en="x")
+    assert text.zh == "河口站水位持续上涨，预报超过警戒水位 Level IV 启动"
