@@ -251,9 +251,9 @@ def journal(drill: str, db_path: Path | None) -> None:
 
 def _register() -> None:
     """Commands that live in their own modules (library tools, reviews and history)."""
-    from drills import cli_library, cli_review
+    from drills import cli_consoles, cli_library, cli_review
 
-    for module in (cli_library, cli_review):
+    for module in (cli_library, cli_review, cli_consoles):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,0 +1,133 @@
+"""The consoles: ``play`` (a trainee), ``trainer`` and ``review``. Textual is imported
+only here, so headless commands stay fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drills.cli_common import LANGS, db_option, load_for_play, open_store
+
+
+def _plan_option(func: Any) -> Any:
+    return click.option(
+        "--plan",
+        "plan_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Plan file (default: found by the scenario's plan id).",
+    )(func)
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--role", help="Your plan role (default: pick one on screen).")
+@click.option(
+    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
+)
+@click.option(
+    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
+)
+@click.option(
+    "--others",
+    type=click.Choice(["ideal", "novice", "idle"]),
+    default="ideal",
+    show_default=True,
+    help="Bots in the other roles.",
+)
+@click.option("--name", help="Your name, for the roster and the report.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@_plan_option
+@db_option
+def play(
+    scenario: str,
+    role: str | None,
+    mode: str,
+    speed: float | None,
+    others: str,
+    name: str | None,
+    seed: int,
+    lang: str,
+    plan_file: Path | None,
+    db_path: Path | None,
+) -> None:
+    """Practise alone: you take one plan role, bots fill the others."""
+    from drills.ui.app import PlaySetup, make_app
+
+    bundle = load_for_play(scenario, plan_file)
+    if role is not None and bundle.compiled.plan.role(role) is None:
+        roles = ", ".join(r.id for r in bundle.compiled.plan.roles)
+        raise click.BadParameter(
+            f"no role {role!r} in plan {bundle.compiled.plan.id} ({roles})", param_hint="--role"
+        )
+    store = open_store(db_path)
+    setup = PlaySetup(
+        bundle=bundle,
+        store=store,
+        role=role,
+        mode=mode,
+        speed=speed,
+        others=others,
+        seed=seed,
+        participant=name,
+    )
+    make_app("play", lang=lang, play=setup).run()
+
+
+@click.command()
+@click.argument("scenario")
+@click.option(
+    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
+)
+@click.option(
+    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
+)
+@click.option(
+    "--bots",
+    type=click.Choice(["ideal", "novice", "idle"]),
+    default="novice",
+    show_default=True,
+    help="Bots in the roles no trainee takes.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@_plan_option
+@db_option
+def trainer(
+    scenario: str,
+    mode: str,
+    speed: float | None,
+    bots: str,
+    seed: int,
+    lang: str,
+    plan_file: Path | None,
+    db_path: Path | None,
+) -> None:
+    """Run a drill from the trainer console: timeline, board, scores and controls."""
+    from drills.live import LiveDrill
+    from drills.session import DrillSession
+    from drills.ui.app import make_app
+
+    bundle = load_for_play(scenario, plan_file)
+    store = open_store(db_path)
+    roles = [r.id for r in bundle.compiled.plan.roles]
+    session = DrillSession.create(
+        store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots), speed=speed or 0.0
+    )
+    live = LiveDrill(session, speed or bundle.compiled.scenario.compression, paused=True)
+    make_app("trainer", lang=lang, live=live).run()
+
+
+@click.command()
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@db_option
+def review(lang: str, db_path: Path | None) -> None:
+    """Review drills: scores, findings, trends, report export and sign-off."""
+    from drills.ui.app import make_app
+
+    make_app("review", lang=lang, store=open_store(db_path)).run()
+
+
+COMMANDS = [play, trainer, review]

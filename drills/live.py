@@ -1,0 +1,99 @@
+"""A drill played live: a session paced by a wall clock, driven from a UI timer.
+
+This is the small interface the consoles talk to: advance, submit a decision, control the
+clock. It never sleeps and never blocks; a Textual timer calls ``advance`` a few times a
+second and the consoles render the events it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from drills.session import DrillSession
+from engine.clock import SimClock
+from engine.events import Decision, EndDrill, Event, FireInject, SendHint
+from engine.runtime import DrillEngine
+
+
+class LiveDrill:
+    """Session + clock. Starts paused, so people can read the briefing first."""
+
+    def __init__(
+        self,
+        session: DrillSession,
+        speed: float,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        paused: bool = True,
+    ) -> None:
+        self.session = session
+        self.clock = SimClock(speed, start=session.engine.now, now=now, paused=paused)
+        self._seen = len(session.engine.events)
+        self.max_steps = 5_000
+
+    @property
+    def engine(self) -> DrillEngine:
+        return self.session.engine
+
+    @property
+    def ended(self) -> bool:
+        return self.session.ended
+
+    @property
+    def now(self) -> int:
+        """Scenario seconds shown on the clock (the target, not the last event)."""
+        if self.ended:
+            return self.engine.now
+        return max(self.clock.scenario_time(), self.engine.now)
+
+    def _new_events(self) -> list[Event]:
+        events = self.session.engine.events[self._seen :]
+        self._seen = len(self.session.engine.events)
+        return events
+
+    def advance(self) -> list[Event]:
+        """Bring the drill up to the clock (at most ``max_steps`` events per call)."""
+        if not self.ended:
+            self.session.tick(self.clock.scenario_time(), self.max_steps)
+        return self._new_events()
+
+    def submit(self, decision: Decision) -> list[Event]:
+        self.session.submit(self.now, decision)
+        return self._new_events()
+
+    def pause(self) -> None:
+        self.clock.pause()
+
+    def resume(self) -> None:
+        self.clock.resume()
+
+    def toggle_pause(self) -> bool:
+        if self.clock.paused:
+            self.resume()
+        else:
+            self.pause()
+        return self.clock.paused
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.set_speed(max(0.25, min(speed, 100_000.0)))
+
+    def skip_to_next_inject(self) -> int | None:
+        """Jump the clock to the next scheduled inject (none: nothing happens)."""
+        upcoming = self.engine.next_inject_time()
+        if upcoming is not None:
+            self.clock.skip_to(upcoming)
+        return upcoming
+
+    def fire(self, inject_id: str) -> list[Event]:
+        self.session.submit(self.now, FireInject(inject_id))
+        return self._new_events()
+
+    def hint(self, roles: tuple[str, ...], text: str) -> list[Event]:
+        self.session.submit(self.now, SendHint(roles, text))
+        return self._new_events()
+
+    def end(self, reason: str = "ended by trainer") -> list[Event]:
+        self.session.submit(self.now, EndDrill(reason))
+        self.session.finish()
+        return self._new_events()

@@ -1,0 +1,1 @@
+"""The Textual consoles: trainee, trainer and review. Built by ``make_app``."""

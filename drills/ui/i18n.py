@@ -1,0 +1,160 @@
+"""UI labels in Chinese and English. The language is chosen once, at start-up."""
+
+from __future__ import annotations
+
+_LANG = "zh"
+
+LABELS: dict[str, tuple[str, str]] = {
+    "app": ("Drillhall 桌面推演", "Drillhall tabletop drills"),
+    "role": ("角色", "Role"),
+    "pick_role": ("选择你的角色", "Pick your role"),
+    "duties": ("职责", "Duties"),
+    "inbox": ("收件箱", "Inbox"),
+    "message": ("信息", "Message"),
+    "decide": ("决策", "Decide"),
+    "action": ("行动", "Action"),
+    "choose_action": ("选择行动", "Choose an action"),
+    "note": ("备注", "Note"),
+    "submit": ("提交", "Submit"),
+    "checklist": ("预案要求", "What the plan expects"),
+    "feedback": ("反馈", "Feedback"),
+    "state": ("态势", "Situation"),
+    "paused": ("已暂停", "paused"),
+    "running": ("进行中", "running"),
+    "ended": ("已结束", "ended"),
+    "speed": ("倍速", "speed"),
+    "no_messages": ("尚无信息。", "No messages yet."),
+    "select_message": ("从收件箱选择一条信息。", "Select a message in the inbox."),
+    "from": ("来自", "From"),
+    "to": ("发给", "To"),
+    "channel": ("渠道", "Channel"),
+    "accepted": ("已受理", "Accepted"),
+    "refused": ("被拒绝", "Refused"),
+    "on_time": ("按时", "on time"),
+    "late": ("超时", "late"),
+    "missed": ("遗漏", "missed"),
+    "partly": ("部分正确", "partly right"),
+    "other_role": ("非责任角色完成", "done by another role"),
+    "left": ("剩余", "left"),
+    "overdue": ("已超时", "overdue"),
+    "done": ("完成", "done"),
+    "no_deadline": ("无时限", "no deadline"),
+    "hint": ("提示", "Hint"),
+    "results": ("演练结果", "Drill results"),
+    "your_score": ("你的得分", "Your score"),
+    "team_score": ("团队得分", "Team score"),
+    "rating": ("评定", "Rating"),
+    "findings": ("问题", "Findings"),
+    "open_report": ("打开报告", "Open report"),
+    "quit": ("退出", "Quit"),
+    "report_written": ("报告已保存", "Report written"),
+    "pause": ("暂停/继续", "Pause/resume"),
+    "faster": ("加速", "Faster"),
+    "slower": ("减速", "Slower"),
+    "skip": ("跳到下一条", "Skip to next inject"),
+    "help": ("帮助", "Help"),
+    "theme": ("切换主题", "Toggle theme"),
+    "focus_composer": ("去决策", "Go to decision"),
+    "focus_inbox": ("去收件箱", "Go to inbox"),
+    "trainer": ("导调台", "Trainer console"),
+    "roster": ("参演角色", "Roster"),
+    "timeline": ("时间线", "Timeline"),
+    "board": ("预期行动", "Expectations"),
+    "scoreboard": ("实时得分", "Live score"),
+    "fire": ("立即发送信息", "Fire an inject"),
+    "send_hint": ("发送提示", "Send a hint"),
+    "end": ("结束演练", "End the drill"),
+    "start": ("开始", "Start"),
+    "hotwash": ("热回顾记录", "Hot-wash notes"),
+    "author": ("记录人", "Author"),
+    "save": ("保存", "Save"),
+    "cancel": ("取消", "Cancel"),
+    "saved": ("已保存", "Saved"),
+    "review": ("评估台", "Review console"),
+    "drills": ("演练记录", "Drills"),
+    "filter": ("筛选想定", "Filter by scenario"),
+    "all_ratings": ("全部评定", "All ratings"),
+    "trend": ("得分趋势", "Score trend"),
+    "export": ("导出报告", "Export report"),
+    "sign": ("审核签字", "Sign off"),
+    "signed_by": ("签字人", "Signed by"),
+    "comment": ("意见", "Comment"),
+    "draft": ("草稿", "Draft"),
+    "signed": ("已签字", "Signed"),
+    "scenario": ("想定", "Scenario"),
+    "score": ("得分", "Score"),
+    "status": ("状态", "Status"),
+    "date": ("日期", "Date"),
+    "who": ("人员", "Who"),
+    "you": ("你", "you"),
+    "keys": ("按键说明", "Key bindings"),
+    "key": ("按键", "Key"),
+    "does": ("作用", "Does"),
+    "close": ("关闭", "Close"),
+    "pending": ("待办", "pending"),
+    "met": ("按时", "met"),
+    "nothing_to_skip": ("没有已排定的信息。", "No scheduled inject to skip to."),
+    "select_drill": ("选择一次演练。", "Select a drill."),
+    "bad_db": ("无法打开数据库", "Cannot open the database"),
+}
+
+CHANNELS: dict[str, tuple[str, str]] = {
+    "phone": ("电话", "phone"),
+    "sms": ("短信", "SMS"),
+    "email": ("邮件", "email"),
+    "radio": ("电台", "radio"),
+    "system": ("系统", "system"),
+    "media": ("媒体", "media"),
+    "social": ("网络", "social"),
+    "meeting": ("会议", "meeting"),
+    "walk_in": ("来访", "visit"),
+    "document": ("文件", "document"),
+    "hotline": ("热线", "hotline"),
+    "fax": ("传真", "fax"),
+}
+
+
+def set_language(lang: str) -> None:
+    global _LANG
+    _LANG = "zh" if lang == "zh" else "en"
+
+
+def language() -> str:
+    return _LANG
+
+
+def _(key: str) -> str:
+    zh, en = LABELS[key]
+    return zh if _LANG == "zh" else en
+
+
+def channel(name: str) -> str:
+    zh, en = CHANNELS.get(name, (name, name))
+    return zh if _LANG == "zh" else en
+
+
+def text(value: dict[str, str] | object) -> str:
+    """Scenario text in the current language (dicts or Bilingual models)."""
+    if isinstance(value, dict):
+        return str(value.get(_LANG) or value.get("en") or "")
+    getter = getattr(value, "get", None)
+    return str(getter(_LANG)) if getter else str(value)
+
+
+def localize_bindings(node: object) -> None:
+    """Translate this instance's key-binding descriptions (written as label keys).
+
+    Textual builds BINDINGS once per class; translating each instance's own copy is what
+    lets one process show either language (the tests show both). Uses ``DOMNode._bindings``,
+    which is why textual is pinned exactly.
+    """
+    from dataclasses import replace
+
+    bindings = getattr(node, "_bindings", None)
+    if bindings is None:
+        return
+    for key, items in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            replace(b, description=_(b.description)) if b.description in LABELS else b
+            for b in items
+        ]

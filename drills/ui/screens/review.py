@@ -1,0 +1,171 @@
+"""The review console for safety managers: drills with filters, a drill's scores,
+ratings and findings, the team-score trend, report export and sign-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
+
+from drills.history import Filters, history
+from drills.review import load_report, sign_off
+from drills.store import Store, StoreError
+from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.screens.dialogs import DialogScreen
+from scoring.findings import CLASSES
+from scoring.profile import RATING_ZH
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "export", "export"),
+        Binding("ctrl+g", "sign", "sign"),
+        Binding("ctrl+l", "focus_filter", "filter"),
+    ]
+
+    class ReportExported(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.store = store
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Input(placeholder=_("filter"), id="scenario-filter")
+            yield Select([(r, r) for r in "PSMU"], prompt=_("all_ratings"), id="rating-filter")
+        with Horizontal(id="main"):
+            yield DataTable(id="drill-table", cursor_type="row")
+            with Vertical(id="drill-detail"):
+                yield Static(_("trend"), classes="title")
+                yield Sparkline([], id="trend")
+                yield VerticalScroll(Static(_("select_drill"), id="detail"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#drill-table", DataTable)
+        table.add_columns(_("date"), _("scenario"), _("score"), _("rating"), _("status"))
+        self.reload()
+        table.focus()
+
+    def filters(self) -> Filters:
+        scenario = self.query_one("#scenario-filter", Input).value.strip() or None
+        rating = self.query_one("#rating-filter", Select).value
+        return Filters(scenario=scenario, rating=rating if isinstance(rating, str) else None)
+
+    def reload(self) -> None:
+        table = self.query_one("#drill-table", DataTable)
+        table.clear()
+        rows = history(self.store, self.filters(), limit=500)
+        for row in rows:
+            score = "—" if row["score"] is None else f"{row['score']:.1f}"
+            table.add_row(
+                row["created"][:16].replace("T", " "),
+                row["scenario_id"],
+                score,
+                row["rating"] or "—",
+                row["status"],
+                key=row["id"],
+            )
+        scores = [r["score"] for r in reversed(rows) if r["score"] is not None]
+        self.query_one("#trend", Sparkline).data = scores or [0.0]
+        if rows and self.selected is None:
+            self.show(rows[0]["id"])
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.reload()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.reload()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self.show(event.row_key.value)
+
+    def show(self, drill_id: str) -> None:
+        self.selected = drill_id
+        try:
+            report = load_report(self.store, drill_id).report
+        except StoreError as exc:
+            self.query_one("#detail", Static).update(Text(str(exc)))
+            return
+        score = report.score
+        key = "zh" if language() == "zh" else "en"
+        caps = report.plan["capabilities"]
+        lines = [
+            f"{text(report.scenario['title'])} ({drill_id})",
+            f"{_('score')}: {score.score:.1f}  {_('rating')}: {score.rating} "
+            f"{RATING_ZH[score.rating]}  [{_('draft') if report.draft else _('signed')}]",
+            "",
+        ]
+        lines += [
+            f"{c.rating} {c.score:5.1f}  {text(caps.get(c.id, {'zh': c.id, 'en': c.id}))}"
+            for c in score.capabilities
+        ]
+        lines += ["", f"{_('findings')}:"]
+        lines += [f"{f.id} [{CLASSES[f.klass][key]}] {text(f.title)}" for f in report.findings] or [
+            "—"
+        ]
+        if report.signoff:
+            lines += ["", f"{_('signed_by')}: {report.signoff.name} {report.signoff.at[:16]}"]
+        self.query_one("#detail", Static).update(Text("\n".join(lines)))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#scenario-filter", Input).focus()
+
+    def action_export(self) -> None:
+        if self.selected:
+            self.export(self.selected, language())
+
+    @work(thread=True, exclusive=True, group="export")
+    def export(self, drill_id: str, lang: str) -> None:
+        """Rendering happens in a worker with its own connection; the UI gets a message."""
+        from drills.reports import render
+
+        store = Store(self.store.path)
+        try:
+            report = load_report(store, drill_id).report
+            folder = self.store.path.parent / "reports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{drill_id}.html"
+            path.write_text(render(report, "html", lang), encoding="utf-8")
+        finally:
+            store.close()
+        self.post_message(self.ReportExported(path))
+
+    def on_review_screen_report_exported(self, message: ReportExported) -> None:
+        self.notify(f"{_('report_written')}: {message.path}")
+
+    def action_sign(self) -> None:
+        if self.selected:
+            self.app.push_screen(
+                DialogScreen(
+                    _("sign"),
+                    [("name", _("signed_by"), "text"), ("comment", _("comment"), "text")],
+                    _("sign"),
+                ),
+                self._signed,
+            )
+
+    def _signed(self, values: dict[str, str] | None) -> None:
+        if not values or not self.selected:
+            return
+        try:
+            sign_off(self.store, self.selected, values["name"], values["comment"])
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(_("signed"))
+        self.show(self.selected)

@@ -1,0 +1,204 @@
+"""The trainee console: clock and situation, inbox, the message, the decision composer,
+and in training mode what the plan expects with countdowns and immediate feedback."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, RichLog, Static
+
+from drills.live import LiveDrill
+from drills.ui.clock_format import short_time
+from drills.ui.i18n import _, channel, localize_bindings, text
+from drills.ui.widgets.checklist import Checklist
+from drills.ui.widgets.clock import ClockBar
+from drills.ui.widgets.composer import Composer
+from drills.ui.widgets.inbox import Inbox, InboxEntry, inject_entry
+from engine.events import Decision, Event, Kind
+
+TICK_SECONDS = 0.1
+
+
+class TraineeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "pause"),
+        Binding("right_square_bracket", "faster", "faster"),
+        Binding("left_square_bracket", "slower", "slower"),
+        Binding("ctrl+n", "skip", "skip"),
+        Binding("ctrl+d", "focus_composer", "focus_composer"),
+        Binding("ctrl+b", "focus_inbox", "focus_inbox"),
+        Binding("ctrl+s", "submit", "submit"),
+    ]
+
+    def __init__(self, live: LiveDrill, role: str, participant: str | None = None) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.live = live
+        self.role = role
+        self.participant = participant
+        self.compiled = live.session.compiled
+        self.training = live.session.mode == "training"
+        self.last_events: list[Event] = []
+
+    def compose(self) -> ComposeResult:
+        plan = self.compiled.plan
+        role = plan.role(self.role)
+        yield ClockBar(self.compiled, id="clock")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Static(f"{_('role')}: {text(role.name) if role else self.role}", id="who")
+                yield Inbox(id="inbox")
+                if self.training:
+                    yield Static(_("checklist"), classes="title")
+                    yield Checklist(id="checklist")
+            with Vertical(id="right"):
+                with VerticalScroll(id="message-box"):
+                    yield Static(_("no_messages"), id="message")
+                yield Composer(plan, self.role, id="composer")
+        yield RichLog(id="feedback", max_lines=200, wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ClockBar).speed = self.live.clock.speed
+        self.set_interval(TICK_SECONDS, self.advance)
+        self.handle(self.live.session.engine.events)
+        self.advance()
+
+    # -- the drill ------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Called by the timer: bring the drill up to the clock, then show what changed."""
+        self.handle(self.live.advance())
+        clock = self.query_one(ClockBar)
+        clock.now, clock.paused, clock.ended = (
+            self.live.now,
+            self.live.clock.paused,
+            self.live.ended,
+        )
+        if self.training:
+            self.query_one(Checklist).tick(self.live.now)
+
+    def handle(self, events: list[Event]) -> None:
+        self.last_events = events
+        for event in events:
+            self._handle(event)
+
+    def _handle(self, event: Event) -> None:
+        data = event.data
+        kind = event.kind
+        if kind == Kind.INJECT_DELIVERED and self.role in data["to"]:
+            self.query_one(Inbox).add_entry(inject_entry(self.compiled, data["inject"], event.t))
+            if self.training:
+                for exp_id in data["expectations"]:
+                    spec = self.compiled.expectations[exp_id]
+                    if spec.role == self.role:
+                        due = event.t + spec.deadline + spec.grace if spec.deadline else None
+                        self.query_one(Checklist).open(exp_id, spec.title, event.t, due)
+        elif kind == Kind.HINT_SENT and self.role in data["to"]:
+            body = text(data["text"]) if isinstance(data["text"], dict) else data["text"]
+            self.query_one(Inbox).add_entry(
+                InboxEntry(
+                    f"hint@{event.seq}",
+                    event.t,
+                    f"{_('hint')}: {body[:30]}",
+                    body,
+                    _("hint"),
+                    "system",
+                )
+            )
+        elif kind == Kind.STATE_CHANGED:
+            self.query_one(ClockBar).set_state(data["key"], data["value"])
+        elif kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED) and data["role"] == self.role:
+            self._feedback_decision(event)
+        elif kind in (Kind.EXPECTATION_MET, Kind.EXPECTATION_LATE, Kind.EXPECTATION_MISSED):
+            spec = self.compiled.expectations[data["expectation"]]
+            if spec.role == self.role and self.training:
+                status = kind.removeprefix("expectation_")
+                self.query_one(Checklist).close(spec.id, status)
+                clause = f" — {spec.clause.source} {spec.clause.ref}" if spec.clause else ""
+                note = ""
+                if status in ("met", "late") and data["params"] != {
+                    **data["params"],
+                    **spec.params,
+                }:
+                    note = f" ({_('partly')})"
+                if status in ("met", "late") and data["role"] != spec.role:
+                    note += f" ({_('other_role')})"
+                self._log(f"{_(status)}: {text(spec.title)}{note}{clause}")
+        elif kind == Kind.DRILL_ENDED:
+            self.query_one(ClockBar).ended = True
+            self.app.call_later(self._show_results)
+
+    def _feedback_decision(self, event: Event) -> None:
+        data = event.data
+        action = self.compiled.plan.action(data["action"])
+        name = text(action.name) if action else data["action"]
+        if event.kind == Kind.DECISION_ACCEPTED:
+            self._log(f"✓ {_('accepted')}: {name}")
+        else:
+            self._log(f"✗ {_('refused')}: {name} — {data['reason']}")
+
+    def _log(self, line: str) -> None:
+        self.query_one("#feedback", RichLog).write(
+            Text(f"{short_time(self.live.now)}  {line}")  # plain text: no markup in reasons
+        )
+
+    def _show_results(self) -> None:
+        from drills.ui.screens.results import ResultsScreen
+
+        self.app.push_screen(ResultsScreen(self.live, self.role))
+
+    # -- messages from widgets ----------------------------------------------------------
+
+    def on_inbox_entry_selected(self, message: Inbox.EntrySelected) -> None:
+        entry = message.entry
+        self.query_one("#message", Static).update(
+            f"[b]{escape(entry.title)}[/b]\n{_('from')}: {escape(entry.source)}   "
+            f"{_('channel')}: {channel(entry.channel)}   {short_time(entry.t)}\n\n"
+            f"{escape(entry.body)}"
+        )
+
+    def on_composer_decision_composed(self, message: Composer.DecisionComposed) -> None:
+        if self.live.ended:
+            return
+        decision = Decision(
+            self.role, message.action, message.params, message.note, participant=self.participant
+        )
+        self.handle(self.live.submit(decision))
+
+    def on_composer_composition_refused(self, message: Composer.CompositionRefused) -> None:
+        self._log(f"✗ {message.reason}")
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.live.toggle_pause()
+        self.advance()
+
+    def action_faster(self) -> None:
+        self.live.set_speed(self.live.clock.speed * 2)
+        self.query_one(ClockBar).speed = self.live.clock.speed
+
+    def action_slower(self) -> None:
+        self.live.set_speed(self.live.clock.speed / 2)
+        self.query_one(ClockBar).speed = self.live.clock.speed
+
+    def action_skip(self) -> None:
+        if self.live.skip_to_next_inject() is None:
+            self.notify(_("nothing_to_skip"))
+        self.advance()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#action").focus()
+
+    def action_focus_inbox(self) -> None:
+        self.query_one(Inbox).focus()
+
+    def action_submit(self) -> None:
+        self.query_one(Composer).submit()

@@ -1,0 +1,231 @@
+"""The trainer console: roster, live timeline, the board of expectations with
+countdowns, the scoreboard, and the controls (pause, speed, skip, fire, hint, end)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, RichLog, Static
+
+from drills.live import LiveDrill
+from drills.review import add_note
+from drills.summary import describe_event
+from drills.ui.clock_format import countdown
+from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.screens.dialogs import DialogScreen
+from drills.ui.widgets.clock import ClockBar
+from engine.events import Event, Kind
+from scoring.profile import RATING_ZH
+from scoring.score import score_drill
+
+STATUS = {"expectation_met": "met", "expectation_late": "late", "expectation_missed": "missed"}
+
+
+class TrainerScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "pause"),
+        Binding("right_square_bracket", "faster", "faster"),
+        Binding("left_square_bracket", "slower", "slower"),
+        Binding("ctrl+n", "skip", "skip"),
+        Binding("ctrl+f", "fire", "fire"),
+        Binding("ctrl+h", "hint", "send_hint"),
+        Binding("ctrl+e", "end", "end"),
+    ]
+
+    def __init__(self, live: LiveDrill) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.live = live
+        self.compiled = live.session.compiled
+        self.pending: dict[str, tuple[int, int | None]] = {}
+        self.timeline_lines = 0
+
+    def compose(self) -> ComposeResult:
+        yield ClockBar(self.compiled, id="clock")
+        with Horizontal(id="main"):
+            with Vertical(id="trainer-left"):
+                yield Static(_("roster"), classes="title")
+                yield DataTable(id="roster", cursor_type="row")
+                yield Static(_("scoreboard"), classes="title")
+                yield Static("—", id="scoreboard")
+            with Vertical(id="trainer-middle"):
+                yield Static(_("timeline"), classes="title")
+                yield RichLog(id="timeline", max_lines=20_000, wrap=False)
+            with Vertical(id="trainer-right"):
+                yield Static(_("board"), classes="title")
+                yield DataTable(id="board", cursor_type="row")
+        with Horizontal(id="controls"):
+            yield Button(_("start"), id="pause", variant="primary")
+            yield Button("−", id="slower")
+            yield Button("+", id="faster")
+            yield Button(_("skip"), id="skip")
+            yield Button(_("fire"), id="fire")
+            yield Button(_("send_hint"), id="hint")
+            yield Button(_("end"), id="end", variant="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        roster = self.query_one("#roster", DataTable)
+        roster.add_columns(_("role"), _("who"))
+        who = self.live.session.store.roster(self.live.session.drill_id)
+        for role in self.compiled.plan.roles:
+            roster.add_row(text(role.name), who.get(role.id, "—"), key=role.id)
+        board = self.query_one("#board", DataTable)
+        board.add_column("ID", key="id")
+        board.add_column(_("role"), key="role")
+        board.add_column(_("status"), key="status")
+        self.query_one(ClockBar).speed = self.live.clock.speed
+        self.handle(self.live.session.engine.events)
+        self.set_interval(0.1, self.advance)
+        self.set_interval(2.0, self.refresh_scores)
+
+    def advance(self) -> None:
+        self.handle(self.live.advance())
+        clock = self.query_one(ClockBar)
+        clock.now, clock.paused, clock.ended = (
+            self.live.now,
+            self.live.clock.paused,
+            self.live.ended,
+        )
+        self.query_one("#pause", Button).label = (
+            _("pause") if not self.live.clock.paused else _("start")
+        )
+        board = self.query_one("#board", DataTable)
+        for exp_id, (_anchor, due) in self.pending.items():
+            if due is not None:
+                left = due - self.live.now
+                board.update_cell(exp_id, "status", f"{_('pending')} {countdown(left)}")
+
+    def handle(self, events: list[Event]) -> None:
+        timeline = self.query_one("#timeline", RichLog)
+        board = self.query_one("#board", DataTable)
+        for event in events:
+            line = describe_event(event, self.compiled, language())
+            if line:
+                timeline.write(Text(line))
+                self.timeline_lines += 1
+            data = event.data
+            if event.kind == Kind.INJECT_DELIVERED:
+                for exp_id in data["expectations"]:
+                    spec = self.compiled.expectations[exp_id]
+                    due = event.t + spec.deadline + spec.grace if spec.deadline else None
+                    self.pending[exp_id] = (event.t, due)
+                    role = self.compiled.plan.role(spec.role)
+                    board.add_row(
+                        exp_id, text(role.name) if role else spec.role, _("pending"), key=exp_id
+                    )
+            elif event.kind in STATUS:
+                exp_id = data["expectation"]
+                self.pending.pop(exp_id, None)
+                if exp_id in board.rows:
+                    board.update_cell(exp_id, "status", _(STATUS[event.kind]))
+            elif event.kind == Kind.STATE_CHANGED:
+                self.query_one(ClockBar).set_state(data["key"], data["value"])
+            elif event.kind == Kind.DRILL_ENDED:
+                self.refresh_scores()
+                self.app.call_later(self.ask_hotwash)
+
+    def refresh_scores(self) -> None:
+        result = score_drill(self.compiled, self.live.session.engine.events)
+        lines = [
+            f"{_('team_score')}: {result.score:.1f} {result.rating} {RATING_ZH[result.rating]}"
+        ]
+        for role_id, data in result.roles.items():
+            role = self.compiled.plan.role(role_id)
+            lines.append(
+                f"{text(role.name) if role else role_id}: {data['score']:.0f} {data['rating']}"
+            )
+        self.query_one("#scoreboard", Static).update(Text("\n".join(lines)))
+
+    # -- controls ------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "pause": self.action_toggle_pause,
+            "slower": self.action_slower,
+            "faster": self.action_faster,
+            "skip": self.action_skip,
+            "fire": self.action_fire,
+            "hint": self.action_hint,
+            "end": self.action_end,
+        }
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    def action_toggle_pause(self) -> None:
+        self.live.toggle_pause()
+        self.advance()
+
+    def action_faster(self) -> None:
+        self.live.set_speed(self.live.clock.speed * 2)
+        self.query_one(ClockBar).speed = self.live.clock.speed
+
+    def action_slower(self) -> None:
+        self.live.set_speed(self.live.clock.speed / 2)
+        self.query_one(ClockBar).speed = self.live.clock.speed
+
+    def action_skip(self) -> None:
+        if self.live.skip_to_next_inject() is None:
+            self.notify(_("nothing_to_skip"))
+        self.advance()
+
+    def action_fire(self) -> None:
+        fired = self.live.engine.fired
+        options = [
+            (f"{i.id} {text(i.title or i.text)[:40]}", i.id)
+            for i in self.compiled.scenario.injects
+            if i.id not in fired
+        ]
+        self.app.push_screen(
+            DialogScreen(_("fire"), [("inject", _("message"), options)], _("fire")), self._fire
+        )
+
+    def _fire(self, values: dict[str, str] | None) -> None:
+        if values and values["inject"]:
+            self.handle(self.live.fire(values["inject"]))
+
+    def action_hint(self) -> None:
+        roles = [(text(r.name), r.id) for r in self.compiled.plan.roles]
+        self.app.push_screen(
+            DialogScreen(
+                _("send_hint"),
+                [("role", _("role"), roles), ("text", _("hint"), "text")],
+                _("send_hint"),
+            ),
+            self._send_hint,
+        )
+
+    def _send_hint(self, values: dict[str, str] | None) -> None:
+        if values and values["role"] and values["text"]:
+            self.handle(self.live.hint((values["role"],), values["text"]))
+
+    def action_end(self) -> None:
+        if not self.live.ended:
+            self.handle(self.live.end())
+
+    def ask_hotwash(self) -> None:
+        self.app.push_screen(
+            DialogScreen(
+                _("hotwash"),
+                [("author", _("author"), "text"), ("notes", _("hotwash"), "area")],
+                _("save"),
+            ),
+            self._save_hotwash,
+        )
+
+    def _save_hotwash(self, values: dict[str, str] | None) -> None:
+        if values and values["notes"]:
+            session = self.live.session
+            add_note(
+                session.store,
+                session.drill_id,
+                "hotwash",
+                values["author"] or "trainer",
+                values["notes"],
+            )
+            self.notify(_("saved"))
