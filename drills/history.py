@@ -25,6 +25,7 @@ class Filters:
     since: str | None = None
     until: str | None = None
     rating: str | None = None
+    search: str | None = None
     profile: str = DEFAULT_PROFILE.label
 
     def where(self, alias: str = "d") -> tuple[str, list[Any]]:
@@ -37,6 +38,9 @@ class Filters:
         if self.plan:
             clauses.append(f"{alias}.plan_id = ?")
             args.append(self.plan)
+        if self.search:
+            clauses.append(f"({alias}.scenario_id LIKE ? OR {alias}.id LIKE ?)")
+            args += [f"%{self.search}%", f"{self.search}%"]
         if self.since:
             clauses.append(f"{alias}.created >= ?")
             args.append(self.since)
@@ -124,7 +128,8 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
         profile=filters.profile,
     )
     join = ""
-    if any((rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating)):
+    rest.search = filters.search
+    if any((rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating, rest.search)):
         where, more = rest.where()
         join = (
             "JOIN drills d ON d.id = x.drill_id "

@@ -43,6 +43,9 @@ class PlaySetup:
 class DrillhallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Drillhall"
+    # Screens get -narrow / -short classes; app.tcss stacks and trims for small terminals.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (70, "-normal")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "help"),
         Binding("question_mark", "help", "help", show=False),

@@ -61,9 +61,9 @@ class ReviewScreen(Screen[None]):
         table.focus()
 
     def filters(self) -> Filters:
-        scenario = self.query_one("#scenario-filter", Input).value.strip() or None
+        search = self.query_one("#scenario-filter", Input).value.strip() or None
         rating = self.query_one("#rating-filter", Select).value
-        return Filters(scenario=scenario, rating=rating if isinstance(rating, str) else None)
+        return Filters(search=search, rating=rating if isinstance(rating, str) else None)
 
     def reload(self) -> None:
         table = self.query_one("#drill-table", DataTable)

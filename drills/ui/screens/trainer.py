@@ -76,11 +76,12 @@ class TrainerScreen(Screen[None]):
         for role in self.compiled.plan.roles:
             roster.add_row(text(role.name), who.get(role.id, "—"), key=role.id)
         board = self.query_one("#board", DataTable)
+        board.add_column(_("status"), key="status")
         board.add_column("ID", key="id")
         board.add_column(_("role"), key="role")
-        board.add_column(_("status"), key="status")
         self.query_one(ClockBar).speed = self.live.clock.speed
         self.handle(self.live.session.engine.events)
+        self.refresh_scores()
         self.set_interval(0.1, self.advance)
         self.set_interval(2.0, self.refresh_scores)
 
@@ -116,9 +117,8 @@ class TrainerScreen(Screen[None]):
                     due = event.t + spec.deadline + spec.grace if spec.deadline else None
                     self.pending[exp_id] = (event.t, due)
                     role = self.compiled.plan.role(spec.role)
-                    board.add_row(
-                        exp_id, text(role.name) if role else spec.role, _("pending"), key=exp_id
-                    )
+                    role_name = text(role.name) if role else spec.role
+                    board.add_row(_("pending"), exp_id, role_name, key=exp_id)
             elif event.kind in STATUS:
                 exp_id = data["expectation"]
                 self.pending.pop(exp_id, None)

@@ -47,7 +47,7 @@ class ClockBar(Static):
                 continue
             if tracked.scale and (scale := plan.scale(tracked.scale)) is not None:
                 level = next((lv for lv in scale.levels if lv.id == value), None)
-                shown = text(level.name) if level else str(value)
+                shown = text(level.name) if level else "—"
             else:
                 shown = f"{value:g}" if isinstance(value, float) else str(value)
             unit = f" {tracked.unit}" if tracked.unit else ""

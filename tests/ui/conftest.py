@@ -1,0 +1,56 @@
+"""Deterministic consoles: a fake wall clock, frozen cursors, fixed ids and dates."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from textual.widgets import Input
+
+from drills.live import LiveDrill
+from drills.session import DrillSession
+from drills.ui.app import PlaySetup, make_app
+
+
+class Wall:
+    """The wall clock the consoles see; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def wall() -> Wall:
+    return Wall()
+
+
+@pytest.fixture(autouse=True)
+def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor, random drill ids and wall-clock dates make snapshots flaky."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    counter = itertools.count(1)
+    monkeypatch.setattr("drills.store.secrets.token_hex", lambda n: f"d{next(counter):07d}")
+    monkeypatch.setattr("drills.store.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
+
+
+def trainee_app(store, bundle, wall, *, lang="en", role="hydrology", mode="training", speed=60.0):
+    setup = PlaySetup(
+        bundle=bundle,
+        store=store,
+        role=role,
+        mode=mode,
+        speed=speed,
+        now=wall,
+        participant="Li Ming",
+    )
+    return make_app("play", lang=lang, play=setup)
+
+
+def trainer_app(store, bundle, wall, *, lang="en", bots="novice", speed=600.0):
+    roles = [r.id for r in bundle.compiled.plan.roles]
+    session = DrillSession.create(store, bundle, seed=3, bots=dict.fromkeys(roles, bots))
+    live = LiveDrill(session, speed, now=wall, paused=True)
+    return make_app("trainer", lang=lang, live=live)

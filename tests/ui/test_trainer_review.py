@@ -1,0 +1,102 @@
+"""The trainer and review consoles, driven with keys, buttons and dialogs."""
+
+from textual.widgets import DataTable, Input, Select, TextArea
+
+from drills.review import notes
+from drills.ui.app import make_app
+from drills.ui.screens.dialogs import DialogScreen
+from drills.ui.screens.review import ReviewScreen
+from drills.ui.screens.trainer import TrainerScreen
+from engine.events import Kind
+
+from .conftest import trainer_app
+
+
+async def test_trainer_controls_fire_hint_and_hotwash(store, flood_bundle, wall):
+    app = trainer_app(store, flood_bundle, wall)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrainerScreen)
+        assert app.live.clock.paused
+        await pilot.click("#pause")  # start
+        wall.t += 2
+        await pilot.pause(0.2)
+        assert app.live.now == 1200
+        board = screen.query_one("#board", DataTable)
+        assert "E-forecast-1" in board.rows
+        # fire an inject by hand
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert isinstance(app.screen, DialogScreen)
+        app.screen.query_one("#inject", Select).value = "I08"
+        await pilot.click("#ok")
+        await pilot.pause()
+        fired = [e for e in app.live.engine.events if e.kind == Kind.INJECT_DELIVERED]
+        assert fired[-1].data == {**fired[-1].data, "inject": "I08", "manual": True}
+        # a hint to one role
+        await pilot.press("ctrl+h")
+        await pilot.pause()
+        app.screen.query_one("#role", Select).value = "county_hq"
+        app.screen.query_one("#text", Input).value = "Check the Xindi dike"
+        await pilot.click("#ok")
+        await pilot.pause()
+        hints = [e for e in app.live.engine.events if e.kind == Kind.HINT_SENT]
+        assert hints[-1].data["to"] == ["county_hq"]
+        # end, then the hot-wash notes
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.live.ended and isinstance(app.screen, DialogScreen)
+        app.screen.query_one("#author", Input).value = "Trainer Wang"
+        app.screen.query_one("#notes", TextArea).text = "Reports were slow."
+        await pilot.click("#ok")
+        await pilot.pause()
+        saved = notes(store, app.live.session.drill_id)
+        assert [(n.author, n.text) for n in saved] == [("Trainer Wang", "Reports were slow.")]
+        assert "Team score" in str(screen.query_one("#scoreboard").render())
+
+
+async def test_speed_and_skip_in_the_trainer(store, flood_bundle, wall):
+    app = trainer_app(store, flood_bundle, wall)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # skipping works while paused too
+        await pilot.pause(0.2)
+        assert app.live.now == 900 and app.live.clock.paused
+        await pilot.press("space", "ctrl+n")
+        await pilot.pause(0.2)
+        assert app.live.now == 1800 and not app.live.clock.paused
+        await pilot.press("left_square_bracket")
+        assert app.live.clock.speed == 300
+
+
+async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bundle, wall):
+    from drills.session import DrillSession
+
+    for bundle, bot in ((flood_bundle, "novice"), (worked_bundle, "ideal"), (flood_bundle, "idle")):
+        roles = [r.id for r in bundle.compiled.plan.roles]
+        DrillSession.create(store, bundle, bots=dict.fromkeys(roles, bot)).run_headless()
+    app = make_app("review", lang="en", store=store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("#drill-table", DataTable)
+        assert table.row_count == 3
+        await pilot.press("ctrl+l", *"worked")
+        await pilot.pause()
+        assert table.row_count == 1
+        screen.query_one("#scenario-filter", Input).value = ""
+        screen.query_one("#rating-filter", Select).value = "U"
+        await pilot.pause()
+        assert table.row_count == 1
+        drill = screen.selected
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        app.screen.query_one("#name", Input).value = "Safety manager Zhang"
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert "Signed by: Safety manager Zhang" in str(screen.query_one("#detail").render())
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        assert (store.path.parent / "reports" / f"{drill}.html").exists()
