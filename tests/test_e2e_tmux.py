@@ -51,3 +51,28 @@ def test_a_followed_drill_in_a_terminal(tmp_path):
         assert "Traceback" not in screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
+    """Keys in, screen out: a trainee makes a decision, the drill runs to its end, and the
+    results screen shows the score."""
+    drillhall = Path(sys.executable).parent / "drillhall"
+    session = f"drillhall-{uuid.uuid4().hex[:8]}"
+    command = (
+        f"{drillhall} play flood-river-crest --role hydrology --speed 2000 --lang en "
+        f"--name Tester --db {tmp_path / 'd.db'}; echo EXIT=$?; sleep 60"
+    )
+    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    try:
+        _wait_for(session, "Hekou station starts", timeout=20)
+        for key in ("C-d", "Enter", "Down", "Enter", "C-s"):  # action list, first action, submit
+            _tmux("send-keys", "-t", session, key)
+            time.sleep(0.4)
+        _wait_for(session, "Accepted: Issue a flood forecast", timeout=10)
+        screen = _wait_for(session, "Your score:", timeout=40)
+        assert "Team score:" in screen and "Rating:" in screen
+        assert "Traceback" not in screen
+        _tmux("send-keys", "-t", session, "q")
+        _wait_for(session, "EXIT=0", timeout=10)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

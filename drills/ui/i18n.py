@@ -158,3 +158,12 @@ def localize_bindings(node: object) -> None:
             replace(b, description=_(b.description)) if b.description in LABELS else b
             for b in items
         ]
+
+
+def escape(value: str) -> str:
+    """Make text safe to show in markup: every ``[`` is literal.
+
+    (textual.markup.escape leaves brackets that do not look like tags to it, such as
+    ``[Improvement]``, which the parser then still swallows.)
+    """
+    return value.replace("[", "\\[")

@@ -9,13 +9,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from drills.live import LiveDrill
-from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.i18n import _, escape, language, localize_bindings, text
 from scoring.findings import CLASSES, build_findings
 from scoring.outcomes import collect
 from scoring.profile import RATING_ZH

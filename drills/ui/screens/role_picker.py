@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from drills.ui.i18n import _, text
+from drills.ui.i18n import _, escape, text
 from engine.plan import Plan
 
 

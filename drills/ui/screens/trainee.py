@@ -9,13 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from drills.live import LiveDrill
 from drills.ui.clock_format import short_time
-from drills.ui.i18n import _, channel, localize_bindings, text
+from drills.ui.i18n import _, channel, escape, localize_bindings, text
 from drills.ui.widgets.checklist import Checklist
 from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
@@ -130,7 +129,7 @@ class TraineeScreen(Screen[None]):
                     note = f" ({_('partly')})"
                 if status in ("met", "late") and data["role"] != spec.role:
                     note += f" ({_('other_role')})"
-                self._log(f"{_(status)}: {text(spec.title)}{note}{clause}")
+                self._log(f"{_(status)}: {text(spec.title)}{note}{clause}", event.t)
         elif kind == Kind.DRILL_ENDED:
             self.query_one(ClockBar).ended = True
             self.app.call_later(self._show_results)
@@ -140,14 +139,13 @@ class TraineeScreen(Screen[None]):
         action = self.compiled.plan.action(data["action"])
         name = text(action.name) if action else data["action"]
         if event.kind == Kind.DECISION_ACCEPTED:
-            self._log(f"✓ {_('accepted')}: {name}")
+            self._log(f"✓ {_('accepted')}: {name}", event.t)
         else:
-            self._log(f"✗ {_('refused')}: {name} — {data['reason']}")
+            self._log(f"✗ {_('refused')}: {name} — {data['reason']}", event.t)
 
-    def _log(self, line: str) -> None:
-        self.query_one("#feedback", RichLog).write(
-            Text(f"{short_time(self.live.now)}  {line}")  # plain text: no markup in reasons
-        )
+    def _log(self, line: str, t: int | None = None) -> None:
+        when = short_time(self.live.now if t is None else t)
+        self.query_one("#feedback", RichLog).write(Text(f"{when}  {line}"))  # no markup
 
     def _show_results(self) -> None:
         from drills.ui.screens.results import ResultsScreen

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.markup import escape
 from textual.widgets import Static
 
 from drills.ui.clock_format import countdown
-from drills.ui.i18n import _, text
+from drills.ui.i18n import _, escape, text
 
 
 @dataclass

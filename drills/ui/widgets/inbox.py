@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
 from drills.ui.clock_format import short_time
-from drills.ui.i18n import channel, text
+from drills.ui.i18n import channel, escape, text
 
 
 @dataclass
