@@ -7,6 +7,7 @@ shipped library.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -61,14 +62,26 @@ def installed() -> list[CatalogEntry]:
     return entries
 
 
+_ID_LINE = re.compile(r"^id:\s*[\"']?([A-Za-z][A-Za-z0-9_.\-]*)", re.MULTILINE)
+
+
+def _peek_id(path: Path) -> str | None:
+    """The top-level id of a file without parsing it (start-up stays fast)."""
+    try:
+        match = _ID_LINE.search(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return match.group(1) if match else None
+
+
 def resolve_scenario(name: str) -> Path:
     """A path as given, or the file of an installed scenario with that id."""
     path = Path(name)
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
-    for entry in installed():
-        if entry.id == name:
-            return entry.path
+    for candidate in _scenario_files(library_dir()):
+        if _peek_id(candidate) == name:
+            return candidate
     known = ", ".join(e.id for e in installed()) or "none"
     raise LoadError(
         [Diagnostic(name, 1, 1, "", f"no such file or installed scenario (installed: {known})")]
@@ -101,8 +114,19 @@ def find_plan(scenario_path: Path, plan_id: str) -> Path:
     )
 
 
+_PLAN_LINE = re.compile(
+    r"^plan:\s*[\"']?([A-Za-z][A-Za-z0-9_.\-]*)[\"']?\s*(?:#.*)?$", re.MULTILINE
+)
+
+
 def scenario_plan_id(scenario_path: Path) -> str:
     """Read just the plan id of a scenario (with a positioned error if it is missing)."""
+    try:
+        match = _PLAN_LINE.search(scenario_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        match = None
+    if match:
+        return match.group(1)  # the common case, without parsing the file twice
     doc = read_document(scenario_path)
     data = doc.data if isinstance(doc.data, dict) else {}
     plan_id = data.get("plan")

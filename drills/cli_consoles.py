@@ -20,6 +20,13 @@ def _plan_option(func: Any) -> Any:
     )(func)
 
 
+def _run(app: Any) -> None:
+    """Run a console; benchmarks measure start-up to first frame headless."""
+    import os
+
+    app.run(headless=bool(os.environ.get("DRILLHALL_EXIT_AFTER_FIRST_FRAME")))
+
+
 @click.command()
 @click.argument("scenario")
 @click.option("--role", help="Your plan role (default: pick one on screen).")
@@ -73,7 +80,7 @@ def play(
         seed=seed,
         participant=name,
     )
-    make_app("play", lang=lang, play=setup).run()
+    _run(make_app("play", lang=lang, play=setup))
 
 
 @click.command()
@@ -117,7 +124,7 @@ def trainer(
         store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots), speed=speed or 0.0
     )
     live = LiveDrill(session, speed or bundle.compiled.scenario.compression, paused=True)
-    make_app("trainer", lang=lang, live=live).run()
+    _run(make_app("trainer", lang=lang, live=live))
 
 
 @click.command()
@@ -127,7 +134,7 @@ def review(lang: str, db_path: Path | None) -> None:
     """Review drills: scores, findings, trends, report export and sign-off."""
     from drills.ui.app import make_app
 
-    make_app("review", lang=lang, store=open_store(db_path)).run()
+    _run(make_app("review", lang=lang, store=open_store(db_path)))
 
 
 COMMANDS = [play, trainer, review]

@@ -14,6 +14,7 @@ from drills.session import DrillSession
 from engine.clock import SimClock
 from engine.events import Decision, EndDrill, Event, FireInject, SendHint
 from engine.runtime import DrillEngine
+from scoring.score import DrillScore, score_drill
 
 
 class LiveDrill:
@@ -30,7 +31,7 @@ class LiveDrill:
         self.session = session
         self.clock = SimClock(speed, start=session.engine.now, now=now, paused=paused)
         self._seen = len(session.engine.events)
-        self.max_steps = 5_000
+        self.max_steps = 500  # per UI tick: at extreme speeds the drill lags, the UI never does
 
     @property
     def engine(self) -> DrillEngine:
@@ -53,10 +54,21 @@ class LiveDrill:
         return events
 
     def advance(self) -> list[Event]:
-        """Bring the drill up to the clock (at most ``max_steps`` events per call)."""
+        """Bring the drill up to the clock (at most ``max_steps`` events per call).
+
+        The drill's final score is not computed here: scoring a long drill takes a while,
+        so the console does it in a worker and calls ``save_score``."""
         if not self.ended:
-            self.session.tick(self.clock.scenario_time(), self.max_steps)
+            self.session.tick(self.clock.scenario_time(), self.max_steps, finish=False)
         return self._new_events()
+
+    def final_score(self) -> DrillScore:
+        """Pure and thread-safe: safe to call from a worker."""
+        return score_drill(self.session.compiled, list(self.session.engine.events))
+
+    def save_score(self, score: DrillScore) -> None:
+        """Record the end and the score (on the thread that owns the database)."""
+        self.session.save(score)
 
     def submit(self, decision: Decision) -> list[Event]:
         self.session.submit(self.now, decision)
@@ -95,5 +107,4 @@ class LiveDrill:
 
     def end(self, reason: str = "ended by trainer") -> list[Event]:
         self.session.submit(self.now, EndDrill(reason))
-        self.session.finish()
         return self._new_events()

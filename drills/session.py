@@ -142,9 +142,12 @@ class DrillSession:
         if self._replaying:
             return
         self._input_seq += 1
-        if self.durable_inputs:
+        bot = isinstance(item, Decision) and item.source == "bot"
+        if self.durable_inputs and not bot:
             self.store.append_input(self.drill_id, self._input_seq, t, item)
         else:
+            # Bot decisions are written with the tick's events: a bot makes the same
+            # decision again when a resumed drill replays, so one fsync each is waste.
             self._buffered_inputs.append((self._input_seq, t, item))
 
     def _maybe_flush(self, event: Event) -> None:
@@ -183,11 +186,14 @@ class DrillSession:
         self.flush()
         return events
 
-    def tick(self, target: int, max_steps: int = 10_000) -> None:
-        """Advance to ``target`` scenario seconds (called from a timer in live play)."""
+    def tick(self, target: int, max_steps: int = 10_000, *, finish: bool = True) -> None:
+        """Advance to ``target`` scenario seconds (called from a timer in live play).
+
+        With ``finish=False`` the caller scores the ended drill itself (a console does it
+        in a worker and then calls ``save``)."""
         self.runner.run_until(target, max_steps=max_steps)
         self.flush()
-        if self.engine.ended:
+        if self.engine.ended and finish:
             self.finish()
 
     def run_headless(self) -> Outcome:
@@ -216,7 +222,10 @@ class DrillSession:
 
     def finish(self, profile: ScoringProfile = DEFAULT_PROFILE) -> Outcome:
         self.flush()
-        score = score_drill(self.compiled, self.engine.events, profile)
+        return self.save(score_drill(self.compiled, self.engine.events, profile))
+
+    def save(self, score: DrillScore) -> Outcome:
+        """Record the drill's end and its score."""
         if self.engine.ended:
             self.store.finish(self.drill_id, self.engine.now)
         self.store.save_score(self.drill_id, score)

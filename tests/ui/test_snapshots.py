@@ -43,6 +43,9 @@ def test_trainer_console(snap_compare, store, flood_bundle, wall, lang, size):
         await pilot.pause(0.3)
         pilot.app.live.pause()
         await pilot.pause(0.2)
+        pilot.app.screen.refresh_scores()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

@@ -53,6 +53,8 @@ async def test_trainer_controls_fire_hint_and_hotwash(store, flood_bundle, wall)
         await pilot.pause()
         saved = notes(store, app.live.session.drill_id)
         assert [(n.author, n.text) for n in saved] == [("Trainer Wang", "Reports were slow.")]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert "Team score" in str(screen.query_one("#scoreboard").render())
 
 

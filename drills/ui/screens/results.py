@@ -41,6 +41,7 @@ class ResultsScreen(Screen[None]):
         events = live.session.engine.events
         self.score = score_drill(compiled, events)
         self.findings = build_findings(compiled, self.score, collect(events))
+        live.save_score(self.score)
 
     def compose(self) -> ComposeResult:
         score = self.score

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, RichLog, Static
+from textual.widgets import Button, DataTable, Footer, Log, Static
 
 from drills.live import LiveDrill
 from drills.review import add_note
@@ -21,8 +23,9 @@ from drills.ui.screens.dialogs import DialogScreen
 from drills.ui.widgets.clock import ClockBar
 from engine.events import Event, Kind
 from scoring.profile import RATING_ZH
-from scoring.score import score_drill
+from scoring.score import DrillScore, score_drill
 
+BOARD_FINISHED = 200
 STATUS = {"expectation_met": "met", "expectation_late": "late", "expectation_missed": "missed"}
 
 
@@ -43,6 +46,7 @@ class TrainerScreen(Screen[None]):
         self.live = live
         self.compiled = live.session.compiled
         self.pending: dict[str, tuple[int, int | None]] = {}
+        self.saved = False
         self.timeline_lines = 0
 
     def compose(self) -> ComposeResult:
@@ -55,7 +59,7 @@ class TrainerScreen(Screen[None]):
                 yield Static("—", id="scoreboard")
             with Vertical(id="trainer-middle"):
                 yield Static(_("timeline"), classes="title")
-                yield RichLog(id="timeline", max_lines=20_000, wrap=False)
+                yield Log(id="timeline", max_lines=20_000, auto_scroll=True)
             with Vertical(id="trainer-right"):
                 yield Static(_("board"), classes="title")
                 yield DataTable(id="board", cursor_type="row")
@@ -103,13 +107,13 @@ class TrainerScreen(Screen[None]):
                 board.update_cell(exp_id, "status", f"{_('pending')} {countdown(left)}")
 
     def handle(self, events: list[Event]) -> None:
-        timeline = self.query_one("#timeline", RichLog)
+        timeline = self.query_one("#timeline", Log)
         board = self.query_one("#board", DataTable)
+        lines = []
         for event in events:
             line = describe_event(event, self.compiled, language())
             if line:
-                timeline.write(Text(line))
-                self.timeline_lines += 1
+                lines.append(line)
             data = event.data
             if event.kind == Kind.INJECT_DELIVERED:
                 for exp_id in data["expectations"]:
@@ -129,9 +133,46 @@ class TrainerScreen(Screen[None]):
             elif event.kind == Kind.DRILL_ENDED:
                 self.refresh_scores()
                 self.app.call_later(self.ask_hotwash)
+        if lines:
+            timeline.write_lines(lines)  # one write per tick: Log stays cheap at 10,000+ lines
+            self.timeline_lines += len(lines)
+        self._trim_board(board)
+
+    def _trim_board(self, board: DataTable[str]) -> None:
+        """Keep every pending expectation but only the latest finished ones.
+
+        DataTable.remove_row re-indexes the table, so rows are dropped in one rebuild
+        once twice the allowance has accumulated, not one by one.
+        """
+        finished = [key.value for key in board.rows if key.value not in self.pending]
+        if len(finished) <= 2 * BOARD_FINISHED:
+            return
+        keep = set(finished[-BOARD_FINISHED:]) | set(self.pending)
+        rows = [(key.value, board.get_row(key)) for key in board.rows if key.value in keep]
+        board.clear()
+        for key, cells in rows:
+            board.add_row(*cells, key=key)
+
+    class ScoresComputed(Message):
+        """A live score, computed off the UI thread."""
+
+        def __init__(self, result: DrillScore) -> None:
+            super().__init__()
+            self.result = result
 
     def refresh_scores(self) -> None:
-        result = score_drill(self.compiled, self.live.session.engine.events)
+        self.compute_scores(list(self.live.session.engine.events))
+
+    @work(thread=True, exclusive=True, group="scores")
+    def compute_scores(self, events: list[Event]) -> None:
+        """Scoring a long drill takes a while: a worker, with the result as a message."""
+        self.post_message(self.ScoresComputed(score_drill(self.compiled, events)))
+
+    def on_trainer_screen_scores_computed(self, message: ScoresComputed) -> None:
+        result = message.result
+        if self.live.ended and not self.saved:
+            self.saved = True
+            self.live.save_score(result)  # the final score, computed by the worker
         lines = [
             f"{_('team_score')}: {result.score:.1f} {result.rating} {RATING_ZH[result.rating]}"
         ]
