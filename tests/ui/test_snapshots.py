@@ -24,6 +24,7 @@ def test_trainee_console(snap_compare, store, flood_bundle, wall, lang, size):
 
     async def run_before(pilot):
         wall.t += 16  # 06:16 at 60x: I02 (the forecast fax) has arrived
+        pilot.app.screen.advance()
         await pilot.pause(0.3)
         inbox = pilot.app.screen.query_one(Inbox)
         inbox.index = 0
@@ -42,6 +43,7 @@ def test_trainer_console(snap_compare, store, flood_bundle, wall, lang, size):
         wall.t += 6  # one hour of scenario time at 600x
         await pilot.pause(0.3)
         pilot.app.live.pause()
+        pilot.app.screen.advance()  # do not rely on the 0.1 s timer under load
         await pilot.pause(0.2)
         pilot.app.screen.refresh_scores()
         await pilot.app.workers.wait_for_complete()

@@ -9,12 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from drills.live import LiveDrill
 from drills.ui.clock_format import short_time
 from drills.ui.i18n import _, channel, escape, localize_bindings, text
+from drills.ui.screens.clock_controls import ClockControls
 from drills.ui.widgets.checklist import Checklist
 from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
@@ -24,12 +24,9 @@ from engine.events import Decision, Event, Kind
 TICK_SECONDS = 0.1
 
 
-class TraineeScreen(Screen[None]):
+class TraineeScreen(ClockControls):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "pause"),
-        Binding("right_square_bracket", "faster", "faster"),
-        Binding("left_square_bracket", "slower", "slower"),
-        Binding("ctrl+n", "skip", "skip"),
+        *ClockControls.CLOCK_BINDINGS,
         Binding("ctrl+d", "focus_composer", "focus_composer"),
         Binding("ctrl+b", "focus_inbox", "focus_inbox"),
         Binding("ctrl+s", "submit", "submit"),
@@ -174,23 +171,6 @@ class TraineeScreen(Screen[None]):
         self._log(f"✗ {message.reason}")
 
     # -- actions -------------------------------------------------------------------------
-
-    def action_toggle_pause(self) -> None:
-        self.live.toggle_pause()
-        self.advance()
-
-    def action_faster(self) -> None:
-        self.live.set_speed(self.live.clock.speed * 2)
-        self.query_one(ClockBar).speed = self.live.clock.speed
-
-    def action_slower(self) -> None:
-        self.live.set_speed(self.live.clock.speed / 2)
-        self.query_one(ClockBar).speed = self.live.clock.speed
-
-    def action_skip(self) -> None:
-        if self.live.skip_to_next_inject() is None:
-            self.notify(_("nothing_to_skip"))
-        self.advance()
 
     def action_focus_composer(self) -> None:
         self.query_one("#action").focus()

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Log, Static
 
 from drills.live import LiveDrill
@@ -19,6 +18,7 @@ from drills.review import add_note
 from drills.summary import describe_event
 from drills.ui.clock_format import countdown
 from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.screens.clock_controls import ClockControls
 from drills.ui.screens.dialogs import DialogScreen
 from drills.ui.widgets.clock import ClockBar
 from engine.events import Event, Kind
@@ -29,12 +29,9 @@ BOARD_FINISHED = 200
 STATUS = {"expectation_met": "met", "expectation_late": "late", "expectation_missed": "missed"}
 
 
-class TrainerScreen(Screen[None]):
+class TrainerScreen(ClockControls):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "pause"),
-        Binding("right_square_bracket", "faster", "faster"),
-        Binding("left_square_bracket", "slower", "slower"),
-        Binding("ctrl+n", "skip", "skip"),
+        *ClockControls.CLOCK_BINDINGS,
         Binding("ctrl+f", "fire", "fire"),
         Binding("ctrl+h", "hint", "send_hint"),
         Binding("ctrl+e", "end", "end"),
@@ -197,23 +194,6 @@ class TrainerScreen(Screen[None]):
         }
         if event.button.id in actions:
             actions[event.button.id]()
-
-    def action_toggle_pause(self) -> None:
-        self.live.toggle_pause()
-        self.advance()
-
-    def action_faster(self) -> None:
-        self.live.set_speed(self.live.clock.speed * 2)
-        self.query_one(ClockBar).speed = self.live.clock.speed
-
-    def action_slower(self) -> None:
-        self.live.set_speed(self.live.clock.speed / 2)
-        self.query_one(ClockBar).speed = self.live.clock.speed
-
-    def action_skip(self) -> None:
-        if self.live.skip_to_next_inject() is None:
-            self.notify(_("nothing_to_skip"))
-        self.advance()
 
     def action_fire(self) -> None:
         fired = self.live.engine.fired

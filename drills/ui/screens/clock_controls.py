@@ -1,0 +1,45 @@
+"""Clock keys shared by the trainee and trainer consoles: pause, speed, skip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from drills.live import LiveDrill
+from drills.ui.i18n import _
+from drills.ui.widgets.clock import ClockBar
+
+
+class ClockControls(Screen[None]):
+    """A console screen with a live drill, a ClockBar and an ``advance`` method."""
+
+    CLOCK_BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "pause"),
+        Binding("right_square_bracket", "faster", "faster"),
+        Binding("left_square_bracket", "slower", "slower"),
+        Binding("ctrl+n", "skip", "skip"),
+    ]
+    live: LiveDrill
+    advance: Callable[[], None]  # each console brings the drill up to the clock its own way
+
+    def action_toggle_pause(self) -> None:
+        self.live.toggle_pause()
+        self.advance()
+
+    def _set_speed(self, speed: float) -> None:
+        self.live.set_speed(speed)
+        self.query_one(ClockBar).speed = self.live.clock.speed
+
+    def action_faster(self) -> None:
+        self._set_speed(self.live.clock.speed * 2)
+
+    def action_slower(self) -> None:
+        self._set_speed(self.live.clock.speed / 2)
+
+    def action_skip(self) -> None:
+        if self.live.skip_to_next_inject() is None:
+            self.notify(_("nothing_to_skip"))
+        self.advance()
