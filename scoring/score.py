@@ -198,7 +198,8 @@ def _score_group(
     profile: ScoringProfile,
 ) -> tuple[float | None, Rating | None, list[CapabilityScore], dict[str, float], list[str]]:
     """Team or individual score over the given expectation results and commissions."""
-    scored = [r for r in results if r.scored]
+    # Still-open expectations are not judged yet (a live scoreboard); at the end none are open.
+    scored = [r for r in results if r.scored and r.status != "pending"]
     scored_ids = {e.id for e in compiled.expectations.values() if e.scored}
     caps: dict[str, list[ExpectationResult]] = {}
     for r in scored:

@@ -56,7 +56,14 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#drill-table", DataTable)
-        table.add_columns(_("date"), _("scenario"), _("score"), _("rating"), _("status"))
+        for label, width in (
+            (_("date"), 16),
+            (_("scenario"), 26),
+            (_("score"), 6),
+            (_("rating"), 6),
+            (_("status"), 8),
+        ):
+            table.add_column(label, width=width)  # fixed: auto widths settle lazily
         self.reload()
         table.focus()
 

@@ -72,14 +72,16 @@ class TrainerScreen(ClockControls):
 
     def on_mount(self) -> None:
         roster = self.query_one("#roster", DataTable)
-        roster.add_columns(_("role"), _("who"))
+        # Fixed widths: auto-sized columns settle lazily, which made snapshots flaky.
+        roster.add_column(_("role"), width=24)
+        roster.add_column(_("who"), width=14)
         who = self.live.session.store.roster(self.live.session.drill_id)
         for role in self.compiled.plan.roles:
             roster.add_row(text(role.name), who.get(role.id, "—"), key=role.id)
         board = self.query_one("#board", DataTable)
-        board.add_column(_("status"), key="status")
-        board.add_column("ID", key="id")
-        board.add_column(_("role"), key="role")
+        board.add_column(_("status"), key="status", width=14)
+        board.add_column("ID", key="id", width=18)
+        board.add_column(_("role"), key="role", width=30)
         self.query_one(ClockBar).speed = self.live.clock.speed
         self.handle(self.live.session.engine.events)
         self.refresh_scores()
