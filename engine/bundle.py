@@ -15,11 +15,11 @@ from engine.loader import (
     Diagnostic,
     Document,
     LoadError,
-    gc_paused,
     parse_yaml,
     read_document,
     validate_model,
 )
+from engine.memory import gc_paused
 from engine.plan import Plan
 from engine.scenario import Scenario
 

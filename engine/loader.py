@@ -8,9 +8,7 @@ code: the safe loader builds only plain mappings, lists and scalars.
 from __future__ import annotations
 
 import difflib
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -18,6 +16,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from engine.memory import gc_paused
 from engine.plan import Plan
 from engine.scenario import Scenario
 
@@ -87,23 +86,6 @@ def _child(node: yaml.Node, part: str | int, *, key: bool) -> yaml.Node | None:
             child: yaml.Node = node.value[part]
             return child
     return None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building a large node tree.
-
-    Hundreds of thousands of new node objects trigger repeated full collections that
-    scan them again and again; measured here, a 10,000-inject file composes ~4x faster
-    without them. Node trees hold no reference cycles, so nothing is leaked.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_yaml(text: str, path: str) -> Document:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from engine.events import Decision, Event, Input
+from engine.memory import gc_paused
 from engine.runtime import DrillEngine
 
 InputHook = Callable[[int, Input], None]
@@ -76,6 +77,10 @@ class Runner:
 
     def run_until(self, t: float, *, max_steps: int | None = None) -> bool:
         """Advance to scenario time ``t``; False if ``max_steps`` stopped it short."""
+        with gc_paused():
+            return self._run_until(t, max_steps)
+
+    def _run_until(self, t: float, max_steps: int | None) -> bool:
         env = self.engine.env
         steps = 0
         while not self.engine.ended:
