@@ -201,16 +201,10 @@ def filter_options(func: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 def history(
-    scenario: str | None,
-    plan: str | None,
-    trainee: str | None,
-    role: str | None,
-    since: str | None,
-    until: str | None,
-    rating: str | None,
     limit: int,
     as_json: bool,
     db_path: Path | None,
+    **filters: str | None,
 ) -> None:
     """List drills, newest first, with filters."""
     from drills.history import history as query
@@ -218,15 +212,7 @@ def history(
     store = open_store(db_path)
     rows = query(
         store,
-        _filters(
-            scenario=scenario,
-            plan=plan,
-            trainee=trainee,
-            role=role,
-            since=since,
-            until=until,
-            rating=rating,
-        ),
+        _filters(**filters),
         limit,
     )
     if as_json:
@@ -257,16 +243,10 @@ def history(
 @db_option
 def trends(
     by: str,
-    scenario: str | None,
-    plan: str | None,
-    trainee: str | None,
-    role: str | None,
-    since: str | None,
-    until: str | None,
-    rating: str | None,
     csv_path: Path | None,
     as_json: bool,
     db_path: Path | None,
+    **filters: str | None,
 ) -> None:
     """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
     import csv
@@ -278,15 +258,7 @@ def trends(
     rows = query(
         store,
         by,
-        _filters(
-            scenario=scenario,
-            plan=plan,
-            trainee=trainee,
-            role=role,
-            since=since,
-            until=until,
-            rating=rating,
-        ),
+        _filters(**filters),
     )
     fields = ["key", "drills", "mean", "first", "last", "on_time", "latency_ratio"]
     if csv_path is not None:
@@ -324,14 +296,8 @@ def trends(
 @db_option
 def regrade(
     profile_path: Path | None,
-    scenario: str | None,
-    plan: str | None,
-    trainee: str | None,
-    role: str | None,
-    since: str | None,
-    until: str | None,
-    rating: str | None,
     db_path: Path | None,
+    **filters: str | None,
 ) -> None:
     """Recompute scores of ended drills from their journals under a scoring profile.
 
@@ -343,16 +309,7 @@ def regrade(
 
     profile = load_profile(profile_path)
     store = open_store(db_path)
-    filters = _filters(
-        scenario=scenario,
-        plan=plan,
-        trainee=trainee,
-        role=role,
-        since=since,
-        until=until,
-        rating=rating,
-    )
-    ids = drill_ids(store, filters)
+    ids = drill_ids(store, _filters(**filters))
     start = time.perf_counter()
     with click.progressbar(
         length=len(ids), label=f"regrading under {profile.label}", file=sys.stderr

@@ -25,6 +25,15 @@ class ClockControls(Screen[None]):
     live: LiveDrill
     advance: Callable[[], None]  # each console brings the drill up to the clock its own way
 
+    def sync_clock(self) -> None:
+        """Show the drill's time, pause and end on the clock bar."""
+        clock = self.query_one(ClockBar)
+        clock.now, clock.paused, clock.ended = (
+            self.live.now,
+            self.live.clock.paused,
+            self.live.ended,
+        )
+
     def action_toggle_pause(self) -> None:
         self.live.toggle_pause()
         self.advance()

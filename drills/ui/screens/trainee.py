@@ -71,12 +71,7 @@ class TraineeScreen(ClockControls):
     def advance(self) -> None:
         """Called by the timer: bring the drill up to the clock, then show what changed."""
         self.handle(self.live.advance())
-        clock = self.query_one(ClockBar)
-        clock.now, clock.paused, clock.ended = (
-            self.live.now,
-            self.live.clock.paused,
-            self.live.ended,
-        )
+        self.sync_clock()
         if self.training:
             self.query_one(Checklist).tick(self.live.now)
 

@@ -90,12 +90,7 @@ class TrainerScreen(ClockControls):
 
     def advance(self) -> None:
         self.handle(self.live.advance())
-        clock = self.query_one(ClockBar)
-        clock.now, clock.paused, clock.ended = (
-            self.live.now,
-            self.live.clock.paused,
-            self.live.ended,
-        )
+        self.sync_clock()
         self.query_one("#pause", Button).label = (
             _("pause") if not self.live.clock.paused else _("start")
         )
