@@ -86,6 +86,23 @@ def run(
     _print_outcome(outcome, session, store, as_json, lang)
 
 
+def _resume_hosted(session: Any, lang: str) -> None:
+    """A hosted drill comes back in the trainer console, clock paused where it stopped;
+    trainees rejoin with the same code and role, and their submissions continue."""
+    from drills.cli_consoles import _run
+    from drills.live import LiveDrill
+    from drills.ui.app import make_app
+
+    click.echo(
+        f"drill code: {session.drill_id} (resumed at {session.engine.now}s); trainees "
+        "rejoin with drillhall join",
+        err=True,
+    )
+    speed = session.compiled.scenario.compression
+    live = LiveDrill(session, speed, paused=True, room_bots="ideal")
+    _run(make_app("trainer", lang=lang, live=live))
+
+
 def _follow(session: Any, lang: str) -> None:
     """Echo each event as a timeline line while the drill plays."""
     from drills.summary import describe_event
@@ -144,16 +161,29 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
+@click.option("--headless", is_flag=True, help="Finish a hosted drill with bots, no console.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @db_option
 def resume(
-    drill: str, speed: float, as_json: bool, follow: bool, lang: str, db_path: Path | None
+    drill: str,
+    speed: float,
+    as_json: bool,
+    follow: bool,
+    headless: bool,
+    lang: str,
+    db_path: Path | None,
 ) -> None:
-    """Resume a drill that was interrupted (killed, power loss) from its journal."""
+    """Resume a drill that was interrupted (killed, power loss) from its journal.
+
+    A hosted drill reopens the trainer console (unless --headless)."""
+    from drills import rooms
     from drills.session import DrillSession
 
     store = open_store(db_path)
     session = DrillSession.resume(store, drill)
+    if rooms.participants(store, session.drill_id) and not headless:
+        _resume_hosted(session, lang)
+        return
     if not as_json:
         click.echo(
             f"drill {session.drill_id} resumed at scenario time {session.engine.now}s "

@@ -137,4 +137,70 @@ def review(lang: str, db_path: Path | None) -> None:
     _run(make_app("review", lang=lang, store=open_store(db_path)))
 
 
-COMMANDS = [play, trainer, review]
+@click.command()
+@click.argument("scenario")
+@click.option(
+    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
+)
+@click.option(
+    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
+)
+@click.option(
+    "--bots",
+    type=click.Choice(["ideal", "novice", "idle"]),
+    default="ideal",
+    show_default=True,
+    help="Bots for the roles nobody joined when you start.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@_plan_option
+@db_option
+def host(
+    scenario: str,
+    mode: str,
+    speed: float | None,
+    bots: str,
+    seed: int,
+    lang: str,
+    plan_file: Path | None,
+    db_path: Path | None,
+) -> None:
+    """Host a drill: print its code for trainees to join, then run the trainer console."""
+    from drills.live import LiveDrill
+    from drills.session import DrillSession
+    from drills.ui.app import make_app
+
+    bundle = load_for_play(scenario, plan_file)
+    store = open_store(db_path)
+    session = DrillSession.create(store, bundle, seed=seed, mode=mode, bots={}, speed=speed or 0.0)
+    click.echo(
+        f"drill code: {session.drill_id}\n"
+        f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME"
+        f"{'' if db_path is None else f' --db {db_path}'}\n"
+        "press Start in the console when everyone has joined"
+    )
+    live = LiveDrill(
+        session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
+    )
+    _run(make_app("trainer", lang=lang, live=live))
+
+
+@click.command()
+@click.argument("code")
+@click.option("--role", required=True, help="The plan role you take.")
+@click.option("--name", required=True, help="Your name (one person per role).")
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@db_option
+def join(code: str, role: str, name: str, lang: str, db_path: Path | None) -> None:
+    """Join a hosted drill as a plan role, from any terminal on the host machine."""
+    from drills import rooms
+    from drills.remote import RemoteDrill
+    from drills.ui.app import make_app
+
+    store = open_store(db_path)
+    drill_id = rooms.join(store, code, role, name)
+    _run(make_app("join", lang=lang, remote=RemoteDrill(store, drill_id, role, name)))
+
+
+COMMANDS = [play, trainer, review, host, join]

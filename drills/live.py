@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from drills import rooms
 from drills.session import DrillSession
 from engine.clock import SimClock
 from engine.events import Decision, EndDrill, Event, FireInject, SendHint
@@ -27,11 +28,17 @@ class LiveDrill:
         *,
         now: Callable[[], float] = time.monotonic,
         paused: bool = True,
+        room_bots: str | None = None,
     ) -> None:
         self.session = session
         self.clock = SimClock(speed, start=session.engine.now, now=now, paused=paused)
         self._seen = len(session.engine.events)
         self.max_steps = 500  # per UI tick: at extreme speeds the drill lags, the UI never does
+        # A hosted drill (``room_bots`` set) waits for the trainer's start: then the roles
+        # nobody joined go to bots, and trainees' submissions are applied every tick.
+        self.hosted = room_bots is not None
+        self.room_bots = room_bots or "ideal"
+        self.started = not self.hosted or session.engine.now > 0
 
     @property
     def engine(self) -> DrillEngine:
@@ -58,9 +65,37 @@ class LiveDrill:
 
         The drill's final score is not computed here: scoring a long drill takes a while,
         so the console does it in a worker and calls ``save_score``."""
-        if not self.ended:
+        if self.hosted:
+            self._apply_submissions()
+        if not self.ended and self.started:
             self.session.tick(self.clock.scenario_time(), self.max_steps, finish=False)
+        if self.hosted:
+            rooms.publish_clock(
+                self.session.store,
+                self.session.drill_id,
+                self.now,
+                self.clock.speed,
+                self.clock.paused,
+                self.ended,
+            )
         return self._new_events()
+
+    def _apply_submissions(self) -> None:
+        store, drill_id = self.session.store, self.session.drill_id
+        for submission, decision in rooms.pending(store, drill_id):
+            before = len(self.engine.events)
+            self.session.submit(self.now, decision)
+            rooms.mark_applied(store, submission, self.engine.events[before:])
+
+    def _start_room(self) -> None:
+        joined = rooms.participants(self.session.store, self.session.drill_id)
+        self.session.store.set_roster(self.session.drill_id, joined)
+        empty = [r.id for r in self.session.compiled.plan.roles if r.id not in joined]
+        self.session.add_bots(self.room_bots, empty)
+        self.started = True
+
+    def result_events(self) -> list[Event]:
+        return list(self.session.engine.events)
 
     def final_score(self) -> DrillScore:
         """Pure and thread-safe: safe to call from a worker."""
@@ -78,6 +113,8 @@ class LiveDrill:
         self.clock.pause()
 
     def resume(self) -> None:
+        if not self.started:
+            self._start_room()
         self.clock.resume()
 
     def toggle_pause(self) -> bool:

@@ -15,7 +15,7 @@ from drills.store import Store, StoreError
 from engine.bots import make_bot
 from engine.bundle import Bundle
 from engine.clock import SimClock
-from engine.events import Decision, Event, Input, Kind
+from engine.events import Decision, Event, Input, Kind, canonical_json
 from engine.runner import Bot, Runner
 from engine.runtime import DrillEngine
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
@@ -135,6 +135,14 @@ class DrillSession:
         session.runner.bots_active = True
         session.flush()
         return session
+
+    def add_bots(self, kind: str, roles: list[str]) -> None:
+        """Give roles nobody took to a bot (a hosted drill, when the trainer starts it)."""
+        if not roles:
+            return
+        self.runner.bots.append(make_bot(kind, roles, self.seed))
+        self.bots = {**self.bots, **dict.fromkeys(roles, kind)}
+        self.store.db["drills"].update(self.drill_id, {"bots": canonical_json(self.bots)})
 
     # -- journal ---------------------------------------------------------------------
 

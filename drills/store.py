@@ -174,10 +174,43 @@ def m005_trend_indexes(db: Database) -> None:
         )
 
 
+@migrations()
+def m006_rooms(db: Database) -> None:
+    """Hosted drills: who joined which role, decisions waiting for the host, the host's
+    clock (so trainees in other processes show the same time)."""
+    db["participants"].create(
+        {"drill_id": str, "role": str, "name": str, "joined": str}, pk=("drill_id", "role")
+    )
+    db["submissions"].create(
+        {
+            "id": int,
+            "drill_id": str,
+            "role": str,
+            "name": str,
+            "data": str,
+            "submitted": str,
+            "status": str,
+            "applied": str,
+            "result": str,
+        },
+        pk="id",
+    )
+    db["submissions"].create_index(["drill_id", "status", "id"])
+    db["clock"].create(
+        {"drill_id": str, "t": int, "speed": float, "paused": int, "wall": float, "ended": int},
+        pk="drill_id",
+    )
+
+
 def _put_source(db: Database, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
     return sha
+
+
+def new_drill_id() -> str:
+    """A short random code: easy to read out in a training room, hard to guess."""
+    return secrets.token_hex(4)
 
 
 def now_iso() -> str:
@@ -283,9 +316,9 @@ class Store:
         scenario_text: str,
         plan_text: str,
     ) -> str:
-        drill_id = secrets.token_hex(4)
+        drill_id = new_drill_id()
         while self.db["drills"].count_where("id = ?", [drill_id]):
-            drill_id = secrets.token_hex(4)
+            drill_id = new_drill_id()
         self.db["drills"].insert(
             {
                 "id": drill_id,
@@ -377,6 +410,14 @@ class Store:
         )
         for seq, t, kind, data in cursor:
             yield Event(int(seq), int(t), kind, json.loads(data))
+
+    def events_after(self, drill_id: str, seq: int) -> list[Event]:
+        """Events with a sequence number above ``seq`` (what a follower has not seen)."""
+        rows = self.db.execute(
+            "SELECT seq, t, kind, data FROM events WHERE drill_id = ? AND seq > ? ORDER BY seq",
+            [drill_id, seq],
+        ).fetchall()
+        return [Event(int(q), int(t), kind, json.loads(data)) for q, t, kind, data in rows]
 
     def events(self, drill_id: str) -> list[Event]:
         return list(self.iter_events(drill_id))

@@ -21,6 +21,7 @@ def test_database_is_wal_with_migrations_recorded(store):
         "m003_review",
         "m004_sources",
         "m005_trend_indexes",
+        "m006_rooms",
     ]
 
 

@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from drills.live import LiveDrill
+from drills.remote import RemoteDrill
 from drills.session import DrillSession
 from drills.store import Store
 from drills.ui.i18n import LABELS, _, localize_bindings, set_language
@@ -60,6 +61,7 @@ class DrillhallApp(App[None]):
         play: PlaySetup | None = None,
         store: Store | None = None,
         live: LiveDrill | None = None,
+        remote: RemoteDrill | None = None,
     ) -> None:
         super().__init__()
         localize_bindings(self)
@@ -67,6 +69,7 @@ class DrillhallApp(App[None]):
         self.play = play
         self.store = store
         self.live = live
+        self.remote = remote
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
@@ -78,6 +81,11 @@ class DrillhallApp(App[None]):
                 from drills.ui.screens.role_picker import RolePickerScreen
 
                 self.push_screen(RolePickerScreen(self.play.bundle.compiled.plan), self.start_play)
+        elif self.kind == "join":
+            from drills.ui.screens.trainee import TraineeScreen
+
+            assert self.remote is not None
+            self.push_screen(TraineeScreen(self.remote, self.remote.role, self.remote.name))
         elif self.kind == "trainer":
             from drills.ui.screens.trainer import TrainerScreen
 

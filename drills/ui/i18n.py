@@ -96,6 +96,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "nothing_to_skip": ("没有已排定的信息。", "No scheduled inject to skip to."),
     "select_drill": ("选择一次演练。", "Select a drill."),
     "bad_db": ("无法打开数据库", "Cannot open the database"),
+    "trainer_clock": (
+        "联合演练的时钟由导调控制。",
+        "The trainer controls the clock of a hosted drill.",
+    ),
+    "host_code": ("演练代码", "Drill code"),
 }
 
 CHANNELS: dict[str, tuple[str, str]] = {

@@ -32,7 +32,7 @@ def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     """A blinking cursor, random drill ids and wall-clock dates make snapshots flaky."""
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     counter = itertools.count(1)
-    monkeypatch.setattr("drills.store.secrets.token_hex", lambda n: f"d{next(counter):07d}")
+    monkeypatch.setattr("drills.store.new_drill_id", lambda: f"d{next(counter):07d}")
     monkeypatch.setattr("drills.store.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
 
 

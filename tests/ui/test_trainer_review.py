@@ -102,3 +102,36 @@ async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bu
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
         assert (store.path.parent / "reports" / f"{drill}.html").exists()
+
+
+async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood_bundle, wall):
+    from drills import rooms
+    from drills.live import LiveDrill
+    from drills.remote import RemoteDrill
+    from drills.session import DrillSession
+    from drills.store import Store
+    from drills.ui.screens.trainee import TraineeScreen
+    from drills.ui.widgets.composer import Composer
+
+    host_store = Store(tmp_path / "d.db")
+    session = DrillSession.create(host_store, flood_bundle, bots={})
+    host = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
+    code = session.drill_id
+    trainee_store = Store(tmp_path / "d.db")
+    rooms.join(trainee_store, code, "hydrology", "Li")
+    host.resume()
+    host.advance()
+    app = make_app("join", lang="en", remote=RemoteDrill(trainee_store, code, "hydrology", "Li"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TraineeScreen)
+        screen.query_one(Composer).set_action("issue_forecast")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        host.advance()  # the host applies the submission on its next tick
+        await pilot.pause(0.3)
+        lines = [line.text for line in screen.query_one("#feedback").lines]
+        assert any("Accepted: Issue a flood forecast" in line for line in lines)
+        await pilot.press("space")  # the trainer owns the clock
+        assert host.clock.paused is False

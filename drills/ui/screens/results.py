@@ -38,7 +38,7 @@ class ResultsScreen(Screen[None]):
         self.live = live
         self.role = role
         compiled = live.session.compiled
-        events = live.session.engine.events
+        events = live.result_events()
         self.score = score_drill(compiled, events)
         self.findings = build_findings(compiled, self.score, collect(events))
         live.save_score(self.score)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, RichLog, Static
 
 from drills.live import LiveDrill
+from drills.remote import RemoteDrill
 from drills.ui.clock_format import short_time
 from drills.ui.i18n import _, channel, escape, localize_bindings, text
 from drills.ui.screens.clock_controls import ClockControls
@@ -32,7 +33,9 @@ class TraineeScreen(ClockControls):
         Binding("ctrl+s", "submit", "submit"),
     ]
 
-    def __init__(self, live: LiveDrill, role: str, participant: str | None = None) -> None:
+    def __init__(
+        self, live: LiveDrill | RemoteDrill, role: str, participant: str | None = None
+    ) -> None:
         super().__init__()
         localize_bindings(self)
         self.live = live

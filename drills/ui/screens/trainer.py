@@ -87,6 +87,22 @@ class TrainerScreen(ClockControls):
         self.refresh_scores()
         self.set_interval(0.1, self.advance)
         self.set_interval(2.0, self.refresh_scores)
+        if self.live.hosted:
+            self.set_interval(1.0, self.refresh_roster)
+            self.notify(f"{_('host_code')}: {self.live.session.drill_id}", timeout=30)
+
+    def refresh_roster(self) -> None:
+        """Who has joined (hosted drills), and bots once the drill has started."""
+        from drills import rooms
+
+        session = self.live.session
+        joined = rooms.participants(session.store, session.drill_id)
+        roster = self.query_one("#roster", DataTable)
+        for role in self.compiled.plan.roles:
+            who = joined.get(role.id) or (
+                f"bot:{session.bots[role.id]}" if role.id in session.bots else "—"
+            )
+            roster.update_cell(role.id, roster.columns[list(roster.columns)[1]].key, who)
 
     def advance(self) -> None:
         self.handle(self.live.advance())
