@@ -70,9 +70,9 @@ def test_one_trainee_cannot_submit_as_another(store, flood_bundle):
     live, _ = hosted(store, flood_bundle)
     code = live.session.drill_id
     rooms.join(store, code, "hydrology", "Li")
-    with pytest.raises(rooms.RoomError, match="Wang has not joined drill .* as hydrology"):
+    with pytest.raises(rooms.RoomError, match=r"Wang has not joined drill .* as hydrology"):
         rooms.submit(store, code, "hydrology", "Wang", Decision("hydrology", "issue_forecast"))
-    with pytest.raises(rooms.RoomError, match="Li has not joined drill .* as commander"):
+    with pytest.raises(rooms.RoomError, match=r"Li has not joined drill .* as commander"):
         rooms.submit(store, code, "commander", "Li", Decision("commander", "activate_response"))
 
 
