@@ -79,3 +79,57 @@ def write(folder: Path, n: int) -> tuple[Path, Path]:
         yaml.safe_dump(scenario(n), allow_unicode=True, sort_keys=False), "utf-8"
     )
     return scenario_path, plan_path
+
+
+def room(folder: Path, roles: int, injects: int, spacing: int = 10) -> tuple[Path, Path]:
+    """A plan with ``roles`` roles and a scenario that sends each role injects in turn,
+    each expecting that role's rule: the load test's drill."""
+    plan = {
+        "id": "room-plan",
+        "version": "1",
+        "title": {"zh": "联合演练基准", "en": "Room benchmark"},
+        "roles": [
+            {"id": f"r{i}", "name": {"zh": f"角色{i}", "en": f"Role {i}"}} for i in range(roles)
+        ],
+        "actions": [
+            {
+                "id": "respond",
+                "name": {"zh": "处置", "en": "Respond"},
+                "roles": [f"r{i}" for i in range(roles)],
+            }
+        ],
+        "rules": [
+            {
+                "id": f"rule{i}",
+                "title": {"zh": f"规则{i}", "en": f"Rule {i}"},
+                "role": f"r{i}",
+                "action": "respond",
+                "deadline": "10m",
+                "clause": {"source": "benchmark", "ref": f"§{i}", "certainty": "seed"},
+            }
+            for i in range(roles)
+        ],
+    }
+    scenario = {
+        "id": f"room-{roles}",
+        "plan": "room-plan",
+        "family": "other",
+        "title": {"zh": "联合演练", "en": "Room"},
+        "duration": injects * spacing + 900,
+        "injects": [
+            {
+                "id": f"I{i}",
+                "at": (i + 1) * spacing,
+                "from": "Control",
+                "to": [f"r{i % roles}"],
+                "text": {"zh": f"第{i}条", "en": f"Message {i}"},
+                "expects": [{"rule": f"rule{i % roles}", "id": f"E{i}"}],
+            }
+            for i in range(injects)
+        ],
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    plan_path, scenario_path = folder / "room-plan.yaml", folder / f"room-{roles}.yaml"
+    plan_path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), "utf-8")
+    scenario_path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False), "utf-8")
+    return scenario_path, plan_path

@@ -181,8 +181,17 @@ def resume(
 
     store = open_store(db_path)
     session = DrillSession.resume(store, drill)
-    if rooms.participants(store, session.drill_id) and not headless:
-        _resume_hosted(session, lang)
+    if rooms.participants(store, session.drill_id):
+        if not headless:
+            _resume_hosted(session, lang)
+            return
+        from drills.hosting import run_hosted
+        from drills.live import LiveDrill
+
+        speed = speed or session.compiled.scenario.compression
+        live = LiveDrill(session, speed, paused=True, room_bots="ideal")
+        outcome = run_hosted(live)  # trainees keep submitting while it finishes
+        _print_outcome(outcome, session, store, as_json, lang)
         return
     if not as_json:
         click.echo(

@@ -153,6 +153,19 @@ def review(lang: str, db_path: Path | None) -> None:
     help="Bots for the roles nobody joined when you start.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--headless",
+    is_flag=True,
+    help="No console: start when --wait-for trainees have joined, apply their decisions, "
+    "finish (servers, load tests).",
+)
+@click.option(
+    "--wait-for",
+    type=int,
+    default=0,
+    show_default=True,
+    help="With --headless: how many trainees to wait for before starting.",
+)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
 @_plan_option
 @db_option
@@ -162,6 +175,8 @@ def host(
     speed: float | None,
     bots: str,
     seed: int,
+    headless: bool,
+    wait_for: int,
     lang: str,
     plan_file: Path | None,
     db_path: Path | None,
@@ -178,11 +193,24 @@ def host(
         f"drill code: {session.drill_id}\n"
         f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME"
         f"{'' if db_path is None else f' --db {db_path}'}\n"
-        "press Start in the console when everyone has joined"
+        + (
+            f"starting when {wait_for} trainee(s) have joined"
+            if headless
+            else "press Start in the console when everyone has joined"
+        )
     )
     live = LiveDrill(
         session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
     )
+    if headless:
+        from drills.hosting import joined_at_least, run_hosted
+
+        outcome = run_hosted(live, start_when=joined_at_least(live, wait_for))
+        click.echo(
+            f"drill {outcome.drill_id} ended: score {outcome.score.score} "
+            f"{outcome.score.rating}, {outcome.events} events"
+        )
+        return
     _run(make_app("trainer", lang=lang, live=live))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from drills import rooms
 from drills.session import DrillSession
@@ -39,6 +40,7 @@ class LiveDrill:
         self.hosted = room_bots is not None
         self.room_bots = room_bots or "ideal"
         self.started = not self.hosted or session.engine.now > 0
+        self._applied_keys: set[str] | None = None
 
     @property
     def engine(self) -> DrillEngine:
@@ -81,11 +83,26 @@ class LiveDrill:
         return self._new_events()
 
     def _apply_submissions(self) -> None:
+        """Apply trainees' queued decisions, each exactly once.
+
+        Each is journaled with the key ``sub:<id>``; a submission whose key is already in
+        the journal (the host died between journaling and marking it) is only marked."""
         store, drill_id = self.session.store, self.session.drill_id
         for submission, decision in rooms.pending(store, drill_id):
+            key = f"sub:{submission}"
+            if key in self._journaled_keys():
+                rooms.mark_applied(store, submission, [])
+                continue
             before = len(self.engine.events)
-            self.session.submit(self.now, decision)
+            self.session.submit(self.now, replace(decision, key=key))
+            self._applied_keys.add(key)
             rooms.mark_applied(store, submission, self.engine.events[before:])
+
+    def _journaled_keys(self) -> set[str]:
+        if self._applied_keys is None:
+            inputs = self.session.store.inputs(self.session.drill_id)
+            self._applied_keys = {i.key for _, i in inputs if isinstance(i, Decision) and i.key}
+        return self._applied_keys
 
     def _start_room(self) -> None:
         joined = rooms.participants(self.session.store, self.session.drill_id)

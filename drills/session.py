@@ -133,6 +133,11 @@ class DrillSession:
             item.key for _, item in inputs if isinstance(item, Decision) and item.key
         )
         session.runner.bots_active = True
+        # Regenerate everything the journal already shows (events after the last input:
+        # injects, bot decisions) before anything new happens. Trainees may have seen
+        # them and answered; their answers must land after them, as they did.
+        if session._stored:
+            session.runner.run_until(session._stored[-1].t)
         session.flush()
         return session
 

@@ -1,0 +1,164 @@
+"""Load test: one host and N trainee clients as separate processes on one machine.
+
+    python -m benchmarks.bench_rooms [--clients 30] [--injects 180] [--speed 60] [--kill]
+
+The host runs headless (`drillhall host --headless --wait-for N`); each client joins a
+role and answers its injects through the store (benchmarks/room_client.py, the same
+path as a trainee console). Reports submit -> applied latency (p50/p95/p99) and checks
+that every submission was applied and journaled exactly once. With --kill, the host is
+killed with SIGKILL mid-drill and resumed (`drillhall resume CODE --headless`); the final
+score must equal a replay of the journal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks.synthetic import room
+
+DRILLHALL = [sys.executable, "-m", "drills"]
+
+
+def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> dict[str, object]:
+    scenario, plan = room(folder, clients, injects)
+    db = folder / "room.db"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    host_cmd = [
+        *DRILLHALL,
+        "host",
+        str(scenario),
+        "--plan",
+        str(plan),
+        "--headless",
+        "--wait-for",
+        str(clients),
+        "--speed",
+        str(speed),
+        "--db",
+        str(db),
+    ]
+    host = subprocess.Popen(host_cmd, stdout=subprocess.PIPE, text=True, env=env)
+    assert host.stdout is not None
+    code = host.stdout.readline().split(":", 1)[1].strip()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.room_client",
+                code,
+                f"r{i}",
+                f"trainee-{i}",
+                str(db),
+            ],
+            env=env,
+        )
+        for i in range(clients)
+    ]
+    try:
+        return _finish(code, db, env, host, procs, clients, injects, speed, kill)
+    finally:
+        for proc in [host, *procs]:  # never leave clients polling a deleted database
+            if proc.poll() is None:
+                proc.kill()
+
+
+def _finish(code, db, env, host, procs, clients, injects, speed, kill):
+    resumed = False
+    if kill:
+        time.sleep(0.5 * injects * 10 / speed + 2)  # half way through the inject stream
+        os.kill(host.pid, signal.SIGKILL)
+        host.wait()
+        time.sleep(1)  # clients keep submitting while the host is down
+        host = subprocess.Popen(
+            [
+                *DRILLHALL,
+                "resume",
+                code,
+                "--headless",
+                "--json",
+                "--speed",
+                str(speed),
+                "--db",
+                str(db),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        resumed = True
+    host.wait(timeout=600)
+    for proc in procs:
+        proc.wait(timeout=60)
+    conn = sqlite3.connect(db)
+    subs = conn.execute(
+        "SELECT id, submitted, applied, status FROM submissions WHERE drill_id = ?", [code]
+    ).fetchall()
+    keys = [
+        json.loads(d).get("key")
+        for (d,) in conn.execute("SELECT data FROM inputs WHERE drill_id = ?", [code])
+    ]
+    sub_keys = [k for k in keys if k and k.startswith("sub:")]
+    latencies = sorted(
+        (datetime.fromisoformat(a) - datetime.fromisoformat(s)).total_seconds() * 1000
+        for _, s, a, status in subs
+        if status == "applied"
+    )
+    replay = subprocess.run(
+        [*DRILLHALL, "replay", code, "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    replayed = json.loads(replay.stdout)
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+
+    return {
+        "clients": clients,
+        "submitted": len(subs),
+        "applied": sum(1 for *_, status in subs if status == "applied"),
+        "journaled": len(sub_keys),
+        "journaled_once": len(sub_keys) == len(set(sub_keys)),
+        "all_applied_journaled": {f"sub:{i}" for i, *_ in subs} == set(sub_keys),
+        "latency_ms": {
+            "p50": pct(0.5),
+            "p95": pct(0.95),
+            "p99": pct(0.99),
+            "mean": round(statistics.fmean(latencies), 1),
+        }
+        if latencies
+        else None,
+        "host_killed_and_resumed": resumed,
+        "replay_identical": replayed["identical"],
+        "replay_same_score": replayed["same_score"],
+        "score": replayed["score"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--injects", type=int, default=180)
+    parser.add_argument("--speed", type=float, default=60)
+    parser.add_argument("--kill", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(args.clients, args.injects, args.speed, args.kill, Path(tmp))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

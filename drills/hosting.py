@@ -1,0 +1,36 @@
+"""A hosted drill without a console: the host loop for servers, load tests and CI."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from drills import rooms
+from drills.live import LiveDrill
+from drills.session import Outcome
+
+
+def run_hosted(
+    live: LiveDrill,
+    *,
+    start_when: Callable[[], bool] = lambda: True,
+    tick: float = 0.05,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Outcome:
+    """Wait until ``start_when`` holds, start, apply submissions every tick, finish."""
+    while not live.started and not start_when():
+        live.advance()  # publishes the (paused) clock so trainees see the drill exists
+        sleep(tick)
+    live.resume()
+    while not live.ended:
+        live.advance()
+        sleep(tick)
+    live.advance()
+    return live.session.finish()
+
+
+def joined_at_least(live: LiveDrill, count: int) -> Callable[[], bool]:
+    def ready() -> bool:
+        return len(rooms.participants(live.session.store, live.session.drill_id)) >= count
+
+    return ready
