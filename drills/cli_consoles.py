@@ -231,4 +231,41 @@ def join(code: str, role: str, name: str, lang: str, db_path: Path | None) -> No
     _run(make_app("join", lang=lang, remote=RemoteDrill(store, drill_id, role, name)))
 
 
-COMMANDS = [play, trainer, review, host, join]
+@click.command(hidden=True)
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@db_option
+def lobby(lang: str, db_path: Path | None) -> None:
+    """The join screen (what `drillhall serve` shows each browser)."""
+    from drills.ui.app import make_app
+
+    _run(make_app("lobby", lang=lang, store=open_store(db_path)))
+
+
+@click.command()
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--host",
+    "bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Keep localhost; see the README to expose it.",
+)
+@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@db_option
+def serve(port: int, bind: str, lang: str, db_path: Path | None) -> None:
+    """Serve the trainee console to browsers (textual-serve): trainees need only a browser."""
+    import shlex
+    import sys
+
+    from textual_serve.server import Server
+
+    from drills.paths import default_db_path
+
+    db = str(db_path or default_db_path())
+    # A fixed command line, quoted: nothing a browser sends reaches the shell.
+    command = shlex.join([sys.executable, "-m", "drills", "lobby", "--lang", lang, "--db", db])
+    click.echo(f"serving the trainee console on http://{bind}:{port} (database {db})")
+    Server(command, host=bind, port=port, title="Drillhall").serve()
+
+
+COMMANDS = [play, trainer, review, host, join, lobby, serve]

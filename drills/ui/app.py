@@ -81,6 +81,11 @@ class DrillhallApp(App[None]):
                 from drills.ui.screens.role_picker import RolePickerScreen
 
                 self.push_screen(RolePickerScreen(self.play.bundle.compiled.plan), self.start_play)
+        elif self.kind == "lobby":
+            from drills.ui.screens.lobby import LobbyScreen
+
+            assert self.store is not None
+            self.push_screen(LobbyScreen(self.store))
         elif self.kind == "join":
             from drills.ui.screens.trainee import TraineeScreen
 

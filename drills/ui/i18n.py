@@ -101,6 +101,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "The trainer controls the clock of a hosted drill.",
     ),
     "host_code": ("演练代码", "Drill code"),
+    "join_title": ("加入联合演练", "Join a drill"),
+    "role_id": ("角色编号（向导调索取）", "Role id (ask the trainer)"),
+    "your_name": ("你的姓名", "Your name"),
+    "join": ("加入", "Join"),
 }
 
 CHANNELS: dict[str, tuple[str, str]] = {
