@@ -14,8 +14,10 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed "
-                       "(apt-get install chromium; .ci/run installs it)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="chromium is not installed (apt-get install chromium; .ci/run installs it)",
+    ),
 ]
 
 
@@ -40,25 +42,55 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
 
     db = tmp_path / "d.db"
     host = subprocess.Popen(
-        [sys.executable, "-m", "drills", "host", "flood-river-crest", "--headless", "--wait-for",
-         "1", "--speed", "120", "--db", str(db)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "drills",
+            "host",
+            "flood-river-crest",
+            "--headless",
+            "--wait-for",
+            "1",
+            "--speed",
+            "120",
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     code = host.stdout.readline().split(":", 1)[1].strip()
     port = free_port()
     serve = subprocess.Popen(
-        [sys.executable, "-m", "drills", "serve", "--port", str(port), "--lang", "en", "--db",
-         str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "drills",
+            "serve",
+            "--port",
+            str(port),
+            "--lang",
+            "en",
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 20, "the server")
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
             )
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.route("**/fonts.googleapis.com/**", lambda route: route.abort())
@@ -72,9 +104,13 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
                 page.keyboard.press("Enter")
                 time.sleep(0.4)
             with sqlite3.connect(db) as conn:
-                wait_for(lambda: conn.execute(
-                    "SELECT name FROM participants WHERE drill_id = ?", [code]).fetchone(),
-                    20, "the browser trainee to join")
+                wait_for(
+                    lambda: conn.execute(
+                        "SELECT name FROM participants WHERE drill_id = ?", [code]
+                    ).fetchone(),
+                    20,
+                    "the browser trainee to join",
+                )
             time.sleep(2)  # the host starts, I01 reaches the trainee console
             for key in ("Control+d", "Enter", "ArrowDown", "Enter", "Control+s"):
                 page.keyboard.press(key)
@@ -84,7 +120,9 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
                 with sqlite3.connect(db) as conn:
                     return conn.execute(
                         "SELECT result FROM submissions WHERE drill_id = ? AND name = ? "
-                        "AND status = 'applied'", [code, "Browser Li"]).fetchone()
+                        "AND status = 'applied'",
+                        [code, "Browser Li"],
+                    ).fetchone()
 
             result = wait_for(applied, 30, "the host to apply the browser's decision")
             assert '"accepted":true' in result[0]
