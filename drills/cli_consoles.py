@@ -11,6 +11,16 @@ import click
 from drills.cli_common import LANGS, db_option, load_for_play, open_store
 
 
+def _mode_and_speed(func: Any) -> Any:
+    """--mode and --speed, the same for every console that runs a drill."""
+    func = click.option(
+        "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
+    )(func)
+    return click.option(
+        "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
+    )(func)
+
+
 def _plan_option(func: Any) -> Any:
     return click.option(
         "--plan",
@@ -30,12 +40,7 @@ def _run(app: Any) -> None:
 @click.command()
 @click.argument("scenario")
 @click.option("--role", help="Your plan role (default: pick one on screen).")
-@click.option(
-    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
-)
-@click.option(
-    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
-)
+@_mode_and_speed
 @click.option(
     "--others",
     type=click.Choice(["ideal", "novice", "idle"]),
@@ -85,12 +90,7 @@ def play(
 
 @click.command()
 @click.argument("scenario")
-@click.option(
-    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
-)
-@click.option(
-    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
-)
+@_mode_and_speed
 @click.option(
     "--bots",
     type=click.Choice(["ideal", "novice", "idle"]),
@@ -139,12 +139,7 @@ def review(lang: str, db_path: Path | None) -> None:
 
 @click.command()
 @click.argument("scenario")
-@click.option(
-    "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
-)
-@click.option(
-    "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
-)
+@_mode_and_speed
 @click.option(
     "--bots",
     type=click.Choice(["ideal", "novice", "idle"]),
