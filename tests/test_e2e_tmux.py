@@ -76,3 +76,72 @@ def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
         _wait_for(session, "EXIT=0", timeout=10)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
+    """Host headless, join from tmux with keys, and the host applies the decision."""
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    host = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drills",
+            "host",
+            "flood-river-crest",
+            "--headless",
+            "--wait-for",
+            "1",
+            "--speed",
+            "120",
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    code = host.stdout.readline().split(":", 1)[1].strip()
+    drillhall = Path(sys.executable).parent / "drillhall"
+    session = f"drillhall-{uuid.uuid4().hex[:8]}"
+    command = (
+        f"{drillhall} join {code} --role hydrology --name Wang --lang en --db {db}; "
+        "echo EXIT=$?; sleep 60"
+    )
+    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    try:
+        _wait_for(session, "Hekou station starts", timeout=20)
+        for key in ("C-d", "Enter", "Down", "Enter", "C-s"):
+            _tmux("send-keys", "-t", session, key)
+            time.sleep(0.4)
+        screen = _wait_for(session, "Accepted: Issue a flood forecast", timeout=15)
+        assert "Traceback" not in screen
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT status, result FROM submissions WHERE drill_id = ? AND name = 'Wang'",
+                [code],
+            ).fetchone()
+        assert row[0] == "applied" and '"accepted":true' in row[1]
+        # a second trainee on the same role is refused with the reason, not a traceback
+        second = subprocess.run(
+            [
+                str(drillhall),
+                "join",
+                code,
+                "--role",
+                "hydrology",
+                "--name",
+                "Zhao",
+                "--db",
+                str(db),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 2
+        assert "role 'hydrology' is already taken by Wang" in second.stderr
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        host.kill()
