@@ -359,8 +359,9 @@ def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | 
     for exp_id, a, b, sa, sb in result.credit_changes:
         click.echo(f"  {exp_id:<28} credit {a:.2f} -> {b:.2f}   ({sa} -> {sb})")
     for inject, a, b in result.inject_changes:
-        when = lambda t: "never" if t is None else clock(t)  # noqa: E731
-        click.echo(f"  inject {inject:<21} {when(a)} -> {when(b)}")
+        before = "never" if a is None else clock(a)
+        after = "never" if b is None else clock(b)
+        click.echo(f"  inject {inject:<21} {before} -> {after}")
 
 
 @click.command()
