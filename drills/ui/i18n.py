@@ -105,6 +105,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "role_id": ("角色编号（向导调索取）", "Role id (ask the trainer)"),
     "your_name": ("你的姓名", "Your name"),
     "join": ("加入", "Join"),
+    "self_assess": ("自我评估", "Self-assessment"),
+    "self_assess_prompt": ("哪些做得好？哪些需要改进？", "What went well? What would you change?"),
 }
 
 CHANNELS: dict[str, tuple[str, str]] = {

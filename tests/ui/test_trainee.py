@@ -125,6 +125,15 @@ async def test_results_screen_and_report(store, flood_bundle, wall):
         await pilot.pause()
         path = Path(app.screen.report_path)
         assert path.exists() and path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+        await pilot.click("#self")
+        await pilot.pause()
+        app.screen.query_one("#text").text = "I forecast late; I will check the gauges sooner."
+        await pilot.click("#ok")
+        await pilot.pause()
+        from drills.review import notes
+
+        saved = notes(store, app.live.session.drill_id)
+        assert [(n.kind, n.author, n.role) for n in saved] == [("self", "Li Ming", "hydrology")]
 
 
 async def test_without_a_role_the_trainee_picks_one(store, flood_bundle, wall):

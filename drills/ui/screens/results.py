@@ -14,7 +14,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from drills.live import LiveDrill
+from drills.review import add_note
+from drills.store import Store
 from drills.ui.i18n import _, escape, language, localize_bindings, text
+from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES, build_findings
 from scoring.outcomes import collect
 from scoring.profile import RATING_ZH
@@ -32,11 +35,12 @@ class ResultsScreen(Screen[None]):
             super().__init__()
             self.path = path
 
-    def __init__(self, live: LiveDrill, role: str | None) -> None:
+    def __init__(self, live: LiveDrill, role: str | None, participant: str | None = None) -> None:
         super().__init__()
         localize_bindings(self)
         self.live = live
         self.role = role
+        self.participant = participant
         compiled = live.session.compiled
         events = live.result_events()
         self.score = score_drill(compiled, events)
@@ -65,14 +69,41 @@ class ResultsScreen(Screen[None]):
         yield VerticalScroll(Static("\n".join(lines), id="results-text"))
         with Horizontal(id="results-buttons"):
             yield Button(_("open_report"), id="report", variant="primary")
+            yield Button(_("self_assess"), id="self")
             yield Button(_("quit"), id="quit")
         yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "report":
             self.action_open_report()
+        elif event.button.id == "self":
+            self.app.push_screen(
+                DialogScreen(
+                    _("self_assess"), [("text", _("self_assess_prompt"), "area")], _("save")
+                ),
+                self._save_self_assessment,
+            )
         else:
             self.app.exit()
+
+    def _save_self_assessment(self, values: dict[str, str] | None) -> None:
+        """The participant's own view of the drill, for the report's hot-wash section."""
+        if not values or not values["text"]:
+            return
+        session = self.live.session
+        store = Store(session.store.path)  # the trainee's own connection (remote or local)
+        try:
+            add_note(
+                store,
+                session.drill_id,
+                "self",
+                self.participant or self.role or "trainee",
+                values["text"],
+                role=self.role,
+            )
+        finally:
+            store.close()
+        self.notify(_("saved"))
 
     def action_open_report(self) -> None:
         self.write_report()

@@ -145,7 +145,7 @@ class TraineeScreen(ClockControls):
     def _show_results(self) -> None:
         from drills.ui.screens.results import ResultsScreen
 
-        self.app.push_screen(ResultsScreen(self.live, self.role))
+        self.app.push_screen(ResultsScreen(self.live, self.role, self.participant))
 
     # -- messages from widgets ----------------------------------------------------------
 
