@@ -3,6 +3,8 @@ countdowns, the scoreboard, and the controls (pause, speed, skip, fire, hint, en
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,7 +27,8 @@ from engine.events import Event, Kind
 from scoring.profile import RATING_ZH
 from scoring.score import DrillScore, score_drill
 
-BOARD_FINISHED = 200
+BOARD_FINISHED = 40
+BOARD_REFRESH = 0.25
 STATUS = {"expectation_met": "met", "expectation_late": "late", "expectation_missed": "missed"}
 
 
@@ -44,6 +47,9 @@ class TrainerScreen(ClockControls):
         self.compiled = live.session.compiled
         self.pending: dict[str, tuple[int, int | None]] = {}
         self.saved = False
+        self._board: dict[str, list[str]] = {}  # expectation id -> status, id, role
+        self._finished: deque[str] = deque()
+        self._board_drawn = 0.0
         self.timeline_lines = 0
 
     def compose(self) -> ComposeResult:
@@ -110,15 +116,13 @@ class TrainerScreen(ClockControls):
         self.query_one("#pause", Button).label = (
             _("pause") if not self.live.clock.paused else _("start")
         )
-        board = self.query_one("#board", DataTable)
         for exp_id, (_anchor, due) in self.pending.items():
-            if due is not None:
-                left = due - self.live.now
-                board.update_cell(exp_id, "status", f"{_('pending')} {countdown(left)}")
+            if due is not None and exp_id in self._board:
+                self._board[exp_id][0] = f"{_('pending')} {countdown(due - self.live.now)}"
+        self._flush_board()
 
     def handle(self, events: list[Event]) -> None:
         timeline = self.query_one("#timeline", Log)
-        board = self.query_one("#board", DataTable)
         lines = []
         for event in events:
             line = describe_event(event, self.compiled, language())
@@ -132,12 +136,15 @@ class TrainerScreen(ClockControls):
                     self.pending[exp_id] = (event.t, due)
                     role = self.compiled.plan.role(spec.role)
                     role_name = text(role.name) if role else spec.role
-                    board.add_row(_("pending"), exp_id, role_name, key=exp_id)
+                    self._board[exp_id] = [_("pending"), exp_id, role_name]
             elif event.kind in STATUS:
                 exp_id = data["expectation"]
                 self.pending.pop(exp_id, None)
-                if exp_id in board.rows:
-                    board.update_cell(exp_id, "status", _(STATUS[event.kind]))
+                if exp_id in self._board:
+                    self._board[exp_id][0] = _(STATUS[event.kind])
+                    self._finished.append(exp_id)
+                    if len(self._finished) > BOARD_FINISHED:
+                        self._board.pop(self._finished.popleft(), None)
             elif event.kind == Kind.STATE_CHANGED:
                 self.query_one(ClockBar).set_state(data["key"], data["value"])
             elif event.kind == Kind.DRILL_ENDED:
@@ -146,22 +153,27 @@ class TrainerScreen(ClockControls):
         if lines:
             timeline.write_lines(lines)  # one write per tick: Log stays cheap at 10,000+ lines
             self.timeline_lines += len(lines)
-        self._trim_board(board)
 
-    def _trim_board(self, board: DataTable[str]) -> None:
-        """Keep every pending expectation but only the latest finished ones.
+    def _flush_board(self, *, force: bool = False) -> None:
+        """Show the board model: pending expectations and the latest finished ones.
 
-        DataTable.remove_row re-indexes the table, so rows are dropped in one rebuild
-        once twice the allowance has accumulated, not one by one.
+        Rendering a DataTable costs about a millisecond a row, so under a flood of events
+        the table is redrawn at most four times a second, from the model, in one go.
         """
-        finished = [key.value for key in board.rows if key.value not in self.pending]
-        if len(finished) <= 2 * BOARD_FINISHED:
+        now = time.monotonic()
+        if not force and now - self._board_drawn < BOARD_REFRESH:
             return
-        keep = set(finished[-BOARD_FINISHED:]) | set(self.pending)
-        rows = [(key.value, board.get_row(key)) for key in board.rows if key.value in keep]
+        self._board_drawn = now
+        board = self.query_one("#board", DataTable)
+        shown = [key.value for key in board.rows]
+        if shown == list(self._board):
+            for exp_id, cells in self._board.items():
+                if board.get_cell(exp_id, "status") != cells[0]:
+                    board.update_cell(exp_id, "status", cells[0])
+            return
         board.clear()
-        for key, cells in rows:
-            board.add_row(*cells, key=key)
+        for exp_id, cells in self._board.items():
+            board.add_row(*cells, key=exp_id)
 
     class ScoresComputed(Message):
         """A live score, computed off the UI thread."""
