@@ -53,3 +53,32 @@ def flood_bundle() -> Bundle:
     return load_bundle(
         scenarios / "flood" / "river-crest.yaml", scenarios / "plans" / "flood-municipal.yaml"
     )
+
+
+def start_headless_host(db: Path, *, speed: int = 120, wait_for: int = 1):
+    """`drillhall host --headless` in a subprocess; returns the process and its drill code."""
+    import subprocess
+    import sys
+
+    host = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drills",
+            "host",
+            "flood-river-crest",
+            "--headless",
+            "--wait-for",
+            str(wait_for),
+            "--speed",
+            str(speed),
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert host.stdout is not None
+    code = host.stdout.readline().split(":", 1)[1].strip()
+    return host, code

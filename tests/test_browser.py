@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from .conftest import start_headless_host
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
@@ -41,25 +43,7 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
     from playwright.sync_api import sync_playwright
 
     db = tmp_path / "d.db"
-    host = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drills",
-            "host",
-            "flood-river-crest",
-            "--headless",
-            "--wait-for",
-            "1",
-            "--speed",
-            "120",
-            "--db",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    code = host.stdout.readline().split(":", 1)[1].strip()
+    host, code = start_headless_host(db)
     port = free_port()
     serve = subprocess.Popen(
         [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, start_headless_host
 
 pytestmark = [
     pytest.mark.e2e,
@@ -83,26 +83,7 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
     import sqlite3
 
     db = tmp_path / "d.db"
-    host = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drills",
-            "host",
-            "flood-river-crest",
-            "--headless",
-            "--wait-for",
-            "1",
-            "--speed",
-            "120",
-            "--db",
-            str(db),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    code = host.stdout.readline().split(":", 1)[1].strip()
+    host, code = start_headless_host(db)
     drillhall = Path(sys.executable).parent / "drillhall"
     session = f"drillhall-{uuid.uuid4().hex[:8]}"
     command = (
