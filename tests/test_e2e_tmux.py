@@ -1,5 +1,6 @@
 """End to end in a real terminal: tmux runs the installed `drillhall`, we read the screen."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,42 @@ pytestmark = [
 ]
 
 
+# Each test gets its own tmux server (-L) started from a clean environment: COLUMNS and
+# LINES, which CI runners often export, would reach the pane and make Textual (through
+# shutil.get_terminal_size) draw 80x24 inside a 120x40 pane.
+_SOCKET = f"drillhall-tests-{uuid.uuid4().hex[:8]}"
+_ENV = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES", "TMUX"}}
+
+
 def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["tmux", "-L", _SOCKET, "-f", os.devnull, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_ENV,
+    ).stdout
+
+
+def _open_terminal(command: str) -> str:
+    """A detached 120x40 tmux session running `command`; fails loudly if the size is wrong."""
+    session = f"drillhall-{uuid.uuid4().hex[:8]}"
+    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    size = _tmux("display-message", "-p", "-t", session, "#{window_width}x#{window_height}")
+    assert size.strip() == "120x40", f"tmux made a {size.strip()} window, not 120x40"
+    return session
+
+
+def _close_terminal(session: str) -> None:
+    subprocess.run(
+        ["tmux", "-L", _SOCKET, "kill-session", "-t", session], capture_output=True, env=_ENV
+    )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _own_tmux_server():
+    yield
+    subprocess.run(["tmux", "-L", _SOCKET, "kill-server"], capture_output=True, env=_ENV)
 
 
 def _wait_for(session: str, text: str, timeout: float) -> str:
@@ -34,13 +69,12 @@ def _wait_for(session: str, text: str, timeout: float) -> str:
 
 def test_a_followed_drill_in_a_terminal(tmp_path):
     drillhall = Path(sys.executable).parent / "drillhall"
-    session = f"drillhall-{uuid.uuid4().hex[:8]}"
     command = (
         f"{drillhall} run {DATA / 'worked-scenario.yaml'} --plan {DATA / 'worked-plan.yaml'} "
         f"--bot ideal --speed 1500 --follow --lang zh --db {tmp_path / 'd.db'}; "
         "echo EXIT=$?; sleep 60"
     )
-    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    session = _open_terminal(command)
     try:
         live = _wait_for(session, "▸ FLD-007", timeout=20)
         assert "得分" not in live  # the inject shows while the drill is still running
@@ -50,32 +84,35 @@ def test_a_followed_drill_in_a_terminal(tmp_path):
         assert "评定  P 优" in screen
         assert "Traceback" not in screen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _close_terminal(session)
 
 
 def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
     """Keys in, screen out: a trainee makes a decision, the drill runs to its end, and the
     results screen shows the score."""
     drillhall = Path(sys.executable).parent / "drillhall"
-    session = f"drillhall-{uuid.uuid4().hex[:8]}"
     command = (
-        f"{drillhall} play flood-river-crest --role hydrology --speed 2000 --lang en "
+        f"{drillhall} play flood-river-crest --role hydrology --speed 500 --lang en "
         f"--name Tester --db {tmp_path / 'd.db'}; echo EXIT=$?; sleep 60"
     )
-    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    session = _open_terminal(command)
     try:
         _wait_for(session, "Hekou station starts", timeout=20)
         for key in ("C-d", "Enter", "Down", "Enter", "C-s"):  # action list, first action, submit
             _tmux("send-keys", "-t", session, key)
             time.sleep(0.4)
         _wait_for(session, "Accepted: Issue a flood forecast", timeout=10)
+        for _ in range(3):  # the rest of the drill at 4000x: the speed keys work in a terminal
+            _tmux("send-keys", "-t", session, "]")
+            time.sleep(0.2)
+        _wait_for(session, "×4000", timeout=5)
         screen = _wait_for(session, "Your score:", timeout=40)
         assert "Team score:" in screen and "Rating:" in screen
         assert "Traceback" not in screen
         _tmux("send-keys", "-t", session, "q")
         _wait_for(session, "EXIT=0", timeout=10)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _close_terminal(session)
 
 
 def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
@@ -85,12 +122,11 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
     db = tmp_path / "d.db"
     host, code = start_headless_host(db)
     drillhall = Path(sys.executable).parent / "drillhall"
-    session = f"drillhall-{uuid.uuid4().hex[:8]}"
     command = (
         f"{drillhall} join {code} --role hydrology --name Wang --lang en --db {db}; "
         "echo EXIT=$?; sleep 60"
     )
-    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    session = _open_terminal(command)
     try:
         _wait_for(session, "Hekou station starts", timeout=20)
         for key in ("C-d", "Enter", "Down", "Enter", "C-s"):
@@ -124,5 +160,5 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
         assert second.returncode == 2
         assert "role 'hydrology' is already taken by Wang" in second.stderr
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _close_terminal(session)
         host.kill()
