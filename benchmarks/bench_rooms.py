@@ -3,9 +3,11 @@
     python -m benchmarks.bench_rooms [--clients 30] [--injects 180] [--speed 60] [--kill]
 
 The host runs headless (`drillhall host --headless --wait-for N`); each client joins a
-role and answers its injects through the store (benchmarks/room_client.py, the same
-path as a trainee console). Reports submit -> applied latency (p50/p95/p99) and checks
-that every submission was applied and journaled exactly once. With --kill, the host is
+role through the host's gateway and answers its injects (benchmarks/room_client.py, the
+same path as a trainee console). Reports the latency from a client's submit to the
+client seeing the engine's answer, and from the gateway storing a decision to the host
+applying it (p50/p95/p99), and checks that every decision the clients made was stored,
+applied and journaled exactly once. With --kill, the host is
 killed with SIGKILL mid-drill and resumed (`drillhall resume CODE --headless`); the final
 score must equal a replay of the journal.
 """
@@ -60,21 +62,24 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
                 code,
                 f"r{i}",
                 f"trainee-{i}",
-                str(db),
+                str(scenario),
+                str(plan),
+                str(folder / "clients.jsonl"),
             ],
             env=env,
         )
         for i in range(clients)
     ]
     try:
-        return _finish(code, db, env, host, procs, clients, injects, speed, kill)
+        return _finish(code, folder, env, host, procs, clients, injects, speed, kill)
     finally:
         for proc in [host, *procs]:  # never leave clients polling a deleted database
             if proc.poll() is None:
                 proc.kill()
 
 
-def _finish(code, db, env, host, procs, clients, injects, speed, kill):
+def _finish(code, folder, env, host, procs, clients, injects, speed, kill):
+    db = folder / "room.db"
     resumed = False
     if kill:
         time.sleep(0.5 * injects * 10 / speed + 2)  # half way through the inject stream
@@ -123,24 +128,34 @@ def _finish(code, db, env, host, procs, clients, injects, speed, kill):
     )
     replayed = json.loads(replay.stdout)
 
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+    reports = [json.loads(line) for line in (folder / "clients.jsonl").read_text().splitlines()]
+    seen = sorted(s * 1000 for r in reports for s in r["answered"])
+
+    def pct(values: list[float], p: float) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))], 1)
+
+    def summary(values: list[float]) -> dict[str, float] | None:
+        if not values:
+            return None
+        return {
+            "p50": pct(values, 0.5),
+            "p95": pct(values, 0.95),
+            "p99": pct(values, 0.99),
+            "mean": round(statistics.fmean(values), 1),
+        }
 
     return {
         "clients": clients,
+        "clients_reported": len(reports),
+        "made": sum(r["made"] for r in reports),
+        "answers_seen": len(seen),
         "submitted": len(subs),
         "applied": sum(1 for *_, status in subs if status == "applied"),
         "journaled": len(sub_keys),
         "journaled_once": len(sub_keys) == len(set(sub_keys)),
         "all_applied_journaled": {f"sub:{i}" for i, *_ in subs} == set(sub_keys),
-        "latency_ms": {
-            "p50": pct(0.5),
-            "p95": pct(0.95),
-            "p99": pct(0.99),
-            "mean": round(statistics.fmean(latencies), 1),
-        }
-        if latencies
-        else None,
+        "submit_to_answer_seen_ms": summary(seen),
+        "stored_to_applied_ms": summary(latencies),
         "host_killed_and_resumed": resumed,
         "replay_identical": replayed["identical"],
         "replay_same_score": replayed["same_score"],

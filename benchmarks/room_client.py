@@ -1,38 +1,55 @@
-"""One trainee client for the load test: joins a role and answers its injects through the
-store, exactly as a trainee console does (RemoteDrill), driven by a simple policy.
+"""One trainee client for the load test: joins a role through the host's gateway and
+answers its injects, exactly as a trainee console does (RemoteDrill).
 
-    python -m benchmarks.room_client CODE ROLE NAME DB
+    python -m benchmarks.room_client CODE ROLE NAME SCENARIO PLAN OUT
+
+The answers come from the scenario file, which this bot reads itself: the host sends a
+trainee nothing of the answer key. At the end it writes one JSON line to OUT: how many
+decisions it made, and for each the seconds from submit to seeing the engine's answer.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 
-from drills import rooms
 from drills.remote import RemoteDrill
-from drills.store import Store
+from drills.rooms import RoomError
+from engine.bundle import load_bundle
 from engine.events import Decision, Kind
 
 
 def main() -> None:
-    code, role, name, db = sys.argv[1:5]
-    store = Store(db)
-    rooms.join(store, code, role, name)
-    remote = RemoteDrill(store, code, role, name)
-    compiled = remote.session.compiled
+    code, role, name, scenario, plan, out = sys.argv[1:7]
+    compiled = load_bundle(Path(scenario), Path(plan)).compiled
+    for attempt in range(50):  # the host may still be opening its room
+        try:
+            remote = RemoteDrill(code, role, name)
+            break
+        except RoomError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+    sent: dict[str, float] = {}  # note → wall time submitted
+    latencies: list[float] = []
     while not remote.ended:
         for event in remote.advance():
+            note = event.data.get("note", "")
+            if event.kind == Kind.DECISION_ACCEPTED and note in sent:
+                latencies.append(time.time() - sent.pop(note))
             if event.kind != Kind.INJECT_DELIVERED:
                 continue
-            for exp_id in event.data.get("expectations", []):
-                spec = compiled.expectations[exp_id]
-                if spec.role == role:
-                    remote.submit(
-                        Decision(role, spec.action, dict(spec.params), note=f"answer to {exp_id}")
-                    )
+            for spec in compiled.expectations.values():
+                if spec.inject == event.data["inject"] and spec.role == role:
+                    note = f"answer to {spec.id}"
+                    sent[note] = time.time()
+                    remote.submit(Decision(role, spec.action, dict(spec.params), note=note))
         time.sleep(0.02)
-    store.close()
+    made = len(latencies) + len(sent)
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"role": role, "made": made, "answered": latencies}) + "\n")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def _resume_hosted(session: Any, lang: str) -> None:
     """A hosted drill comes back in the trainer console, clock paused where it stopped;
     trainees rejoin with the same code and role, and their submissions continue."""
     from drills.cli_consoles import _run
+    from drills.hosting import open_room
     from drills.live import LiveDrill
     from drills.ui.app import make_app
 
@@ -100,7 +101,8 @@ def _resume_hosted(session: Any, lang: str) -> None:
     )
     speed = session.compiled.scenario.compression
     live = LiveDrill(session, speed, paused=True, room_bots="ideal")
-    _run(make_app("trainer", lang=lang, live=live))
+    with open_room(live):
+        _run(make_app("trainer", lang=lang, live=live))
 
 
 def _follow(session: Any, lang: str) -> None:
@@ -185,12 +187,14 @@ def resume(
         if not headless:
             _resume_hosted(session, lang)
             return
-        from drills.hosting import run_hosted
+        from drills.hosting import LINGER_SECONDS, open_room, run_hosted
         from drills.live import LiveDrill
 
         speed = speed or session.compiled.scenario.compression
         live = LiveDrill(session, speed, paused=True, room_bots="ideal")
-        outcome = run_hosted(live)  # trainees keep submitting while it finishes
+        with open_room(live) as room:
+            outcome = run_hosted(live)  # trainees keep submitting while it finishes
+            room.wait_idle(LINGER_SECONDS)
         _print_outcome(outcome, session, store, as_json, lang)
         return
     if not as_json:

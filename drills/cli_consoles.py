@@ -184,29 +184,30 @@ def host(
     bundle = load_for_play(scenario, plan_file)
     store = open_store(db_path)
     session = DrillSession.create(store, bundle, seed=seed, mode=mode, bots={}, speed=speed or 0.0)
-    click.echo(
-        f"drill code: {session.drill_id}\n"
-        f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME"
-        f"{'' if db_path is None else f' --db {db_path}'}\n"
-        + (
-            f"starting when {wait_for} trainee(s) have joined"
-            if headless
-            else "press Start in the console when everyone has joined"
-        )
-    )
     live = LiveDrill(
         session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
     )
-    if headless:
-        from drills.hosting import joined_at_least, run_hosted
+    from drills.hosting import LINGER_SECONDS, joined_at_least, open_room, run_hosted
 
-        outcome = run_hosted(live, start_when=joined_at_least(live, wait_for))
+    with open_room(live) as room:  # served before the code is printed: joins come at once
         click.echo(
-            f"drill {outcome.drill_id} ended: score {outcome.score.score} "
-            f"{outcome.score.rating}, {outcome.events} events"
+            f"drill code: {session.drill_id}\n"
+            f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME\n"
+            + (
+                f"starting when {wait_for} trainee(s) have joined"
+                if headless
+                else "press Start in the console when everyone has joined"
+            )
         )
-        return
-    _run(make_app("trainer", lang=lang, live=live))
+        if not headless:
+            _run(make_app("trainer", lang=lang, live=live))
+            return
+        outcome = run_hosted(live, start_when=joined_at_least(live, wait_for))
+        room.wait_idle(LINGER_SECONDS)
+    click.echo(
+        f"drill {outcome.drill_id} ended: score {outcome.score.score} "
+        f"{outcome.score.rating}, {outcome.events} events"
+    )
 
 
 @click.command()
@@ -214,26 +215,24 @@ def host(
 @click.option("--role", required=True, help="The plan role you take.")
 @click.option("--name", required=True, help="Your name (one person per role).")
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
-@db_option
-def join(code: str, role: str, name: str, lang: str, db_path: Path | None) -> None:
-    """Join a hosted drill as a plan role, from any terminal on the host machine."""
-    from drills import rooms
+def join(code: str, role: str, name: str, lang: str) -> None:
+    """Join a hosted drill as a plan role, from any terminal on the host machine.
+
+    The console talks only to the host (no database is opened here), so it holds nothing
+    of the scenario but what this role may see."""
     from drills.remote import RemoteDrill
     from drills.ui.app import make_app
 
-    store = open_store(db_path)
-    drill_id = rooms.join(store, code, role, name)
-    _run(make_app("join", lang=lang, remote=RemoteDrill(store, drill_id, role, name)))
+    _run(make_app("join", lang=lang, remote=RemoteDrill(code, role, name)))
 
 
 @click.command(hidden=True)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
-@db_option
-def lobby(lang: str, db_path: Path | None) -> None:
+def lobby(lang: str) -> None:
     """The join screen (what `drillhall serve` shows each browser)."""
     from drills.ui.app import make_app
 
-    _run(make_app("lobby", lang=lang, store=open_store(db_path)))
+    _run(make_app("lobby", lang=lang))
 
 
 @click.command()
@@ -246,20 +245,19 @@ def lobby(lang: str, db_path: Path | None) -> None:
     help="Address to listen on. Keep localhost; see the README to expose it.",
 )
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
-@db_option
-def serve(port: int, bind: str, lang: str, db_path: Path | None) -> None:
-    """Serve the trainee console to browsers (textual-serve): trainees need only a browser."""
+def serve(port: int, bind: str, lang: str) -> None:
+    """Serve the trainee console to browsers (textual-serve): trainees need only a browser.
+
+    Each browser gets the join screen; it reaches hosted drills through their gateways,
+    never the database."""
     import shlex
     import sys
 
     from textual_serve.server import Server
 
-    from drills.paths import default_db_path
-
-    db = str(db_path or default_db_path())
     # A fixed command line, quoted: nothing a browser sends reaches the shell.
-    command = shlex.join([sys.executable, "-m", "drills", "lobby", "--lang", lang, "--db", db])
-    click.echo(f"serving the trainee console on http://{bind}:{port} (database {db})")
+    command = shlex.join([sys.executable, "-m", "drills", "lobby", "--lang", lang])
+    click.echo(f"serving the trainee console on http://{bind}:{port}")
     Server(command, host=bind, port=port, title="Drillhall").serve()
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from drills import rooms
+from drills.gateway import RoomGateway
 from drills.live import LiveDrill
 from drills.session import Outcome
+
+LINGER_SECONDS = 60.0
 
 
 def run_hosted(
@@ -17,7 +21,10 @@ def run_hosted(
     tick: float = 0.05,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
-    """Wait until ``start_when`` holds, start, apply submissions every tick, finish."""
+    """Wait until ``start_when`` holds, start, apply submissions every tick, finish.
+
+    Serve it with ``open_room``; after the end, ``RoomGateway.wait_idle`` lets trainees'
+    consoles fetch their results before the host exits."""
     while not live.started and not start_when():
         live.advance()  # publishes the (paused) clock so trainees see the drill exists
         sleep(tick)
@@ -34,3 +41,11 @@ def joined_at_least(live: LiveDrill, count: int) -> Callable[[], bool]:
         return len(rooms.participants(live.session.store, live.session.drill_id)) >= count
 
     return ready
+
+
+@contextmanager
+def open_room(live: LiveDrill) -> Iterator[RoomGateway]:
+    """Serve the drill to trainees' consoles while the host runs (RoomError: it is served
+    by another process already)."""
+    with RoomGateway(live.session.store.path, live.session.drill_id) as room:
+        yield room

@@ -10,8 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from drills import rooms
+from drills.results import TraineeResults, trainee_results
+from drills.review import add_note
 from drills.session import DrillSession
 from engine.clock import SimClock
 from engine.events import Decision, EndDrill, Event, FireInject, SendHint
@@ -121,6 +124,34 @@ class LiveDrill:
     def save_score(self, score: DrillScore) -> None:
         """Record the end and the score (on the thread that owns the database)."""
         self.session.save(score)
+
+    def results(self, role: str | None) -> TraineeResults:
+        """Score the ended drill (and record the score); what ``role``'s trainee is shown."""
+        score, results = trainee_results(
+            self.session.compiled, list(self.session.engine.events), role
+        )
+        self.save_score(score)
+        return results
+
+    def add_self_assessment(self, author: str, role: str | None, text: str) -> None:
+        """The participant's own view of the drill, for the report's hot-wash section."""
+        add_note(self.session.store, self.session.drill_id, "self", author, text, role=role)
+
+    @property
+    def reports_folder(self) -> Path:
+        return self.session.store.path.parent / "reports"
+
+    def report_html(self, lang: str) -> str:
+        """The after-action report; opens its own connection (workers call this)."""
+        from drills.reports import render
+        from drills.review import load_report
+        from drills.store import Store
+
+        store = Store(self.session.store.path)  # sqlite connections belong to one thread
+        try:
+            return render(load_report(store, self.session.drill_id).report, "html", lang)
+        finally:
+            store.close()
 
     def submit(self, decision: Decision) -> list[Event]:
         self.session.submit(self.now, decision)

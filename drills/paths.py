@@ -13,3 +13,8 @@ def default_db_path() -> Path:
     if override:
         return Path(override)
     return Path(user_data_dir("drillhall", appauthor=False)) / "drillhall.db"
+
+
+def reports_dir() -> Path:
+    """Where a console writes the reports it opens (a joined trainee has no database)."""
+    return Path(user_data_dir("drillhall", appauthor=False)) / "reports"

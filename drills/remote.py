@@ -1,19 +1,101 @@
 """A trainee's view of a hosted drill, from another process (terminal, SSH or browser).
 
-It has the interface of ``LiveDrill`` that the trainee console uses, but owns no engine:
-it reads the host's clock and the events meant for its role from the store, and submits
-decisions as submissions the host applies.
+It has the interface of ``LiveDrill`` that the trainee console uses, but owns no engine
+and no database: everything comes from the host's gateway (``drills.gateway``), cut to
+this role. Decisions wait in an outbox until the gateway has stored them, each under a
+random key, so a host that is killed and resumed gets each decision exactly once and the
+trainee's console just reconnects.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from drills import rooms
-from drills.store import Store
-from engine.compiled import CompiledScenario
+from drills import gateway
+from drills.paths import reports_dir
+from drills.results import TraineeResults
+from drills.rooms import ClockState, RoomError
+from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.events import Decision, Event
-from scoring.score import DrillScore, score_drill
+from engine.plan import Clause, Plan
+from engine.scenario import Inject, Scenario
+
+RETRY_SECONDS = 1.0
+
+
+class HostUnreachable(RoomError):
+    """The host is not serving the drill right now (not started, killed, restarting)."""
+
+
+def redacted_compiled(briefing: dict[str, Any]) -> CompiledScenario:
+    """The scenario as the trainee may know it: the plan without rules, the public part of
+    the scenario and no injects yet — they are added as they are delivered."""
+    placeholder = {"id": "briefing", "at": 0, "from": "-", "to": [briefing["role"]], "text": "-"}
+    scenario = Scenario.model_validate({**briefing["scenario"], "injects": [placeholder]})
+    return CompiledScenario(
+        plan=Plan.model_validate(briefing["plan"]),
+        scenario=scenario.model_copy(update={"injects": []}),
+    )
+
+
+def _expectation(data: dict[str, Any]) -> ResolvedExpectation:
+    clause = Clause.model_validate(data["clause"]) if data.get("clause") else None
+    return ResolvedExpectation(**{**data, "clause": clause})
+
+
+class GatewayClient:
+    """Request/answer over the gateway socket; any failure closes it (reconnect later)."""
+
+    def __init__(self, code: str, connect: Callable[[str], socket.socket] = gateway.connect):
+        self.code = code
+        self._connect = connect
+        self._sock: socket.socket | None = None
+        self._reader: Any = None
+        self._lock = threading.Lock()  # the console's timer and its workers share it
+
+    @property
+    def connected(self) -> bool:
+        return self._sock is not None
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The gateway's answer; RoomError with its reason if it refused the request."""
+        with self._lock:
+            reply = self._call(request)
+        if not reply.get("ok"):
+            raise RoomError(str(reply.get("error", "refused")))
+        return reply
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            if self._sock is None:
+                self._sock = self._connect(self.code)
+                self._reader = self._sock.makefile("rb")
+            self._sock.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+            line = self._reader.readline()
+            if not line:
+                raise ConnectionError("the host closed the connection")
+            reply: dict[str, Any] = json.loads(line)
+        except (OSError, ValueError) as exc:
+            self.close()
+            raise HostUnreachable(f"the host of drill {self.code} is not reachable") from exc
+        return reply
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._reader.close()
+                self._sock.close()
+            finally:
+                self._sock = None
 
 
 @dataclass
@@ -29,7 +111,6 @@ class RemoteSession:
     compiled: CompiledScenario
     mode: str
     drill_id: str
-    store: Store
     engine: RemoteView
 
 
@@ -40,21 +121,39 @@ class RemoteClock:
 
 
 class RemoteDrill:
-    """A joined participant: ``role`` played by ``name`` in drill ``drill_id``."""
+    """A joined participant: ``role`` played by ``name`` in drill ``code``."""
 
     remote = True
 
-    def __init__(self, store: Store, drill_id: str, role: str, name: str) -> None:
-        record = store.drill(drill_id)
+    def __init__(
+        self, code: str, role: str, name: str, *, client: GatewayClient | None = None
+    ) -> None:
         self.role = role
         self.name = name
+        self.client = client or GatewayClient(code)
+        try:
+            reply = self._join()
+        except HostUnreachable:
+            raise RoomError(
+                f"no drill with code {code!r} is being hosted now: check the code, or ask "
+                "the trainer to start (drillhall host) or resume it"
+            ) from None
+        info = reply["briefing"]
         self.session = RemoteSession(
-            record.bundle().compiled, record.mode, record.id, store, RemoteView()
+            redacted_compiled(info), info["mode"], info["drill"], RemoteView()
         )
         self.clock = RemoteClock()
+        self.outbox: dict[str, dict[str, Any]] = {}  # key → decision not yet stored by the host
+        self.refusals: list[str] = []  # why the host refused queued decisions (console shows)
         self._last_seq = 0
         self._ended = False
+        self._host_clock: ClockState | None = None
+        self._next_try = 0.0
         self.advance()
+
+    def _join(self) -> dict[str, Any]:
+        request = {"op": "join", "code": self.client.code, "role": self.role, "name": self.name}
+        return self.client.call(request)
 
     @property
     def engine(self) -> RemoteView:
@@ -65,29 +164,76 @@ class RemoteDrill:
         return self._ended
 
     @property
+    def connected(self) -> bool:
+        return self.client.connected
+
+    @property
     def now(self) -> int:
-        return self.session.engine.now
+        if self._host_clock is not None and self.connected:
+            return max(self.engine.now, self._host_clock.now())
+        return self.engine.now
 
     def advance(self) -> list[Event]:
-        """New events for this role since the last call, and the host's clock."""
-        store, drill_id = self.session.store, self.session.drill_id
-        state = rooms.read_clock(store, drill_id)
-        self.clock.speed, self.clock.paused = state.speed, state.paused
-        fresh = []
-        for event in store.events_after(drill_id, self._last_seq):
-            self._last_seq = event.seq
-            visible = rooms.visible_to(event, self.role, self.session.mode)
-            if visible is not None:
-                fresh.append(visible)
-                if visible.kind == "drill_ended":
-                    self._ended = True
-        self.session.engine.events.extend(fresh)
-        self.session.engine.now = max(self.session.engine.now, state.now())
+        """New events for this role since the last call, and the host's clock.
+
+        If the host has gone away, this tries again at most once a second (re-joining
+        as the same participant) and returns nothing meanwhile."""
+        if not self.connected:
+            if time.monotonic() < self._next_try:
+                return []
+            try:
+                self._join()
+            except HostUnreachable:
+                self._next_try = time.monotonic() + RETRY_SECONDS
+                self.clock.paused = True
+                return []
+        try:
+            self._flush()
+            reply = self.client.call({"op": "poll", "after": self._last_seq})
+        except HostUnreachable:
+            self.clock.paused = True
+            return []
+        return self._take(reply)
+
+    def _take(self, reply: dict[str, Any]) -> list[Event]:
+        compiled = self.session.compiled
+        for inject_id, display in reply["injects"].items():
+            compiled.injects[inject_id] = Inject.model_validate({**display, "at": 0})
+        for exp_id, spec in reply["expectations"].items():
+            compiled.expectations[exp_id] = _expectation(spec)
+        fresh = [Event(seq, t, kind, data) for seq, t, kind, data in reply["events"]]
+        self._last_seq = reply["last"]
+        self._ended = self._ended or any(e.kind == "drill_ended" for e in fresh)
+        self.engine.events.extend(fresh)
+        self._host_clock = ClockState(*reply["clock"])
+        self.clock.speed, self.clock.paused = self._host_clock.speed, self._host_clock.paused
+        self.engine.now = max(self.engine.now, self._host_clock.now())
         return fresh
+
+    def _flush(self) -> None:
+        """Send what waits in the outbox; a refusal (the drill ended ...) drops it."""
+        for key, request in list(self.outbox.items()):
+            try:
+                self.client.call(request)
+            except HostUnreachable:
+                raise
+            except RoomError as exc:
+                self.refusals.append(str(exc))
+            del self.outbox[key]
 
     def submit(self, decision: Decision) -> list[Event]:
         """Queue the decision for the host; its answer arrives as an event."""
-        rooms.submit(self.session.store, self.session.drill_id, self.role, self.name, decision)
+        key = uuid.uuid4().hex
+        self.outbox[key] = {
+            "op": "submit",
+            "key": key,
+            "action": decision.action,
+            "params": decision.params,
+            "note": decision.note,
+        }
+        if self.connected:
+            with contextlib.suppress(HostUnreachable):  # kept; sent when the host is back
+                self._flush()
         return []
 
     # The trainer owns the clock of a hosted drill: these change nothing here.
@@ -100,12 +246,19 @@ class RemoteDrill:
     def skip_to_next_inject(self) -> int | None:
         return None
 
-    def result_events(self) -> list[Event]:
-        """After the end, the whole journal: results and the report need every event."""
-        return self.session.store.events(self.session.drill_id)
+    # -- after the end -------------------------------------------------------------------
 
-    def final_score(self) -> DrillScore:
-        return score_drill(self.session.compiled, self.result_events())
+    def results(self, role: str | None) -> TraineeResults:
+        """Computed by the host, for this participant's role whatever ``role`` says."""
+        return TraineeResults.from_dict(self.client.call({"op": "results"})["results"])
 
-    def save_score(self, score: DrillScore) -> None:
-        return None  # the host records the score
+    def add_self_assessment(self, author: str, role: str | None, text: str) -> None:
+        """Stored by the host under the joined participant (``author``/``role`` unused)."""
+        self.client.call({"op": "note", "text": text})
+
+    @property
+    def reports_folder(self) -> Path:
+        return reports_dir()
+
+    def report_html(self, lang: str) -> str:
+        return str(self.client.call({"op": "report", "lang": lang})["html"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,18 +83,28 @@ def hosted_started(store: Store, drill_id: str) -> bool:
     return bool(row) and (row[0] > 0 or not row[1])
 
 
-def submit(store: Store, drill_id: str, role: str, name: str, decision: Decision) -> int:
-    """Queue a decision for the host; committed before this returns."""
+def submit(
+    store: Store, drill_id: str, role: str, name: str, decision: Decision, key: str | None = None
+) -> int:
+    """Queue a decision for the host; committed before this returns.
+
+    ``key`` names the decision: sending the same key again (the answer was lost, the host
+    restarted) returns the first submission's id and stores nothing new."""
     registered = participants(store, drill_id).get(role)
     if registered != name:
         raise RoomError(f"{name} has not joined drill {drill_id} as {role}")
     data = {"action": decision.action, "params": decision.params, "note": decision.note}
     with store.db.conn:
         cursor = store.db.conn.execute(
-            "INSERT INTO submissions (drill_id, role, name, data, submitted, status) "
-            "VALUES (?, ?, ?, ?, ?, 'pending')",
-            (drill_id, role, name, canonical_json(data), now_iso()),
+            "INSERT OR IGNORE INTO submissions (drill_id, role, name, data, submitted, status, "
+            "key) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+            (drill_id, role, name, canonical_json(data), now_iso(), key),
         )
+        if cursor.rowcount == 0:  # this key was stored before
+            row = store.db.conn.execute(
+                "SELECT id FROM submissions WHERE drill_id = ? AND key = ?", (drill_id, key)
+            ).fetchone()
+            return int(row[0])
     return int(cursor.lastrowid or 0)
 
 
@@ -160,17 +171,31 @@ def read_clock(store: Store, drill_id: str) -> ClockState:
 ANSWER_KEYS = ("expectations",)
 
 
-def visible_to(event: Event, role: str, mode: str) -> Event | None:
+EXPECTATION_KINDS = (
+    Kind.EXPECTATION_MET,
+    Kind.EXPECTATION_LATE,
+    Kind.EXPECTATION_MISSED,
+    Kind.EXPECTATION_OVERDUE,
+)
+
+
+def visible_to(
+    event: Event, role: str, mode: str, owners: Mapping[str, str] | None = None
+) -> Event | None:
     """What a trainee of ``role`` may see of an event (None: nothing).
 
     Their own injects, hints and decisions, the public situation (state, start, end). In
     exam mode the answer key — which expectations an inject opened, whether a decision
-    met one — is stripped, and nothing about expectations or commissions is shown.
+    met one — is stripped, and nothing about expectations or commissions is shown. In
+    training mode, with ``owners`` (expectation id → responsible role), only the
+    expectations of ``role`` itself are shown.
     """
     data = event.data
     kind = event.kind
-    if kind in (Kind.DRILL_STARTED, Kind.DRILL_ENDED, Kind.STATE_CHANGED):
+    if kind in (Kind.DRILL_STARTED, Kind.DRILL_ENDED):
         return event
+    if kind == Kind.STATE_CHANGED:  # the figure, not what moved it (another role's inject)
+        return Event(event.seq, event.t, kind, {k: v for k, v in data.items() if k != "cause"})
     if kind in (Kind.INJECT_DELIVERED, Kind.HINT_SENT):
         if role not in data["to"]:
             return None
@@ -179,16 +204,15 @@ def visible_to(event: Event, role: str, mode: str) -> Event | None:
             return None
     elif mode == "exam":
         return None
-    elif kind in (
-        Kind.EXPECTATION_MET,
-        Kind.EXPECTATION_LATE,
-        Kind.EXPECTATION_MISSED,
-        Kind.EXPECTATION_OVERDUE,
-    ):
-        pass  # training feedback; the console shows only its own role's
+    elif kind in EXPECTATION_KINDS:
+        if owners is not None and owners.get(data["expectation"]) != role:
+            return None
     else:
         return None
     if mode == "exam":
         data = {k: v for k, v in data.items() if k not in ANSWER_KEYS}
         return Event(event.seq, event.t, kind, data)
+    if owners is not None and "expectations" in data:
+        mine = [e for e in data["expectations"] if owners.get(e) == role]
+        return Event(event.seq, event.t, kind, {**data, "expectations": mine})
     return event

@@ -202,6 +202,14 @@ def m006_rooms(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_submission_keys(db: Database) -> None:
+    """A trainee's console names each decision it sends (a random key), so a decision
+    resent after a lost answer or a host restart is stored once."""
+    db["submissions"].add_column("key", str)
+    db["submissions"].create_index(["drill_id", "key"], unique=True)
+
+
 def _put_source(db: Database, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
@@ -279,7 +287,11 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                # private to its owner: trainees who log in as themselves reach a hosted
+                # drill only through its gateway, never the journal and its answer key
+                self.path.touch(mode=0o600)
             self.db = Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 5000")
             migrations.apply(self.db)

@@ -55,8 +55,6 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
             str(port),
             "--lang",
             "en",
-            "--db",
-            str(db),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

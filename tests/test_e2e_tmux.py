@@ -67,6 +67,22 @@ def _wait_for(session: str, text: str, timeout: float) -> str:
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
 
+def _open_files_below(pid: int) -> list[str]:
+    """Every file the process ``pid`` and its children hold open (Linux /proc)."""
+    files, todo = [], [pid]
+    while todo:
+        proc = Path(f"/proc/{todo.pop()}")
+        children = proc / "task" / proc.name / "children"
+        if children.exists():
+            todo += [int(c) for c in children.read_text().split()]
+        for fd in (proc / "fd").glob("*"):
+            try:
+                files.append(os.readlink(fd))
+            except OSError:
+                continue
+    return files
+
+
 def test_a_followed_drill_in_a_terminal(tmp_path):
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
@@ -123,8 +139,7 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
     host, code = start_headless_host(db)
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
-        f"{drillhall} join {code} --role hydrology --name Wang --lang en --db {db}; "
-        "echo EXIT=$?; sleep 60"
+        f"{drillhall} join {code} --role hydrology --name Wang --lang en; echo EXIT=$?; sleep 60"
     )
     session = _open_terminal(command)
     try:
@@ -134,6 +149,10 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
             time.sleep(0.4)
         screen = _wait_for(session, "Accepted: Issue a flood forecast", timeout=15)
         assert "Traceback" not in screen
+        # the trainee's process holds no file of the drill's database: only the gateway
+        pid = _tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()
+        opened = _open_files_below(int(pid))
+        assert opened and not any(str(db) in f for f in opened), opened
         with sqlite3.connect(db) as conn:
             row = conn.execute(
                 "SELECT status, result FROM submissions WHERE drill_id = ? AND name = 'Wang'",
@@ -150,8 +169,6 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
                 "hydrology",
                 "--name",
                 "Zhao",
-                "--db",
-                str(db),
             ],
             capture_output=True,
             text=True,

@@ -22,7 +22,9 @@ def test_database_is_wal_with_migrations_recorded(store):
         "m004_sources",
         "m005_trend_indexes",
         "m006_rooms",
+        "m007_submission_keys",
     ]
+    assert store.path.stat().st_mode & 0o777 == 0o600  # private: trainees use the gateway
 
 
 def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_bundle):

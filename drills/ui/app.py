@@ -84,8 +84,7 @@ class DrillhallApp(App[None]):
         elif self.kind == "lobby":
             from drills.ui.screens.lobby import LobbyScreen
 
-            assert self.store is not None
-            self.push_screen(LobbyScreen(self.store))
+            self.push_screen(LobbyScreen())
         elif self.kind == "join":
             from drills.ui.screens.trainee import TraineeScreen
 

@@ -29,6 +29,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "to": ("发给", "To"),
     "channel": ("渠道", "Channel"),
     "accepted": ("已受理", "Accepted"),
+    "host_lost": (
+        "与主持端的连接中断，正在重连；已提交的决策会保留并在恢复后发送",
+        "The host is unreachable; reconnecting. Decisions you make are kept and sent "
+        "when it is back",
+    ),
+    "host_back": ("已重新连接主持端", "Reconnected to the host"),
     "refused": ("被拒绝", "Refused"),
     "on_time": ("按时", "on time"),
     "late": ("超时", "late"),

@@ -105,7 +105,7 @@ async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bu
 
 
 async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood_bundle, wall):
-    from drills import rooms
+    from drills.gateway import RoomGateway
     from drills.live import LiveDrill
     from drills.remote import RemoteDrill
     from drills.session import DrillSession
@@ -117,11 +117,11 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
     session = DrillSession.create(host_store, flood_bundle, bots={})
     host = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
     code = session.drill_id
-    trainee_store = Store(tmp_path / "d.db")
-    rooms.join(trainee_store, code, "hydrology", "Li")
+    room = RoomGateway(host_store.path, code).start()
+    remote = RemoteDrill(code, "hydrology", "Li")
     host.resume()
     host.advance()
-    app = make_app("join", lang="en", remote=RemoteDrill(trainee_store, code, "hydrology", "Li"))
+    app = make_app("join", lang="en", remote=remote)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -135,3 +135,12 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
         assert any("Accepted: Issue a flood forecast" in line for line in lines)
         await pilot.press("space")  # the trainer owns the clock
         assert host.clock.paused is False
+        room.stop()  # the host goes away: the trainee is told, and told when it is back
+        await pilot.pause(0.3)
+        room = RoomGateway(host_store.path, code).start()
+        remote._next_try = 0
+        await pilot.pause(0.3)
+        lines = [line.text for line in screen.query_one("#feedback").lines]
+        assert any("The host is unreachable; reconnecting" in line for line in lines)
+        assert "Reconnected to the host" in lines[-1]
+    room.stop()

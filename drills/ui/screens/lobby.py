@@ -1,4 +1,6 @@
-"""Joining a hosted drill from a browser (or any terminal): code, role, name."""
+"""Joining a hosted drill from a browser (or any terminal): code, role, name.
+
+It needs no database: the join goes to the host's gateway (``drills.gateway``)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
-from drills import rooms
 from drills.remote import RemoteDrill
-from drills.store import Store
+from drills.rooms import RoomError
 from drills.ui.i18n import _, escape
 
 
 class LobbyScreen(Screen[None]):
     """Refusals (wrong code, taken role ...) are shown here, never as a traceback."""
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
@@ -51,9 +48,8 @@ class LobbyScreen(Screen[None]):
             self.query_one(f"#{k}", Input).value.strip() for k in ("code", "role", "name")
         )
         try:
-            drill_id = rooms.join(self.store, code, role, name)
-        except rooms.RoomError as exc:
+            remote = RemoteDrill(code, role, name)
+        except RoomError as exc:
             self.query_one("#lobby-error", Static).update(escape(str(exc)))
             return
-        remote = RemoteDrill(self.store, drill_id, role, name)
         self.app.switch_screen(TraineeScreen(remote, role, name))

@@ -14,14 +14,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from drills.live import LiveDrill
-from drills.review import add_note
-from drills.store import Store
+from drills.remote import RemoteDrill
+from drills.rooms import RoomError
 from drills.ui.i18n import _, escape, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
-from scoring.findings import CLASSES, build_findings
-from scoring.outcomes import collect
+from scoring.findings import CLASSES
 from scoring.profile import RATING_ZH
-from scoring.score import score_drill
 
 
 class ResultsScreen(Screen[None]):
@@ -35,36 +33,41 @@ class ResultsScreen(Screen[None]):
             super().__init__()
             self.path = path
 
-    def __init__(self, live: LiveDrill, role: str | None, participant: str | None = None) -> None:
+    class ReportRefused(Message):
+        """The host keeps the report (an exam): the reason is shown."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(
+        self, live: LiveDrill | RemoteDrill, role: str | None, participant: str | None = None
+    ) -> None:
         super().__init__()
         localize_bindings(self)
         self.live = live
         self.role = role
         self.participant = participant
-        compiled = live.session.compiled
-        events = live.result_events()
-        self.score = score_drill(compiled, events)
-        self.findings = build_findings(compiled, self.score, collect(events))
-        live.save_score(self.score)
+        self.results = live.results(role)
 
     def compose(self) -> ComposeResult:
-        score = self.score
-        title = escape(text(self.live.session.compiled.scenario.title))
-        lines = [f"[b]{_('results')}[/b] — {title}", ""]
-        mine = score.roles.get(self.role or "")
-        if mine:
+        results = self.results
+        lines = [f"[b]{_('results')}[/b] — {escape(text(results.title))}", ""]
+        if results.mine:
+            rating = results.mine["rating"]
             lines.append(
-                f"{_('your_score')}: [b]{mine['score']:.1f}[/b]   {_('rating')}: "
-                f"[b]{mine['rating']} {RATING_ZH[mine['rating']]}[/b]"
+                f"{_('your_score')}: [b]{results.mine['score']:.1f}[/b]   {_('rating')}: "
+                f"[b]{rating} {RATING_ZH[rating]}[/b]"
             )
         lines.append(
-            f"{_('team_score')}: [b]{score.score:.1f}[/b]   {_('rating')}: "
-            f"[b]{score.rating} {RATING_ZH[score.rating]}[/b]"
+            f"{_('team_score')}: [b]{results.team_score:.1f}[/b]   {_('rating')}: "
+            f"[b]{results.team_rating} {RATING_ZH[results.team_rating]}[/b]"
         )
         lines += ["", f"[b]{_('findings')}[/b]"]
-        own = [f for f in self.findings if self.role is None or f.role in (self.role, None)]
         key = "zh" if language() == "zh" else "en"
-        lines += [escape(f"{f.id} [{CLASSES[f.klass][key]}] {text(f.title)}") for f in own] or ["—"]
+        lines += [
+            escape(f"{f.id} [{CLASSES[f.klass][key]}] {text(f.title)}") for f in results.findings
+        ] or ["—"]
         self.text_lines = lines
         yield VerticalScroll(Static("\n".join(lines), id="results-text"))
         with Horizontal(id="results-buttons"):
@@ -90,19 +93,12 @@ class ResultsScreen(Screen[None]):
         """The participant's own view of the drill, for the report's hot-wash section."""
         if not values or not values["text"]:
             return
-        session = self.live.session
-        store = Store(session.store.path)  # the trainee's own connection (remote or local)
+        author = self.participant or self.role or "trainee"
         try:
-            add_note(
-                store,
-                session.drill_id,
-                "self",
-                self.participant or self.role or "trainee",
-                values["text"],
-                role=self.role,
-            )
-        finally:
-            store.close()
+            self.live.add_self_assessment(author, self.role, values["text"])
+        except RoomError as exc:
+            self.notify(str(exc), severity="error")
+            return
         self.notify(_("saved"))
 
     def action_open_report(self) -> None:
@@ -111,21 +107,19 @@ class ResultsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="report")
     def write_report(self) -> None:
         """Rendering and writing happen off the UI thread; the result comes back as a message."""
-        from drills.reports import render
-        from drills.review import load_report
-        from drills.store import Store
-
-        session = self.live.session
-        store = Store(session.store.path)  # sqlite connections belong to one thread
         try:
-            report = load_report(store, session.drill_id).report
-            folder = session.store.path.parent / "reports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{session.drill_id}.html"
-            path.write_text(render(report, "html", language()), encoding="utf-8")
-        finally:
-            store.close()
+            html = self.live.report_html(language())
+        except RoomError as exc:
+            self.post_message(self.ReportRefused(str(exc)))
+            return
+        folder = self.live.reports_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.live.session.drill_id}.html"
+        path.write_text(html, encoding="utf-8")
         self.post_message(self.ReportWritten(path))
+
+    def on_results_screen_report_refused(self, message: ReportRefused) -> None:
+        self.notify(message.reason, severity="warning")
 
     def on_results_screen_report_written(self, message: ReportWritten) -> None:
         self.report_path = message.path

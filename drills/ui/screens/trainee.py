@@ -44,6 +44,7 @@ class TraineeScreen(ClockControls):
         self.compiled = live.session.compiled
         self.training = live.session.mode == "training"
         self.last_events: list[Event] = []
+        self.host_connected = True
 
     def compose(self) -> ComposeResult:
         plan = self.compiled.plan
@@ -74,9 +75,20 @@ class TraineeScreen(ClockControls):
     def advance(self) -> None:
         """Called by the timer: bring the drill up to the clock, then show what changed."""
         self.handle(self.live.advance())
+        if isinstance(self.live, RemoteDrill):
+            self._report_connection(self.live)
         self.sync_clock()
         if self.training:
             self.query_one(Checklist).tick(self.live.now)
+
+    def _report_connection(self, remote: RemoteDrill) -> None:
+        """A joined trainee hears when the host goes away and comes back, and why the
+        host refused a decision that waited in the outbox."""
+        while remote.refusals:
+            self._log(f"✗ {_('refused')}: {remote.refusals.pop(0)}")
+        if remote.connected != self.host_connected:
+            self.host_connected = remote.connected
+            self._log(_("host_back") if remote.connected else _("host_lost"))
 
     def handle(self, events: list[Event]) -> None:
         self.last_events = events
@@ -90,8 +102,8 @@ class TraineeScreen(ClockControls):
             self.query_one(Inbox).add_entry(inject_entry(self.compiled, data["inject"], event.t))
             if self.training:
                 for exp_id in data["expectations"]:
-                    spec = self.compiled.expectations[exp_id]
-                    if spec.role == self.role:
+                    spec = self.compiled.expectations.get(exp_id)  # a joined trainee: own only
+                    if spec is not None and spec.role == self.role:
                         due = event.t + spec.deadline + spec.grace if spec.deadline else None
                         self.query_one(Checklist).open(exp_id, spec.title, event.t, due)
         elif kind == Kind.HINT_SENT and self.role in data["to"]:
@@ -111,8 +123,8 @@ class TraineeScreen(ClockControls):
         elif kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED) and data["role"] == self.role:
             self._feedback_decision(event)
         elif kind in (Kind.EXPECTATION_MET, Kind.EXPECTATION_LATE, Kind.EXPECTATION_MISSED):
-            spec = self.compiled.expectations[data["expectation"]]
-            if spec.role == self.role and self.training:
+            spec = self.compiled.expectations.get(data["expectation"])
+            if spec is not None and spec.role == self.role and self.training:
                 status = kind.removeprefix("expectation_")
                 self.query_one(Checklist).close(spec.id, status)
                 clause = f" — {spec.clause.source} {spec.clause.ref}" if spec.clause else ""

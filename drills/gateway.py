@@ -1,0 +1,302 @@
+"""The room gateway: the only way a trainee's process reaches a hosted drill.
+
+The host serves its drill on a local socket. A trainee's process (a terminal on the host
+machine, an SSH login, the console ``drillhall serve`` runs for a browser) never opens the
+database: it asks the gateway, and every answer is cut to what its joined role may see
+(``rooms.visible_to``). So a trainee process cannot read the answer key, other roles'
+injects or live scores even if it tries — it only holds what was sent to it. Run trainees
+as other OS users than the trainer and the database itself is out of their reach too.
+
+The store stays the bus: a submission is committed to the database before the gateway
+acknowledges it, and the host applies it on its next tick (``LiveDrill.advance``).
+
+Protocol: one JSON object per line each way, on a connection that first joins
+(``join``) and is then bound to that participant: ``poll``, ``submit``, ``results``,
+``note``, ``report``. Each connection gets its own thread and its own database connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import socketserver
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from drills import rooms
+from drills.results import trainee_results
+from drills.review import add_note
+from drills.store import Store, StoreError
+from engine.compiled import CompiledScenario
+from engine.events import Decision, Event
+
+MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
+
+# What a trainee's console needs to draw an inject, and nothing of its triggers, effects,
+# expectations or controller background.
+INJECT_DISPLAY = {"id", "title", "source", "to", "channel", "text"}
+SCENARIO_PUBLIC = {
+    "id", "version", "plan", "family", "title", "summary", "start", "duration",
+    "compression", "state", "tracked",
+}  # fmt: skip
+
+
+def address(code: str) -> str:
+    """Where drill ``code`` is served: an abstract socket on Linux (nothing to clean up
+    after a crash, reachable by every local user), else a socket file in the temp dir."""
+    if sys.platform.startswith("linux"):
+        return f"\0drillhall-room-{code}"
+    return str(Path(tempfile.gettempdir()) / f"drillhall-{code}.sock")
+
+
+def briefing(compiled: CompiledScenario, drill_id: str, mode: str, role: str) -> dict[str, Any]:
+    """The public part of plan and scenario: roles, actions and scales of the plan (its
+    rules stay on the host), the scenario's title, start and tracked figures."""
+    plan = compiled.plan.model_dump(mode="json", by_alias=True, exclude={"rules"})
+    scenario = compiled.scenario.model_dump(mode="json", by_alias=True, include=SCENARIO_PUBLIC)
+    return {"drill": drill_id, "mode": mode, "role": role, "plan": plan, "scenario": scenario}
+
+
+class RoomService:
+    """Answers one participant's requests; pure of sockets, so tests can call it."""
+
+    def __init__(self, db_path: Path, drill_id: str) -> None:
+        self.db_path = db_path
+        self.drill_id = drill_id
+        store = Store(db_path)
+        try:
+            record = store.drill(drill_id)
+        finally:
+            store.close()
+        self.mode = record.mode
+        self.compiled = record.bundle().compiled
+        self.owners = {e.id: e.role for e in self.compiled.expectations.values()}
+        self._lock = threading.Lock()
+        self._connected: dict[str, object] = {}  # role → the connection that holds it
+
+    # -- joining ----------------------------------------------------------------------
+
+    def join(self, store: Store, conn: object, request: dict[str, Any]) -> dict[str, Any]:
+        code, role, name = (str(request.get(k, "")).strip() for k in ("code", "role", "name"))
+        if code != self.drill_id:
+            raise rooms.RoomError(f"no drill with code {code!r}: check the code")
+        with self._lock:
+            holder = self._connected.get(role)
+            if holder is not None and holder is not conn:
+                who = rooms.participants(store, self.drill_id).get(role, "someone")
+                raise rooms.RoomError(f"role {role!r} is already taken by {who} (connected)")
+            rooms.join(store, code, role, name)
+            self._connected[role] = conn
+        return {"ok": True, "briefing": briefing(self.compiled, self.drill_id, self.mode, role)}
+
+    def leave(self, conn: object) -> None:
+        with self._lock:
+            for role, holder in list(self._connected.items()):
+                if holder is conn:
+                    del self._connected[role]
+
+    # -- a joined participant ------------------------------------------------------------
+
+    def poll(self, store: Store, role: str, after: int) -> dict[str, Any]:
+        """The host's clock and the events for ``role`` after ``after``, with the display
+        text of newly delivered injects and (training) the specs of its expectations."""
+        clock = rooms.read_clock(store, self.drill_id)
+        events, last = [], after
+        injects: dict[str, Any] = {}
+        expectations: dict[str, Any] = {}
+        owners = self.owners if self.mode == "training" else None
+        for event in store.events_after(self.drill_id, after):
+            last = event.seq
+            visible = rooms.visible_to(event, role, self.mode, owners)
+            if visible is None:
+                continue
+            events.append([visible.seq, visible.t, visible.kind, visible.data])
+            inject_id = visible.data.get("inject")
+            if visible.kind == "inject_delivered" and inject_id in self.compiled.injects:
+                injects[inject_id] = self.compiled.injects[inject_id].model_dump(
+                    mode="json", by_alias=True, include=INJECT_DISPLAY
+                )
+            for exp_id in visible.data.get("expectations", []) if owners else []:
+                expectations[exp_id] = self.compiled.expectations[exp_id].to_dict()
+        return {
+            "ok": True,
+            "last": last,
+            "clock": [clock.t, clock.speed, clock.paused, clock.wall, clock.ended],
+            "events": events,
+            "injects": injects,
+            "expectations": expectations,
+        }
+
+    def submit(self, store: Store, role: str, name: str, request: dict[str, Any]) -> dict:
+        if rooms.read_clock(store, self.drill_id).ended:
+            raise rooms.RoomError("the drill has ended: decisions are no longer taken")
+        params = request.get("params") or {}
+        if not isinstance(params, dict):
+            raise rooms.RoomError("params must be an object")
+        decision = Decision(
+            role, str(request.get("action", "")), params, str(request.get("note") or "")
+        )
+        key = request.get("key")
+        submission = rooms.submit(
+            store, self.drill_id, role, name, decision, str(key) if key else None
+        )
+        return {"ok": True, "id": submission}
+
+    def _ended_events(self, store: Store) -> list[Event]:
+        if not rooms.read_clock(store, self.drill_id).ended:
+            raise rooms.RoomError("results come when the drill has ended")
+        return store.events(self.drill_id)
+
+    def results(self, store: Store, role: str) -> dict[str, Any]:
+        _, results = trainee_results(self.compiled, self._ended_events(store), role)
+        return {"ok": True, "results": results.to_dict()}
+
+    def note(self, store: Store, role: str, name: str, text: str) -> dict[str, Any]:
+        if not text.strip():
+            raise rooms.RoomError("the self-assessment is empty")
+        add_note(store, self.drill_id, "self", name, text, role=role)
+        return {"ok": True}
+
+    def report(self, store: Store, lang: str) -> dict[str, Any]:
+        """The full after-action report, only after a training drill: in an exam the
+        scenario's answer key stays with the trainer, who shares it at the debrief."""
+        if self.mode == "exam":
+            raise rooms.RoomError("in an exam the trainer shares the report at the debrief")
+        self._ended_events(store)
+        from drills.reports import render
+        from drills.review import load_report
+
+        report = load_report(store, self.drill_id).report
+        return {"ok": True, "html": render(report, "html", "en" if lang == "en" else "zh")}
+
+
+class _Connection(socketserver.StreamRequestHandler):
+    """One trainee's connection: join first, then requests as that participant only."""
+
+    server: RoomGateway
+
+    def handle(self) -> None:
+        service = self.server.service
+        store = Store(service.db_path)  # sqlite connections belong to one thread
+        who: tuple[str, str] | None = None
+        self.server.connections.add(self.request)
+        try:
+            while line := self.rfile.readline(MAX_LINE + 1):
+                try:
+                    if len(line) > MAX_LINE:
+                        raise rooms.RoomError("request too large")
+                    request = json.loads(line)
+                    if not isinstance(request, dict):
+                        raise rooms.RoomError("a request is a JSON object")
+                    reply, who = self._answer(service, store, request, who)
+                except (rooms.RoomError, StoreError) as exc:
+                    reply = {"ok": False, "error": str(exc)}
+                except (ValueError, KeyError, TypeError) as exc:
+                    reply = {"ok": False, "error": f"bad request: {exc}"}
+                self.wfile.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+                self.wfile.flush()
+        except (ConnectionError, OSError):
+            pass  # the trainee's console went away; it reconnects and joins again
+        finally:
+            self.server.connections.discard(self.request)
+            service.leave(self)
+            store.close()
+
+    def _answer(
+        self,
+        service: RoomService,
+        store: Store,
+        request: dict[str, Any],
+        who: tuple[str, str] | None,
+    ) -> tuple[dict[str, Any], tuple[str, str] | None]:
+        op = request.get("op")
+        if op == "join":
+            if who is not None:
+                raise rooms.RoomError(f"this connection has joined as {who[0]} already")
+            reply = service.join(store, self, request)
+            return reply, (str(request["role"]).strip(), str(request["name"]).strip())
+        if who is None:
+            raise rooms.RoomError("join the drill first")
+        role, name = who
+        if op == "poll":
+            return service.poll(store, role, int(request.get("after", 0))), who
+        if op == "submit":
+            return service.submit(store, role, name, request), who
+        if op == "results":
+            return service.results(store, role), who
+        if op == "note":
+            return service.note(store, role, name, str(request.get("text", ""))), who
+        if op == "report":
+            return service.report(store, str(request.get("lang", "zh"))), who
+        raise rooms.RoomError(f"unknown request {op!r}")
+
+
+class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """Serves one hosted drill in background threads while the host's console runs."""
+
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, db_path: Path, drill_id: str) -> None:
+        self.service = RoomService(Path(db_path), drill_id)
+        self.address = address(drill_id)
+        if not self.address.startswith("\0"):
+            Path(self.address).unlink(missing_ok=True)
+        try:
+            super().__init__(self.address, _Connection)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise rooms.RoomError(
+                f"drill {drill_id} is already hosted by another process ({exc.strerror})"
+            ) from None
+        self._thread: threading.Thread | None = None
+        self.connections: set[socket.socket] = set()
+
+    def start(self) -> RoomGateway:
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and hang up on every console (they try to reconnect)."""
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join(timeout=5)
+        self.server_close()
+        for conn in list(self.connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if not self.address.startswith("\0"):
+            Path(self.address).unlink(missing_ok=True)
+
+    def wait_idle(self, timeout: float) -> None:
+        """After the end: keep serving results until every console has hung up, or for
+        ``timeout`` seconds at most (a headless host that exits at once would leave
+        trainees without their results)."""
+        deadline = time.monotonic() + timeout
+        while self.connections and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def __enter__(self) -> RoomGateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def connect(code: str, timeout: float = 5.0) -> socket.socket:
+    """A connection to the gateway of drill ``code`` (OSError: nobody hosts it now)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address(code))
+    except OSError:
+        sock.close()
+        raise
+    return sock
