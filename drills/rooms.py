@@ -1,10 +1,11 @@
 """Hosted drills: trainees in other processes join a role and decide through the store.
 
-The journal is the bus. A trainee's console writes a *submission*; the host picks
-submissions up every tick, applies them through the engine (which journals them as
-inputs), and marks them applied with the engine's answer. Trainees read the events meant
-for their role, and the host's clock, from the same database (WAL lets readers and the
-writer work at once).
+The journal is the bus. The host's gateway (``drills.gateway``) stores a trainee's
+decision as a *submission*; the host picks submissions up every tick, applies them through
+the engine (which journals them as inputs), and marks them applied with the engine's
+answer. The gateway reads the events meant for a role, and the host's clock, from the
+same database (WAL lets readers and the writer work at once) and sends only what
+``visible_to`` lets through: trainees' processes never open the database.
 """
 
 from __future__ import annotations
