@@ -144,3 +144,38 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
         assert any("The host is unreachable; reconnecting" in line for line in lines)
         assert "Reconnected to the host" in lines[-1]
     room.stop()
+
+
+async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
+    tmp_path, flood_bundle, wall
+):
+    from drills.gateway import RoomGateway
+    from drills.live import LiveDrill
+    from drills.remote import RemoteDrill
+    from drills.session import DrillSession
+    from drills.store import Store
+    from drills.ui.screens.results import ResultsScreen
+
+    host_store = Store(tmp_path / "d.db")
+    session = DrillSession.create(host_store, flood_bundle, bots={}, mode="exam")
+    host = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
+    with RoomGateway(host_store.path, session.drill_id):
+        remote = RemoteDrill(session.drill_id, "hydrology", "Li")
+        host.resume()
+        app = make_app("join", lang="en", remote=remote)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(12):  # the host plays to the end; the console follows
+                wall.t += 60
+                host.advance()
+                await pilot.pause(0.15)
+            assert host.ended
+            await pilot.pause(0.3)
+            screen = app.screen
+            assert isinstance(screen, ResultsScreen)
+            shown = "\n".join(screen.text_lines)
+            assert "Your score:" in shown and "Team score:" in shown
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            notes = [n.message for n in app._notifications]
+            assert any("shares the report at the debrief" in n for n in notes)

@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Static
 
 from drills.live import LiveDrill
 from drills.remote import RemoteDrill
+from drills.results import TraineeResults
 from drills.rooms import RoomError
 from drills.ui.i18n import _, escape, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
@@ -48,10 +49,22 @@ class ResultsScreen(Screen[None]):
         self.live = live
         self.role = role
         self.participant = participant
-        self.results = live.results(role)
+        self.results: TraineeResults | None = None
+        self.problem = ""
+        try:
+            self.results = live.results(role)
+        except RoomError as exc:  # a joined trainee whose host has gone away
+            self.problem = str(exc)
 
     def compose(self) -> ComposeResult:
         results = self.results
+        if results is None:
+            self.text_lines = [f"[b]{_('results')}[/b]", "", escape(self.problem)]
+            yield VerticalScroll(Static("\n".join(self.text_lines), id="results-text"))
+            with Horizontal(id="results-buttons"):
+                yield Button(_("quit"), id="quit")
+            yield Footer()
+            return
         lines = [f"[b]{_('results')}[/b] — {escape(text(results.title))}", ""]
         if results.mine:
             rating = results.mine["rating"]
