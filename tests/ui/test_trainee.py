@@ -122,7 +122,10 @@ async def test_results_screen_and_report(store, flood_bundle, wall):
         assert "Your score" in text and "Team score" in text
         await pilot.click("#report")
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(50):  # the worker's message is handled on a later turn
+            if hasattr(app.screen, "report_path"):
+                break
+            await pilot.pause(0.05)
         path = Path(app.screen.report_path)
         assert path.exists() and path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
         await pilot.click("#self")

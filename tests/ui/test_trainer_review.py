@@ -1,5 +1,6 @@
 """The trainer and review consoles, driven with keys, buttons and dialogs."""
 
+import pytest
 from textual.widgets import DataTable, Input, Select, TextArea
 
 from drills.review import notes
@@ -104,6 +105,16 @@ async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bu
         assert (store.path.parent / "reports" / f"{drill}.html").exists()
 
 
+@pytest.fixture
+def random_codes(monkeypatch):
+    """Gateways are machine-wide (one socket per drill code): tests running at the same
+    time in other workers must not share the fixed ids the snapshots use."""
+    import secrets
+
+    monkeypatch.setattr("drills.store.new_drill_id", lambda: secrets.token_hex(4))
+
+
+@pytest.mark.usefixtures("random_codes")
 async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood_bundle, wall):
     from drills.gateway import RoomGateway
     from drills.live import LiveDrill
@@ -146,6 +157,7 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
     room.stop()
 
 
+@pytest.mark.usefixtures("random_codes")
 async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
     tmp_path, flood_bundle, wall
 ):
@@ -169,7 +181,10 @@ async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
                 host.advance()
                 await pilot.pause(0.15)
             assert host.ended
-            await pilot.pause(0.3)
+            for _ in range(50):  # the console's next ticks see the end
+                if isinstance(app.screen, ResultsScreen):
+                    break
+                await pilot.pause(0.1)
             screen = app.screen
             assert isinstance(screen, ResultsScreen)
             shown = "\n".join(screen.text_lines)
