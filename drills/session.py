@@ -145,7 +145,7 @@ class DrillSession:
         """Give roles nobody took to a bot (a hosted drill, when the trainer starts it)."""
         if not roles:
             return
-        self.runner.bots.append(make_bot(kind, roles, self.seed))
+        self.runner.add_bot(make_bot(kind, roles, self.seed))
         self.bots = {**self.bots, **dict.fromkeys(roles, kind)}
         self.store.db["drills"].update(self.drill_id, {"bots": canonical_json(self.bots)})
 

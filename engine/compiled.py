@@ -109,6 +109,8 @@ class CompiledScenario:
     prohibited: dict[str, tuple[str | None, Prohibited]] = field(default_factory=dict)
     precedence: list[tuple[str, str]] = field(default_factory=list)
     source_text: dict[str, str] = field(default_factory=dict)
+    # inject id → the expectations it opens, resolved once (the engine's hot path)
+    opens: dict[str, tuple[ResolvedExpectation, ...]] = field(default_factory=dict)
 
     @property
     def duration(self) -> int:
@@ -134,11 +136,14 @@ def compile_scenario(plan: Plan, scenario: Scenario) -> CompiledScenario:
         if inject.id in compiled.injects:
             raise ResolveError(f"inject id {inject.id!r} is used twice")
         compiled.injects[inject.id] = inject
+        opens = []
         for exp in inject.expects:
             resolved = resolve_expectation(plan, inject, exp)
             if resolved.id in compiled.expectations:
                 raise ResolveError(f"expectation id {resolved.id!r} is used twice")
             compiled.expectations[resolved.id] = resolved
+            opens.append(resolved)
+        compiled.opens[inject.id] = tuple(opens)
         for prohibited in inject.prohibited:
             compiled.prohibited[prohibited.id] = (inject.id, prohibited)
         for pair in inject.precedence:

@@ -52,16 +52,27 @@ class Runner:
         skip_keys: Iterable[str] = (),
     ) -> None:
         self.engine = engine
-        self.bots = list(bots)
+        self.bots: list[Bot] = []
         self.on_input = on_input
         self.skip_keys = set(skip_keys)
         self._plans: list[PlannedDecision] = []
         self._order = 0
         self.bots_active = True
-        engine.listeners.append(self._observe)
+        self._observers: list[Bot] = []
+        for bot in bots:
+            self.add_bot(bot)
+
+    def add_bot(self, bot: Bot) -> None:
+        """A bot that reacts to events is told of each one; an idle bot costs nothing."""
+        self.bots.append(bot)
+        if type(bot).observe is Bot.observe:
+            return
+        if not self._observers:
+            self.engine.listeners.append(self._observe)
+        self._observers.append(bot)
 
     def _observe(self, event: Event) -> None:
-        for bot in self.bots:
+        for bot in self._observers:
             for plan in bot.observe(event, self.engine):
                 self._order += 1
                 plan.order = self._order
@@ -82,13 +93,13 @@ class Runner:
             return self._run_until(t, max_steps)
 
     def _run_until(self, t: float, max_steps: int | None) -> bool:
-        env = self.engine.env
+        engine, env, plans = self.engine, self.engine.env, self._plans  # plans: a heap, in place
         steps = 0
-        while not self.engine.ended:
+        while not engine.ended:
             if max_steps is not None and steps >= max_steps:
                 return False
             next_event = env.peek()
-            next_bot = self.next_bot_time()
+            next_bot = plans[0].t if plans and self.bots_active else math.inf
             if next_event <= t and next_event <= next_bot:
                 env.step()
             elif next_bot <= t:

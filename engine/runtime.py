@@ -12,7 +12,8 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from functools import partial
+from typing import Any
 
 import simpy
 
@@ -90,20 +91,22 @@ class DrillEngine:
     # -- events ----------------------------------------------------------------------
 
     def _emit(self, kind: Kind, data: dict[str, Any]) -> Event:
-        event = Event(len(self.events) + 1, cast(int, self.env.now), kind, data)
-        self.events.append(event)
+        events = self.events
+        event = Event(len(events) + 1, self.env.now, kind, data)  # type: ignore[arg-type]
+        events.append(event)
         for listener in self.listeners:
             listener(event)
         return event
 
     def _later(self, delay: int, callback: Callable[[], None]) -> None:
-        timeout = self.env.timeout(delay, callback)
+        """Run ``callback`` in ``delay`` scenario seconds (the timeout carries it as value)."""
+        timeout = simpy.Timeout(self.env, delay, callback)
+        assert timeout.callbacks is not None
         timeout.callbacks.append(self._run_callback)
 
     def _run_callback(self, timeout: simpy.Event) -> None:
         if not self.ended:
-            callback = timeout.value
-            assert callable(callback)
+            callback: Callable[[], None] = timeout.value
             callback()
 
     # -- start and end ---------------------------------------------------------------
@@ -151,44 +154,48 @@ class DrillEngine:
             # Seeded per inject, so one inject's jitter never shifts another's.
             delay += random.Random(f"{self.seed}:{inject.id}").randint(0, inject.jitter)
         heapq.heappush(self._upcoming, (self.now + delay, len(self._scheduled), inject.id))
-        self._later(delay, lambda: self._deliver(inject))
+        self._later(delay, partial(self._deliver, inject))
 
     def _deliver(self, inject: Inject, *, manual: bool = False) -> None:
-        if inject.id in self.fired:
+        inject_id = inject.id
+        if inject_id in self.fired:
             return
-        self.fired[inject.id] = self.now
-        self.facts.fired.add(inject.id)
-        opened = []
-        for exp in inject.expects:
-            spec = self.compiled.expectations[exp.key]
-            self.pending[spec.id] = OpenExpectation(spec, self.now)
-            self.facts.outcomes[spec.id] = "pending"
-            opened.append(spec.id)
+        now = self.now
+        self.fired[inject_id] = now
+        facts = self.facts
+        facts.fired.add(inject_id)
+        specs = self.compiled.opens[inject_id]
+        pending, outcomes = self.pending, facts.outcomes
+        for spec in specs:
+            pending[spec.id] = OpenExpectation(spec, now)
+            outcomes[spec.id] = "pending"
         for item in inject.prohibited:
             self.active_prohibited[item.id] = item
         data: dict[str, Any] = {
-            "inject": inject.id,
+            "inject": inject_id,
             "to": list(inject.to),
             "channel": inject.channel,
-            "expectations": opened,
+            "expectations": [spec.id for spec in specs],
         }
         if manual:
             data["manual"] = True
         self._emit(Kind.INJECT_DELIVERED, data)
         for effect in inject.effects:
-            old = self.facts.state.get(effect.key)
+            old = facts.state.get(effect.key)
             new: Any = effect.value
             if effect.add is not None and isinstance(effect.value, (int, float)):
                 new = (old if isinstance(old, (int, float)) else 0) + effect.value
-            self._set_state(effect.key, new, inject.id)
-        for exp_id in opened:
-            self._watch(self.pending[exp_id])
+            self._set_state(effect.key, new, inject_id)
+        for spec in specs:
+            if spec.id in pending:
+                self._watch(pending[spec.id])
         for hint in inject.hints:
             self._later(hint.after, self._hint_callback(inject, hint))
-        for child in self._after_inject.get(inject.id, ()):
+        for child in self._after_inject.get(inject_id, ()):
             assert child.after is not None
             self._schedule(child, child.after.delay)
-        self._check_conditions()
+        if self._conditional:
+            self._check_conditions()
 
     def _set_state(self, key: str, value: Any, cause: str) -> None:
         old = self.facts.state.get(key)
@@ -215,8 +222,8 @@ class DrillEngine:
         due = spec.deadline + spec.grace
         hard = spec.hard_limit if spec.hard_limit is not None else due
         if hard > due:
-            self._later(due, lambda: self._overdue(exp_id))
-        self._later(hard, lambda: self._resolve_missed(exp_id, "hard limit passed"))
+            self._later(due, partial(self._overdue, exp_id))
+        self._later(hard, partial(self._resolve_missed, exp_id, "hard limit passed"))
 
     def _overdue(self, exp_id: str) -> None:
         if exp_id in self.pending:
