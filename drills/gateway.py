@@ -57,7 +57,7 @@ def address(code: str) -> str:
 def briefing(compiled: CompiledScenario, drill_id: str, mode: str, role: str) -> dict[str, Any]:
     """The public part of plan and scenario: roles, actions and scales of the plan (its
     rules stay on the host), the scenario's title, start and tracked figures."""
-    plan = compiled.plan.model_dump(mode="json", by_alias=True, exclude={"rules"})
+    plan = compiled.plan.model_dump(mode="json", by_alias=True, exclude={"rules", "prohibited"})
     scenario = compiled.scenario.model_dump(mode="json", by_alias=True, include=SCENARIO_PUBLIC)
     return {"drill": drill_id, "mode": mode, "role": role, "plan": plan, "scenario": scenario}
 

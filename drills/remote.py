@@ -26,7 +26,7 @@ from drills.results import TraineeResults
 from drills.rooms import ClockState, RoomError
 from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.events import Decision, Event
-from engine.plan import Clause, Plan
+from engine.plan import Plan
 from engine.scenario import Inject, Scenario
 
 RETRY_SECONDS = 1.0
@@ -48,8 +48,7 @@ def redacted_compiled(briefing: dict[str, Any]) -> CompiledScenario:
 
 
 def _expectation(data: dict[str, Any]) -> ResolvedExpectation:
-    clause = Clause.model_validate(data["clause"]) if data.get("clause") else None
-    return ResolvedExpectation(**{**data, "clause": clause})
+    return ResolvedExpectation.from_dict(data)
 
 
 class GatewayClient:

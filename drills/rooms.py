@@ -169,12 +169,14 @@ def read_clock(store: Store, drill_id: str) -> ClockState:
     return ClockState(int(row[0]), float(row[1]), bool(row[2]), float(row[3]), bool(row[4]))
 
 
-ANSWER_KEYS = ("expectations",)
+ANSWER_KEYS = ("expectations", "prohibited")
 
 
 EXPECTATION_KINDS = (
     Kind.EXPECTATION_MET,
     Kind.EXPECTATION_LATE,
+    Kind.ANSWER_PARTLY,
+    Kind.EXPECTATION_PARTLY,
     Kind.EXPECTATION_MISSED,
     Kind.EXPECTATION_OVERDUE,
 )
@@ -207,6 +209,9 @@ def visible_to(
         return None
     elif kind in EXPECTATION_KINDS:
         if owners is not None and owners.get(data["expectation"]) != role:
+            return None
+    elif kind == Kind.COMMISSION:  # training: the trainee's own prohibited act, at once
+        if data.get("role") != role:
             return None
     else:
         return None

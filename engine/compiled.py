@@ -9,10 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.plan import Clause, Plan
-from engine.scenario import Expectation, Inject, Prohibited, Scenario
+from engine.conditions import Condition
+from engine.plan import IMMEDIATE, Clause, Plan, Prohibited
+from engine.scenario import Expectation, Inject, Scenario
 
 DEFAULT_CAPABILITY = "general"
+# What 立即/第一时间 (``deadline: immediate``) means in scenario seconds when the engine
+# watches the deadline. The scoring profile carries its own value (the same by default)
+# and scores with that, so the figure is the profile's judgement, not the plan's.
+IMMEDIATE_SECONDS = 600
+
+
+def limits(deadline: int, grace: int, hard_limit: int | None, absolute: bool) -> int:
+    """The hard limit: deadline + grace when absolute, else the given one or 2 x deadline."""
+    if absolute:
+        return deadline + grace
+    if hard_limit is not None:
+        return max(hard_limit, deadline + grace)
+    return max(2 * deadline, deadline + grace)
 
 
 @dataclass(frozen=True)
@@ -24,8 +38,11 @@ class ResolvedExpectation:
     rule: str | None
     title: dict[str, str]
     role: str
+    substitutes: tuple[str, ...]
     action: str
     params: dict[str, Any]
+    when: Condition | None
+    immediate: bool
     deadline: int | None
     grace: int
     hard_limit: int | None
@@ -37,16 +54,40 @@ class ResolvedExpectation:
     scored: bool
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "clause"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("clause", "when")}
+        data["substitutes"] = list(self.substitutes)
         data["clause"] = self.clause.model_dump() if self.clause else None
+        data["when"] = self.when.model_dump(by_alias=True) if self.when else None
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResolvedExpectation:
+        """The inverse of ``to_dict`` (a joined console gets its own checklist this way)."""
+        from pydantic import TypeAdapter
+
+        clause = Clause.model_validate(data["clause"]) if data.get("clause") else None
+        when = TypeAdapter(Condition).validate_python(data["when"]) if data.get("when") else None
+        return cls(
+            **{
+                **data,
+                "clause": clause,
+                "when": when,
+                "substitutes": tuple(data.get("substitutes") or ()),
+            }
+        )
+
+    def answerable_by(self, role: str) -> bool:
+        """Whether a decision by ``role`` can answer this: the owner or a named substitute."""
+        return role == self.role or role in self.substitutes
 
 
 class ResolveError(ValueError):
     """An expectation cannot be resolved (unknown rule, missing field)."""
 
 
-def resolve_expectation(plan: Plan, inject: Inject, exp: Expectation) -> ResolvedExpectation:
+def resolve_expectation(
+    plan: Plan, inject: Inject, exp: Expectation, immediate: int = IMMEDIATE_SECONDS
+) -> ResolvedExpectation:
     rule = plan.rule(exp.rule) if exp.rule else None
     if exp.rule and rule is None:
         raise ResolveError(f"unknown plan rule {exp.rule!r}")
@@ -61,17 +102,15 @@ def resolve_expectation(plan: Plan, inject: Inject, exp: Expectation) -> Resolve
 
     title = pick("title")
     deadline = pick("deadline")
+    is_immediate = deadline == IMMEDIATE
+    if is_immediate:
+        deadline = immediate
     grace = pick("grace", 0) or 0
     hard_deadline = bool(pick("hard_deadline", False))
-    hard_limit = pick("hard_limit")
-    if deadline is None:
-        effective_hard = None
-    elif hard_deadline:
-        effective_hard = deadline + grace
-    elif hard_limit is not None:
-        effective_hard = max(hard_limit, deadline + grace)
-    else:
-        effective_hard = max(2 * deadline, deadline + grace)
+    hard_limit = None if is_immediate else pick("hard_limit")
+    effective_hard = (
+        None if deadline is None else limits(deadline, grace, hard_limit, hard_deadline)
+    )
     scored = pick("scored", True)
     clause = pick("clause")
     if scored and clause is None:
@@ -84,8 +123,11 @@ def resolve_expectation(plan: Plan, inject: Inject, exp: Expectation) -> Resolve
         rule=exp.rule,
         title=title.model_dump() if title is not None else {"zh": exp.key, "en": exp.key},
         role=pick("role"),
+        substitutes=tuple(pick("substitutes", ()) or ()),
         action=pick("action"),
         params=dict(pick("params", {}) or {}),
+        when=pick("when"),
+        immediate=is_immediate,
         deadline=deadline,
         grace=grace,
         hard_limit=effective_hard,
@@ -113,6 +155,11 @@ class CompiledScenario:
     opens: dict[str, tuple[ResolvedExpectation, ...]] = field(default_factory=dict)
 
     @property
+    def always_prohibited(self) -> list[Prohibited]:
+        """Items armed from the start: the plan's and the scenario's own."""
+        return [item for inject, item in self.prohibited.values() if inject is None]
+
+    @property
     def duration(self) -> int:
         return self.scenario.duration
 
@@ -121,14 +168,18 @@ class CompiledScenario:
         return exp.capability if exp else DEFAULT_CAPABILITY
 
 
-def compile_scenario(plan: Plan, scenario: Scenario) -> CompiledScenario:
+def compile_scenario(
+    plan: Plan, scenario: Scenario, *, immediate: int = IMMEDIATE_SECONDS
+) -> CompiledScenario:
     """Resolve every expectation; raises ResolveError on the first problem.
 
     Cross-checks (``engine.crosscheck``) report all problems with positions; this is the
     strict path used once a scenario has been validated.
     """
     compiled = CompiledScenario(plan=plan, scenario=scenario)
-    for prohibited in scenario.prohibited:
+    for prohibited in [*plan.prohibited, *scenario.prohibited]:
+        if prohibited.id in compiled.prohibited:
+            raise ResolveError(f"prohibited id {prohibited.id!r} is used twice")
         compiled.prohibited[prohibited.id] = (None, prohibited)
     for pair in scenario.precedence:
         compiled.precedence.append((pair[0], pair[1]))
@@ -138,13 +189,15 @@ def compile_scenario(plan: Plan, scenario: Scenario) -> CompiledScenario:
         compiled.injects[inject.id] = inject
         opens = []
         for exp in inject.expects:
-            resolved = resolve_expectation(plan, inject, exp)
+            resolved = resolve_expectation(plan, inject, exp, immediate)
             if resolved.id in compiled.expectations:
                 raise ResolveError(f"expectation id {resolved.id!r} is used twice")
             compiled.expectations[resolved.id] = resolved
             opens.append(resolved)
         compiled.opens[inject.id] = tuple(opens)
         for prohibited in inject.prohibited:
+            if prohibited.id in compiled.prohibited:
+                raise ResolveError(f"prohibited id {prohibited.id!r} is used twice")
             compiled.prohibited[prohibited.id] = (inject.id, prohibited)
         for pair in inject.precedence:
             compiled.precedence.append((pair[0], pair[1]))

@@ -19,31 +19,36 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from engine.fields import Identifier, Strict
 
-Outcome = Literal["met", "late", "missed", "done", "pending"]
+Outcome = Literal["met", "late", "partly", "missed", "done", "pending"]
+OUTCOMES: tuple[Outcome, ...] = ("met", "late", "partly", "missed", "done", "pending")
 Scalar = Union[int, float, str, bool]
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
 class OutcomeCond(Strict):
-    """True when an expectation has reached an outcome (``done`` = met or late)."""
+    """True when an expectation has reached its final outcome (``done`` = met or late).
+
+    A partly right answer stays open until the hard limit (it may still be corrected), so
+    ``partly`` holds only once that answer is final; until then the expectation is pending.
+    """
 
     met: Identifier | None = None
     late: Identifier | None = None
+    partly: Identifier | None = None
     missed: Identifier | None = None
     done: Identifier | None = None
     pending: Identifier | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> OutcomeCond:
-        keys = [k for k in ("met", "late", "missed", "done", "pending") if getattr(self, k)]
+        keys = [k for k in OUTCOMES if getattr(self, k)]
         if len(keys) != 1:
-            raise ValueError("write exactly one of met/late/missed/done/pending")
+            raise ValueError("write exactly one of met/late/partly/missed/done/pending")
         return self
 
     @property
     def outcome(self) -> Outcome:
-        outcomes: tuple[Outcome, ...] = ("met", "late", "missed", "done", "pending")
-        for key in outcomes:
+        for key in OUTCOMES:
             if getattr(self, key):
                 return key
         raise AssertionError("validated to have one key")
@@ -123,6 +128,7 @@ _TAGS = {
     for key, kind in (
         ("met", "outcome"),
         ("late", "outcome"),
+        ("partly", "outcome"),
         ("missed", "outcome"),
         ("done", "outcome"),
         ("pending", "outcome"),
@@ -171,7 +177,8 @@ Condition = Annotated[
         _condition_tag,
         custom_error_type="condition_kind",
         custom_error_message=(
-            "a condition needs one of: met, late, missed, done, pending, fired, action, "
+            "a condition needs one of: met, late, partly, missed, done, pending, fired, "
+            "action, "
             "state, all, any, not"
         ),
     ),

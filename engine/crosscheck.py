@@ -23,9 +23,9 @@ from engine.conditions import (
 from engine.fields import format_duration
 from engine.loader import Diagnostic, Document
 from engine.params import param_problems
-from engine.plan import Plan
+from engine.plan import Plan, Prohibited
 from engine.satisfiable import satisfiable
-from engine.scenario import Prohibited, Scenario
+from engine.scenario import Scenario
 
 
 @dataclass

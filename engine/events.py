@@ -23,6 +23,11 @@ class Kind(StrEnum):
     DECISION_REFUSED = "decision_refused"
     EXPECTATION_MET = "expectation_met"
     EXPECTATION_LATE = "expectation_late"
+    # A decision with the right action but a wrong parameter: the expectation stays open
+    # until its hard limit, so a later right decision can still correct it.
+    ANSWER_PARTLY = "answer_partly"
+    # The final outcome of an expectation whose best answer was partly right.
+    EXPECTATION_PARTLY = "expectation_partly"
     EXPECTATION_OVERDUE = "expectation_overdue"
     EXPECTATION_MISSED = "expectation_missed"
     COMMISSION = "commission"

@@ -72,6 +72,15 @@ def exact_matches(expected: Mapping[str, Any], given: Mapping[str, Any]) -> int:
     return sum(1 for key, value in expected.items() if given.get(key) == value)
 
 
+def wrong_params(expected: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The expected parameters an answer got wrong: {param: {given, expected}}."""
+    return {
+        key: {"given": given.get(key), "expected": want}
+        for key, want in sorted(expected.items())
+        if given.get(key) != want
+    }
+
+
 def decision_problem(
     plan: Plan, role_id: str, action_id: str, params: Mapping[str, Any]
 ) -> str | None:

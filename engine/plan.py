@@ -12,6 +12,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, model_validator
 
+from engine.conditions import Condition
 from engine.fields import Duration, Identifier, Strict, Text
 
 Criticality = Literal["critical", "essential", "non_critical"]
@@ -25,6 +26,9 @@ Certainty = Literal[
     "unverified",
 ]
 ParamValue = Union[int, float, str, bool]
+Severity = Literal["minor", "major", "critical"]
+IMMEDIATE = "immediate"
+Deadline = Union[Literal["immediate"], Duration]
 
 
 class Role(Strict):
@@ -118,12 +122,28 @@ class RuleFields(Strict):
     """What is expected, by whom, how fast: shared by plan rules and inline expectations."""
 
     role: Identifier
+    substitutes: list[Identifier] = Field(
+        default_factory=list,
+        description="Roles the plan explicitly allows to act for the owner (role_other credit).",
+    )
     action: Identifier
     params: dict[str, ParamValue] = Field(default_factory=dict)
-    deadline: Duration | None = None
+    when: Condition | None = Field(
+        default=None,
+        description="A fact of the situation the answer must fit, checked against the "
+        "tracked state when the decision is made (not taken on the trainee's word).",
+    )
+    deadline: Deadline | None = Field(
+        default=None,
+        description="Seconds or a duration; 'immediate' for 立即/第一时间/迅速 (the scoring "
+        "profile decides how many seconds that is).",
+    )
     grace: Duration = 0
     hard_limit: Duration | None = None
-    hard_deadline: bool = False
+    hard_deadline: bool = Field(
+        default=False,
+        description="The limit is absolute (最迟/不得超过): no credit after deadline + grace.",
+    )
     criticality: Criticality = "essential"
     weight: float = Field(default=1.0, gt=0)
     capability: Identifier | None = None
@@ -134,7 +154,12 @@ class RuleFields(Strict):
     def _limits(self) -> RuleFields:
         if self.hard_limit is not None and self.deadline is None:
             raise ValueError("hard_limit needs a deadline")
-        if self.deadline is not None and self.hard_limit is not None:
+        if self.deadline == IMMEDIATE and self.hard_limit is not None:
+            raise ValueError(
+                "deadline: immediate takes its limits from the scoring profile; "
+                "drop hard_limit (or set hard_deadline: true)"
+            )
+        if isinstance(self.deadline, int) and self.hard_limit is not None:
             if self.hard_limit < self.deadline + self.grace:
                 raise ValueError("hard_limit must be at least deadline + grace")
         if self.scored and self.clause is None:
@@ -150,6 +175,25 @@ class Rule(RuleFields):
     id: Identifier
     title: Text
     trigger: Text | None = None
+
+
+class Prohibited(Strict):
+    """An act that must not be taken while active (a commission if taken).
+
+    In a plan or at the top of a scenario it is armed for the whole drill; in an inject,
+    once that inject fires. ``when`` arms it only while a fact of the situation holds
+    (e.g. sending people into a site whose power is still on).
+    """
+
+    id: Identifier
+    action: Identifier
+    role: Identifier | None = None
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    when: Condition | None = None
+    severity: Severity
+    reason: Text
+    clause: Clause | None = None
+    capability: Identifier | None = None
 
 
 class Capability(Strict):
@@ -171,6 +215,10 @@ class Plan(Strict):
     capabilities: list[Capability] = Field(default_factory=list)
     actions: list[Action] = Field(min_length=1)
     rules: list[Rule] = Field(default_factory=list)
+    prohibited: list[Prohibited] = Field(
+        default_factory=list,
+        description="Acts that are always wrong under this plan, armed for every drill.",
+    )
 
     @cached_property
     def _index(self) -> dict[str, dict[str, Any]]:

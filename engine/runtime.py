@@ -20,16 +20,20 @@ import simpy
 from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.conditions import Facts, evaluate
 from engine.events import Decision, EndDrill, Event, FireInject, Input, Kind, SendHint
-from engine.params import decision_problem, exact_matches
-from engine.scenario import Hint, Inject, Prohibited
+from engine.params import decision_problem, exact_matches, wrong_params
+from engine.plan import Prohibited
+from engine.scenario import Hint, Inject
 
 Listener = Callable[[Event], None]
 
 
 @dataclass
 class OpenExpectation:
+    """An expectation waiting for its answer; ``partly`` holds a partly right one so far."""
+
     spec: ResolvedExpectation
     anchor: int
+    partly: dict[str, Any] | None = None
 
 
 class DrillEngine:
@@ -128,7 +132,7 @@ class DrillEngine:
                 "state": dict(self.facts.state),
             },
         )
-        for item in scenario.prohibited:
+        for item in self.compiled.always_prohibited:
             self.active_prohibited[item.id] = item
         for inject in scenario.injects:
             if inject.at is not None:
@@ -229,15 +233,19 @@ class DrillEngine:
             self._emit(Kind.EXPECTATION_OVERDUE, {"expectation": exp_id})
 
     def _resolve_missed(self, exp_id: str, why: str) -> None:
+        """At the hard limit (or the end): a partly right answer is final, else missed."""
         if exp_id not in self.pending:
             return
         open_exp = self.pending.pop(exp_id)
-        self.facts.outcomes[exp_id] = "missed"
-        self._emit(
-            Kind.EXPECTATION_MISSED,
-            {"expectation": exp_id, "anchor": open_exp.anchor, "why": why},
-        )
-        self._after_outcome_of(exp_id, "missed")
+        if open_exp.partly is not None:
+            outcome, kind = "partly", Kind.EXPECTATION_PARTLY
+            data = {**open_exp.partly, "why": why}
+        else:
+            outcome, kind = "missed", Kind.EXPECTATION_MISSED
+            data = {"expectation": exp_id, "anchor": open_exp.anchor, "why": why}
+        self.facts.outcomes[exp_id] = outcome
+        self._emit(kind, data)
+        self._after_outcome_of(exp_id, outcome)
 
     def _after_outcome_of(self, exp_id: str, outcome: str) -> None:
         for child in self._after_outcome.get(exp_id, ()):
@@ -298,24 +306,31 @@ class DrillEngine:
         if problem:
             self._emit(Kind.DECISION_REFUSED, {**base, "reason": problem})
             return
-        matched = self._match(decision)
-        accepted = self._emit(
-            Kind.DECISION_ACCEPTED, {**base, "expectations": [m.spec.id for m in matched]}
-        )
+        # Facts are judged as they stand when the decision is made, before it changes them.
+        forbidden = [
+            item for item in self.active_prohibited.values() if self._is_prohibited(item, decision)
+        ]
+        exact, partly = ([], None) if forbidden else self._match(decision)
+        data = {**base, "expectations": [o.spec.id for o in exact]}
+        if forbidden:
+            data["prohibited"] = [item.id for item in forbidden]
+        accepted = self._emit(Kind.DECISION_ACCEPTED, data)
         self.facts.actions.append((decision.role, decision.action, dict(decision.params)))
-        for open_exp in matched:
+        for item in forbidden:
+            self._emit(
+                Kind.COMMISSION,
+                {
+                    "prohibited": item.id,
+                    "decision": accepted.seq,
+                    "role": decision.role,
+                    "severity": item.severity,
+                    "reason": item.reason.model_dump(),
+                },
+            )
+        for open_exp in exact:
             self._resolve_done(open_exp, accepted)
-        for item in self.active_prohibited.values():
-            if self._is_prohibited(item, decision):
-                self._emit(
-                    Kind.COMMISSION,
-                    {
-                        "prohibited": item.id,
-                        "decision": accepted.seq,
-                        "severity": item.severity,
-                        "reason": item.reason.model_dump(),
-                    },
-                )
+        if partly is not None:
+            self._answer_partly(partly, accepted)
         action = self.compiled.plan.action(decision.action)
         if action is not None:
             for key, param_id in action.sets.items():
@@ -323,28 +338,50 @@ class DrillEngine:
                     self._set_state(key, decision.params[param_id], decision.action)
         self._check_conditions()
 
-    def _match(self, decision: Decision) -> list[OpenExpectation]:
-        """Which pending expectations this decision fulfils.
+    def _match(self, decision: Decision) -> tuple[list[OpenExpectation], OpenExpectation | None]:
+        """The pending expectations this decision answers right, or the one it answers partly.
 
-        The responsible role's expectations are preferred over other roles'. All exact
-        matches are fulfilled; with none, the single closest one is (a wrong level still
-        answers the question, and is scored as partly right).
+        Only the owner's expectations, or those whose rule names the role as a substitute,
+        can be answered (the owner's first), and only while the expectation's ``when``
+        holds. All exact matches are fulfilled; with none, the closest one gets a partly
+        right answer (a wrong level still answers the question) and stays open.
         """
-        candidates = [o for o in self.pending.values() if o.spec.action == decision.action]
-        own = [o for o in candidates if o.spec.role == decision.role]
+        role, facts = decision.role, self.facts
+        candidates = [
+            o
+            for o in self.pending.values()
+            if o.spec.action == decision.action
+            and o.spec.answerable_by(role)
+            and (o.spec.when is None or evaluate(o.spec.when, facts))
+        ]
+        own = [o for o in candidates if o.spec.role == role]
         pool = own or candidates
         if not pool:
-            return []
+            return [], None
         exact = [
             o for o in pool if exact_matches(o.spec.params, decision.params) == len(o.spec.params)
         ]
         if exact:
-            return sorted(exact, key=lambda o: (o.anchor, o.spec.id))
+            return sorted(exact, key=lambda o: (o.anchor, o.spec.id)), None
         best = max(
             pool,
             key=lambda o: (exact_matches(o.spec.params, decision.params), -o.anchor, o.spec.id),
         )
-        return [best]
+        return [], best
+
+    def _answer_partly(self, open_exp: OpenExpectation, decision: Event) -> None:
+        spec = open_exp.spec
+        given = decision.data["params"]
+        open_exp.partly = {
+            "expectation": spec.id,
+            "anchor": open_exp.anchor,
+            "latency": self.now - open_exp.anchor,
+            "decision": decision.seq,
+            "role": decision.data["role"],
+            "params": given,
+            "wrong": wrong_params(spec.params, given),
+        }
+        self._emit(Kind.ANSWER_PARTLY, open_exp.partly)
 
     def _resolve_done(self, open_exp: OpenExpectation, decision: Event) -> None:
         spec = open_exp.spec
@@ -366,10 +403,11 @@ class DrillEngine:
         )
         self._after_outcome_of(spec.id, outcome)
 
-    @staticmethod
-    def _is_prohibited(item: Prohibited, decision: Decision) -> bool:
+    def _is_prohibited(self, item: Prohibited, decision: Decision) -> bool:
         if item.action != decision.action:
             return False
         if item.role is not None and item.role != decision.role:
             return False
-        return all(decision.params.get(k) == v for k, v in item.params.items())
+        if not all(decision.params.get(k) == v for k, v in item.params.items()):
+            return False
+        return item.when is None or evaluate(item.when, self.facts)

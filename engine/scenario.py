@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from engine.conditions import Condition, Outcome
 from engine.fields import Duration, Identifier, Pair, PositiveDuration, Strict, Text
-from engine.plan import Clause, Criticality, ParamValue
+from engine.plan import Clause, Criticality, Deadline, ParamValue, Prohibited
 
 Channel = Literal[
     "phone",
@@ -29,7 +29,6 @@ Channel = Literal[
     "hotline",
     "fax",
 ]
-Severity = Literal["minor", "major", "critical"]
 Family = Literal["flood", "cyber", "complaint", "other"]
 StateValue = Union[int, float, str, bool]
 
@@ -49,9 +48,11 @@ class After(Strict):
         if self.inject is not None and self.outcome is not None:
             raise ValueError("after: outcome applies to an expectation, not an inject")
         if self.expectation is not None and self.outcome is None:
-            raise ValueError("after: an expectation anchor needs outcome: met|late|missed|done")
+            raise ValueError(
+                "after: an expectation anchor needs outcome: met|late|partly|missed|done"
+            )
         if self.outcome == "pending":
-            raise ValueError("after: outcome must be met, late, missed or done")
+            raise ValueError("after: outcome must be met, late, partly, missed or done")
         return self
 
 
@@ -86,9 +87,11 @@ class Expectation(Strict):
     rule: Identifier | None = None
     title: Text | None = None
     role: Identifier | None = None
+    substitutes: list[Identifier] | None = None
     action: Identifier | None = None
     params: dict[str, ParamValue] | None = None
-    deadline: Duration | None = None
+    when: Condition | None = None
+    deadline: Deadline | None = None
     grace: Duration | None = None
     hard_limit: Duration | None = None
     hard_deadline: bool | None = None
@@ -111,19 +114,6 @@ class Expectation(Strict):
         key = self.id or self.rule
         assert key is not None
         return key
-
-
-class Prohibited(Strict):
-    """An action that must not be taken once this is active (a commission if taken)."""
-
-    id: Identifier
-    action: Identifier
-    role: Identifier | None = None
-    params: dict[str, ParamValue] = Field(default_factory=dict)
-    severity: Severity
-    reason: Text
-    clause: Clause | None = None
-    capability: Identifier | None = None
 
 
 class Hint(Strict):
@@ -150,6 +140,11 @@ class Inject(Strict):
     channel: Channel = "phone"
     text: Text
     background: Text | None = None
+    provenance: list[str] = Field(
+        default_factory=list,
+        description="Where the author took this inject from (seed lines, proxies): shown to "
+        "trainers and in the report's appendix, never to trainees.",
+    )
     effects: list[Effect] = Field(default_factory=list)
     expects: list[Expectation] = Field(default_factory=list)
     prohibited: list[Prohibited] = Field(default_factory=list)

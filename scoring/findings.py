@@ -2,9 +2,10 @@
 
 - 不足项 (deficiency): the capability could not be performed — a critical action omitted
   or wrong, a critical prohibited action. The drill must be re-run.
-- 整改项 (corrective action): performed with major challenges — a critical action late, a
-  major prohibited action. Must be rectified.
-- 改进项 (improvement): performed with some challenges — another action late or omitted,
+- 整改项 (corrective action): performed with major challenges — a critical action late or
+  partly right (a wrong level), a major prohibited action. Must be rectified.
+- 改进项 (improvement): performed with some challenges — another action late, partly
+  right or omitted,
   a minor prohibited action, steps out of order. Worth improving.
 
 Each finding carries its evidence (expectation, inject and decision ids) and the plan
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from engine.compiled import CompiledScenario
 from scoring.outcomes import DrillFacts
 from scoring.score import DrillScore, ExpectationResult, prohibited_capability
+from scoring.wording import wrong_text
 
 CLASSES = {
     "deficiency": {"zh": "不足项", "en": "Deficiency"},
@@ -53,6 +55,15 @@ def _expectation_finding(
                 "en": "The action the plan requires was not taken in time.",
             },
         )
+    if result.status == "partly":
+        critical = result.criticality == "critical"
+        said_zh = wrong_text(compiled.plan, spec.action, result.wrong, "zh")
+        said_en = wrong_text(compiled.plan, spec.action, result.wrong, "en")
+        return (
+            ("deficiency" if result.q == 0 else "corrective") if critical else "improvement",
+            {"zh": f"部分正确：{title['zh']}", "en": f"Partly right: {title['en']}"},
+            {"zh": f"{said_zh}。", "en": f"{said_en[:1].upper()}{said_en[1:]}."},
+        )
     if result.q == 0 or result.rho == 0:
         return (
             "deficiency" if result.criticality == "critical" else "improvement",
@@ -74,8 +85,8 @@ def _expectation_finding(
         problems_en.append("parameters partly right (e.g. one level off)")
     if result.rho < 1:
         klass = klass or "improvement"
-        problems_zh.append("由其他获授权角色完成，而非责任角色")
-        problems_en.append("done by another authorised role, not the responsible one")
+        problems_zh.append("由预案指定的替代角色完成，而非责任角色")
+        problems_en.append("done by a substitute the plan names, not the responsible role")
     if klass is None:
         return None
     return (
@@ -101,9 +112,8 @@ def build_findings(
             continue
         klass, title, analysis = found
         evidence = [f"expectation {result.id}", f"inject {result.inject}"]
-        outcome = facts.outcomes.get(result.id)
-        if outcome and outcome.decision_seq:
-            evidence.append(f"decision #{outcome.decision_seq}")
+        if result.decision_seq:
+            evidence.append(f"decision #{result.decision_seq}")
         raw.append(
             Finding(
                 "", klass, result.capability, result.role, title, evidence, result.clause, analysis

@@ -1,7 +1,10 @@
 """What happened to each expectation, rebuilt from a journal's events.
 
-Scoring never trusts the engine's met/late labels alone: it re-derives latency, role and
-parameters from the events, so a new scoring profile regrades old drills faithfully.
+Scoring never trusts the engine's labels alone: it keeps every answer a decision gave
+(right or partly right, with its time, role and parameters) and judges them itself
+(``scoring.judge``), so a new scoring profile regrades old drills faithfully, and a
+journal written before the outcome model (where a wrong level or a prohibited act could
+be labelled "met") is judged by today's rules.
 """
 
 from __future__ import annotations
@@ -12,17 +15,32 @@ from typing import Any
 
 from engine.events import Event, Kind
 
+FINAL_KINDS = (
+    Kind.EXPECTATION_MET,
+    Kind.EXPECTATION_LATE,
+    Kind.EXPECTATION_PARTLY,
+    Kind.EXPECTATION_MISSED,
+)
+ANSWER_KINDS = (Kind.EXPECTATION_MET, Kind.EXPECTATION_LATE, Kind.ANSWER_PARTLY)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decision that answered an expectation (as the engine matched it)."""
+
+    t: int
+    latency: int
+    decision_seq: int
+    role: str
+    params: dict[str, Any]
+
 
 @dataclass
 class ExpectationOutcome:
     id: str
     anchor: int
-    status: str = "pending"  # pending | met | late | missed
-    done_at: int | None = None
-    latency: int | None = None
-    decision_seq: int | None = None
-    role: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    engine_status: str = "pending"  # the engine's final label, if any
+    answers: list[Answer] = field(default_factory=list)
 
 
 @dataclass
@@ -45,6 +63,19 @@ class DrillFacts:
     refused: int = 0
     ended_at: int | None = None
 
+    @property
+    def forbidden_decisions(self) -> set[int]:
+        """Decisions that were commissions: they answer nothing, whatever the journal says."""
+        return {c.decision_seq for c in self.commissions}
+
+
+_FINAL_STATUS = {
+    Kind.EXPECTATION_MET: "met",
+    Kind.EXPECTATION_LATE: "late",
+    Kind.EXPECTATION_PARTLY: "partly",
+    Kind.EXPECTATION_MISSED: "missed",
+}
+
 
 def collect(events: Iterable[Event]) -> DrillFacts:
     facts = DrillFacts()
@@ -56,16 +87,12 @@ def collect(events: Iterable[Event]) -> DrillFacts:
             facts.fired[data["inject"]] = event.t
             for exp_id in data["expectations"]:
                 facts.outcomes[exp_id] = ExpectationOutcome(exp_id, event.t)
-        elif kind in (Kind.EXPECTATION_MET, Kind.EXPECTATION_LATE):
-            outcome = facts.outcomes[data["expectation"]]
-            outcome.status = "met" if kind == Kind.EXPECTATION_MET else "late"
-            outcome.done_at = event.t
-            outcome.latency = data["latency"]
-            outcome.decision_seq = data["decision"]
-            outcome.role = data["role"]
-            outcome.params = dict(data["params"])
-        elif kind == Kind.EXPECTATION_MISSED:
-            facts.outcomes[data["expectation"]].status = "missed"
+        elif kind in ANSWER_KINDS:
+            facts.outcomes[data["expectation"]].answers.append(
+                Answer(event.t, data["latency"], data["decision"], data["role"], data["params"])
+            )
+        if kind in FINAL_KINDS:
+            facts.outcomes[data["expectation"]].engine_status = _FINAL_STATUS[Kind(kind)]
         elif kind == Kind.DECISION_ACCEPTED:
             facts.decisions += 1
             roles_by_seq[event.seq] = data["role"]
@@ -78,7 +105,7 @@ def collect(events: Iterable[Event]) -> DrillFacts:
                     data["severity"],
                     data["decision"],
                     event.t,
-                    roles_by_seq.get(data["decision"]),
+                    data.get("role") or roles_by_seq.get(data["decision"]),
                 )
             )
         elif kind == Kind.DRILL_ENDED:

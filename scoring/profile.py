@@ -41,7 +41,10 @@ class ScoringProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = "drillhall-rubric"
-    version: str = "1.0"
+    # 2.0: the outcome model (met/late/partly/missed), forbidden decisions answer nothing,
+    # only the owner or a named substitute answers, ``deadline: immediate``, honest
+    # on-time rate. Results saved under 1.0 stay as they were; regrade shows both.
+    version: str = "2.0"
     alpha: float = Field(0.6, ge=0, le=1, description="Credit kept by a correct but late action.")
     tau_floor: float = Field(0.5, ge=0, le=1, description="Timeliness at the hard limit.")
     ordinal_k: int = Field(2, ge=1, description="Levels off at which an ordinal answer is worth 0.")
@@ -50,6 +53,12 @@ class ScoringProfile(BaseModel):
     order_lambda: float = Field(0.5, ge=0, le=1, description="Weight of precedence violations.")
     penalty_minor: float = Field(0.05, ge=0, le=1)
     penalty_major: float = Field(0.15, ge=0, le=1)
+    immediate: int = Field(
+        600,
+        gt=0,
+        description="Seconds this profile allows for a duty the plan gives as 立即/第一时间/"
+        "迅速 (deadline: immediate). The profile's judgement, not the plan's.",
+    )
     bands: Bands = Bands()
     max_bands_above_worst: int = Field(
         1,

@@ -54,14 +54,11 @@ def correctness(
     return q
 
 
-def role_factor(
-    plan: Plan, spec: ResolvedExpectation, role: str | None, profile: ScoringProfile
-) -> float:
-    """1 for the responsible role, ``role_other`` for another authorised role, else 0."""
+def role_factor(spec: ResolvedExpectation, role: str | None, profile: ScoringProfile) -> float:
+    """1 for the responsible role, ``role_other`` for a substitute the plan names, else 0."""
     if role == spec.role:
         return 1.0
-    action = plan.action(spec.action)
-    if action is not None and role in action.roles:
+    if role in spec.substitutes:
         return profile.role_other
     return 0.0
 

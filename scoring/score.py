@@ -13,7 +13,8 @@ from typing import Any
 
 from engine.compiled import DEFAULT_CAPABILITY, CompiledScenario
 from engine.events import Event
-from scoring.outcomes import Commission, DrillFacts, ExpectationOutcome, collect
+from scoring.judge import judge
+from scoring.outcomes import Commission, DrillFacts, collect
 from scoring.profile import (
     DEFAULT_PROFILE,
     RATING_ZH,
@@ -22,16 +23,7 @@ from scoring.profile import (
     raise_by,
     worse,
 )
-from scoring.rubric import (
-    clamp01,
-    correctness,
-    credit,
-    order_factor,
-    penalty,
-    role_factor,
-    timeliness,
-    weighted_mean,
-)
+from scoring.rubric import clamp01, order_factor, penalty, weighted_mean
 
 
 @dataclass
@@ -44,7 +36,7 @@ class ExpectationResult:
     criticality: str
     weight: float
     scored: bool
-    status: str
+    status: str  # met | late | partly | missed | pending
     anchor: int
     deadline: int | None
     latency: int | None
@@ -54,6 +46,9 @@ class ExpectationResult:
     rho: float
     credit: float
     clause: str | None
+    immediate: bool = False
+    decision_seq: int | None = None
+    wrong: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,9 +68,11 @@ class CapabilityScore:
 class Metrics:
     on_time_rate: float | None
     median_latency_ratio: float | None
+    median_latency: int | None
     omissions: int
     late: int
     met: int
+    partly: int
     commissions: dict[str, int]
     order_violations: int
     coverage: float | None
@@ -99,9 +96,8 @@ class DrillScore:
     def counts(self) -> dict[str, int]:
         scored = [e for e in self.expectations if e.scored]
         return {
-            "met": sum(e.status == "met" for e in scored),
-            "late": sum(e.status == "late" for e in scored),
-            "missed": sum(e.status == "missed" for e in scored),
+            status: sum(e.status == status for e in scored)
+            for status in ("met", "late", "partly", "missed")
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,7 +110,7 @@ class DrillScore:
             "capabilities": [dict(vars(c), reasons=list(c.reasons)) for c in self.capabilities],
             "objectives": dict(self.objectives),
             "roles": {k: dict(v) for k, v in self.roles.items()},
-            "expectations": [dict(vars(e)) for e in self.expectations],
+            "expectations": [dict(vars(e), wrong=dict(e.wrong)) for e in self.expectations],
             "metrics": dict(vars(self.metrics), commissions=dict(self.metrics.commissions)),
             "reasons": list(self.reasons),
         }
@@ -127,12 +123,8 @@ def _results(
     results = []
     for outcome in facts.outcomes.values():
         spec = compiled.expectations[outcome.id]
-        tau = q = rho = s = 0.0
-        if outcome.status in ("met", "late") and outcome.latency is not None:
-            tau = timeliness(outcome.latency, spec.deadline, spec.grace, spec.hard_limit, profile)
-            q = correctness(plan, spec.action, spec.params, outcome.params, profile)
-            rho = role_factor(plan, spec, outcome.role, profile)
-            s = credit(q, rho, tau, profile)
+        verdict = judge(plan, spec, outcome, facts, profile)
+        answer = verdict.answer
         clause = f"{spec.clause.source} {spec.clause.ref}" if spec.clause else None
         results.append(
             ExpectationResult(
@@ -144,31 +136,37 @@ def _results(
                 criticality=spec.criticality,
                 weight=spec.weight,
                 scored=spec.scored,
-                status=outcome.status,
+                status=verdict.status,
                 anchor=outcome.anchor,
-                deadline=spec.deadline,
-                latency=outcome.latency,
-                done_by=outcome.role,
-                tau=tau,
-                q=q,
-                rho=rho,
-                credit=s,
+                deadline=verdict.deadline,
+                latency=answer.latency if answer and verdict.status != "pending" else None,
+                done_by=answer.role if answer and verdict.status != "pending" else None,
+                tau=verdict.tau,
+                q=verdict.q,
+                rho=verdict.rho,
+                credit=verdict.credit,
                 clause=clause,
+                immediate=spec.immediate,
+                decision_seq=answer.decision_seq if answer else None,
+                wrong=verdict.wrong,
             )
         )
     return results
 
 
-def _cap(result: ExpectationResult, outcome: ExpectationOutcome) -> tuple[Rating, str] | None:
+def _cap(result: ExpectationResult) -> tuple[Rating, str] | None:
     """The non-compensatory cap an expectation imposes, with the reason."""
-    late = outcome.status == "late"
+    status = result.status
     if result.criticality == "critical":
-        if outcome.status in ("missed", "pending") or result.q == 0 or result.rho == 0:
+        if status in ("missed", "pending") or result.q == 0 or result.rho == 0:
             return "U", f"critical action {result.id} omitted or wrong"
-        if late:
+        if status == "partly":
+            return "M", f"critical action {result.id} partly right"
+        if status == "late":
             return "M", f"critical action {result.id} late"
-    elif outcome.status in ("missed", "pending") or late:
-        return "S", f"action {result.id} {'late' if late else 'omitted'}"
+    elif status in ("missed", "pending", "late", "partly"):
+        word = {"missed": "omitted", "pending": "omitted"}.get(status, status)
+        return "S", f"action {result.id} {word}"
     return None
 
 
@@ -192,7 +190,7 @@ def prohibited_capability(compiled: CompiledScenario, prohibited_id: str) -> str
 
 def _score_group(
     compiled: CompiledScenario,
-    facts: DrillFacts,
+    all_results: list[ExpectationResult],
     results: list[ExpectationResult],
     commissions: list[Commission],
     profile: ScoringProfile,
@@ -217,9 +215,9 @@ def _score_group(
         actions = weighted_mean([(r.weight, r.credit) for r in members])
         # A pair belongs to whoever owns its second action: doing b before a is b's fault.
         done_seq = {
-            exp_id: outcome.decision_seq
-            for exp_id, outcome in facts.outcomes.items()
-            if outcome.decision_seq is not None
+            r.id: r.decision_seq
+            for r in all_results
+            if r.decision_seq is not None and r.status in ("met", "late")
         }
         member_ids = {r.id for r in members}
         pairs = [
@@ -234,7 +232,7 @@ def _score_group(
         cap_rating: Rating = "P"
         cap_reasons = []
         for r in members:
-            found = _cap(r, facts.outcomes[r.id])
+            found = _cap(r)
             if found:
                 cap_rating = worse(cap_rating, found[0])
                 cap_reasons.append(found[1])
@@ -285,12 +283,19 @@ def _score_group(
     return total, rating, capabilities, objective_scores, reasons
 
 
+def on_time_rate(results: Iterable[ExpectationResult]) -> float | None:
+    """Met ÷ every scored expectation that came due (late, partly and missed count)."""
+    due = [r for r in results if r.scored and r.status != "pending"]
+    return round(sum(r.status == "met" for r in due) / len(due), 4) if due else None
+
+
 def _metrics(
     compiled: CompiledScenario, facts: DrillFacts, results: list[ExpectationResult], violations: int
 ) -> Metrics:
     scored = [r for r in results if r.scored]
     done = [r for r in scored if r.status in ("met", "late")]
     ratios = [r.latency / r.deadline for r in done if r.deadline and r.latency is not None]
+    latencies = [r.latency for r in done if r.latency is not None]
     severities = {"minor": 0, "major": 0, "critical": 0}
     for item in facts.commissions:
         severities[item.severity] = severities.get(item.severity, 0) + 1
@@ -299,11 +304,13 @@ def _metrics(
     )
     critical_seen = sum(1 for r in scored if r.criticality == "critical")
     return Metrics(
-        on_time_rate=round(sum(r.status == "met" for r in done) / len(done), 4) if done else None,
+        on_time_rate=on_time_rate(scored),
         median_latency_ratio=round(statistics.median(ratios), 4) if ratios else None,
+        median_latency=int(statistics.median(latencies)) if latencies else None,
         omissions=sum(r.status == "missed" for r in scored),
         late=sum(r.status == "late" for r in scored),
         met=sum(r.status == "met" for r in scored),
+        partly=sum(r.status == "partly" for r in scored),
         commissions=severities,
         order_violations=violations,
         coverage=round(critical_seen / critical_total, 4) if critical_total else None,
@@ -319,7 +326,7 @@ def score_drill(
     facts = collect(events)
     results = _results(compiled, facts, profile)
     total, rating, capabilities, objectives, reasons = _score_group(
-        compiled, facts, results, facts.commissions, profile
+        compiled, results, results, facts.commissions, profile
     )
     violations = sum(c.order_violations for c in capabilities)
     roles: dict[str, dict[str, Any]] = {}
@@ -328,12 +335,10 @@ def score_drill(
         own_commissions = [c for c in facts.commissions if c.role == role.id]
         if not own and not own_commissions:
             continue
-        r_total, r_rating, *_ = _score_group(compiled, facts, own, own_commissions, profile)
+        r_total, r_rating, *_ = _score_group(compiled, results, own, own_commissions, profile)
         if r_total is None:
             continue
-        done = [r for r in own if r.scored and r.status in ("met", "late")]
-        on_time = sum(r.status == "met" for r in done) / len(done) if done else None
-        roles[role.id] = {"score": r_total, "rating": r_rating, "on_time": on_time}
+        roles[role.id] = {"score": r_total, "rating": r_rating, "on_time": on_time_rate(own)}
     final_rating: Rating = rating or "U"
     return DrillScore(
         score=total if total is not None else 0.0,
