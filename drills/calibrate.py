@@ -8,14 +8,29 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from engine.bots import make_bot
+from engine.bots import RogueBot, make_bot
 from engine.compiled import CompiledScenario
+from engine.events import Kind
 from engine.runner import Runner
 from engine.runtime import DrillEngine
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import score_drill
+
+
+@dataclass(frozen=True)
+class CatchRate:
+    """How often a bot tried a prohibited item and how often the engine caught it."""
+
+    id: str
+    severity: str
+    tried: int
+    caught: int
+
+    @property
+    def rate(self) -> str:
+        return f"{100 * self.caught / self.tried:.0f}%" if self.tried else "not tried"
 
 
 @dataclass
@@ -23,6 +38,7 @@ class Calibration:
     scores: list[float]
     ratings: Counter[str]
     seconds: float
+    prohibited: list[CatchRate] = field(default_factory=list)
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.scores)
@@ -37,6 +53,10 @@ class Calibration:
             "p90": self.quantile(0.9),
             "ratings": {r: self.ratings.get(r, 0) for r in "PSMU"},
             "seconds": round(self.seconds, 3),
+            "prohibited": [
+                {"id": c.id, "severity": c.severity, "tried": c.tried, "caught": c.caught}
+                for c in self.prohibited
+            ],
         }
 
 
@@ -52,13 +72,24 @@ def calibrate(
     scores: list[float] = []
     ratings: Counter[str] = Counter()
     start = time.perf_counter()
+    tried: Counter[str] = Counter()
+    caught: Counter[str] = Counter()
     for seed in range(first_seed, first_seed + runs):
         engine = DrillEngine(compiled, seed=seed)
-        Runner(engine, [make_bot(bot, roles, seed)]).run_to_end()
+        player = make_bot(bot, roles, seed)
+        Runner(engine, [player]).run_to_end()
         result = score_drill(compiled, engine.events, profile)
         scores.append(result.score)
         ratings[result.rating] += 1
-    return Calibration(scores, ratings, time.perf_counter() - start)
+        if isinstance(player, RogueBot):
+            tried.update(player.attempts)
+        caught.update(e.data["prohibited"] for e in engine.events if e.kind == Kind.COMMISSION)
+    rates = [
+        CatchRate(item_id, item.severity, tried[item_id], caught[item_id])
+        for item_id, (_inject, item) in sorted(compiled.prohibited.items())
+        if bot == "rogue" or caught[item_id]
+    ]
+    return Calibration(scores, ratings, time.perf_counter() - start, rates)
 
 
 def histogram(scores: list[float], width: int = 40) -> list[str]:

@@ -194,4 +194,29 @@ def new(
     click.echo(f"wrote {target} (it validates; edit it, then run: {check})")
 
 
-COMMANDS = [scenarios, validate, schema, new]
+@click.command()
+@click.argument("scenario")
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def swaps(scenario: str, plan_file: Path | None, as_json: bool) -> None:
+    """The swap table: each expectation's ideal decision swapped for nothing, for each
+    prohibited variant and each wrong-parameter variant. Exit 1 on any violation."""
+    from dataclasses import asdict
+
+    from drills.cli_common import load_for_play
+    from drills.swaps import render, swap_table
+
+    table = swap_table(load_for_play(scenario, plan_file).compiled)
+    if as_json:
+        data = asdict(table)
+        data["ideal"]["fired"] = sorted(data["ideal"]["fired"])
+        data["violations"] = table.violations
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        for line in render(table):
+            click.echo(line)
+    if table.violations:
+        sys.exit(1)
+
+
+COMMANDS = [scenarios, validate, schema, new, swaps]

@@ -368,7 +368,10 @@ def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | 
 @click.argument("scenario")
 @click.option("--runs", type=int, default=200, show_default=True)
 @click.option(
-    "--bot", type=click.Choice(["novice", "ideal", "idle"]), default="novice", show_default=True
+    "--bot",
+    type=click.Choice(["novice", "ideal", "idle", "rogue"]),
+    default="novice",
+    show_default=True,
 )
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
@@ -392,6 +395,12 @@ def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_jso
         f"mean {summary['mean']}  median {summary['median']}  p10 {summary['p10']}  "
         f"p90 {summary['p90']}   {ratings}"
     )
+    if result.prohibited:
+        click.echo("prohibited item                     severity  tried  caught")
+        for item in result.prohibited:
+            click.echo(
+                f"{item.id:<35} {item.severity:<9} {item.tried:>5}  {item.caught:>6}  ({item.rate})"
+            )
 
 
 COMMANDS = [report, note, signoff, improve, history, trends, regrade, whatif, calibrate]

@@ -1,4 +1,4 @@
-"""Bot policies that play plan roles: ideal, novice and idle.
+"""Bot policies that play plan roles: ideal, novice, idle and rogue.
 
 Bots fill empty seats in solo practice and test scenarios: an ideal run must score 100 and
 an idle run must fail. Their randomness is seeded per (seed, role, expectation), so one
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,30 +18,9 @@ from engine.events import Decision, Event, Kind
 from engine.plan import Action, Plan
 from engine.runner import Bot, PlannedDecision
 from engine.runtime import DrillEngine
+from engine.variants import Variant, fill_params, prohibited_variants, wrong_variants
 
-BOT_NAMES = ("ideal", "novice", "idle")
-
-
-def fill_params(plan: Plan, action: Action, given: dict[str, Any]) -> dict[str, Any]:
-    """The expected parameters plus a valid value for every other required one."""
-    params = dict(given)
-    for param in action.params:
-        if param.id in params or not param.required:
-            continue
-        if param.type == "scale":
-            scale = plan.scale(param.scale or "")
-            params[param.id] = scale.levels[0].id if scale else ""
-        elif param.type == "choice":
-            params[param.id] = param.choices[0].id
-        elif param.type == "role":
-            params[param.id] = plan.roles[0].id
-        elif param.type in ("int", "number"):
-            params[param.id] = int(param.min) if param.min is not None else 1
-        elif param.type == "bool":
-            params[param.id] = True
-        else:
-            params[param.id] = action.name.en
-    return params
+BOT_NAMES = ("ideal", "novice", "idle", "rogue")
 
 
 class _ExpectationBot(Bot):
@@ -185,6 +165,120 @@ class NoviceBot(_ExpectationBot):
         return params
 
 
+class RogueBot(_ExpectationBot):
+    """Seeded mischief: tries prohibited options and wrong parameters, on time.
+
+    For each expectation of its roles it picks a prohibited variant (if the files offer
+    one), a wrong-parameter variant, or the right answer; at each inject it may also try an
+    armed prohibited act of another action. ``attempts`` counts, per prohibited item, the
+    decisions it actually made in that item's shape, so calibration can say how often each
+    one was caught.
+    """
+
+    name = "rogue"
+    try_prohibited = 0.5
+    try_wrong = 0.6
+    stray_act = 0.25
+
+    def __init__(self, roles: Iterable[str], seed: int = 0) -> None:
+        super().__init__(roles, seed)
+        self.attempts: Counter[str] = Counter()
+
+    def plan(
+        self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
+    ) -> list[PlannedDecision]:
+        compiled = engine.compiled
+        plans = []
+        for i, spec in enumerate(specs, start=1):
+            rng = random.Random(f"rogue:{self.seed}:{spec.id}")
+            variant = self._choose(rng, prohibited_variants(compiled, spec), self.try_prohibited)
+            if variant is None:
+                variant = self._choose(rng, wrong_variants(compiled, spec), self.try_wrong)
+            delay = max(i, min(60 * i, (spec.deadline or 1200) // 2))
+            if variant is None:
+                action = compiled.plan.action(spec.action)
+                assert action is not None
+                params = fill_params(compiled.plan, action, spec.params)
+                variant = Variant("right", "", spec.role, spec.action, params)
+            decision = Decision(
+                variant.role, variant.action, variant.params, source="bot", key=f"rogue:{spec.id}"
+            )
+            needed = self._counting(variant, _still_pending(engine, spec.id))
+            plans.append(PlannedDecision(t + delay, 0, decision, needed))
+        plans.extend(self._stray(t, engine))
+        return plans
+
+    def observe(self, event: Event, engine: DrillEngine) -> Iterable[PlannedDecision]:
+        planned = list(super().observe(event, engine))
+        if event.kind == Kind.INJECT_DELIVERED and not planned:
+            planned = self._stray(event.t, engine)
+        return planned
+
+    def _stray(self, t: int, engine: DrillEngine) -> list[PlannedDecision]:
+        """Maybe one armed prohibited act, by one of the bot's roles allowed to do it."""
+        plan = engine.compiled.plan
+        rng = random.Random(f"rogue-stray:{self.seed}:{t}:{len(engine.events)}")
+        if rng.random() >= self.stray_act:
+            return []
+        options = []
+        for item in sorted(engine.active_prohibited.values(), key=lambda p: p.id):
+            action = plan.action(item.action)
+            roles = [r for r in (action.roles if action else []) if r in self.roles]
+            roles = [r for r in roles if item.role in (None, r)]
+            if action is not None and roles:
+                params = fill_params(plan, action, dict(item.params))
+                options.append(Variant("prohibited", item.id, roles[0], item.action, params))
+        if not options:
+            return []
+        variant = rng.choice(options)
+        decision = Decision(variant.role, variant.action, variant.params, source="bot")
+        return [PlannedDecision(t + 1, 0, decision, self._counting(variant, lambda: True))]
+
+    @staticmethod
+    def _choose(rng: random.Random, options: list[Variant], chance: float) -> Variant | None:
+        return rng.choice(options) if options and rng.random() < chance else None
+
+    def _counting(self, variant: Variant, needed: Callable[[], bool]) -> Callable[[], bool]:
+        def check() -> bool:
+            go = needed()
+            if go and variant.kind == "prohibited":
+                self.attempts[variant.label] += 1
+            return go
+
+        return check
+
+
+class SwapBot(IdealBot):
+    """The ideal bot with some expectations answered otherwise (or not at all).
+
+    ``swaps`` maps an expectation id to the variant to play instead, or None for nothing:
+    the swap table compares these runs with the ideal one.
+    """
+
+    name = "swap"
+
+    def __init__(self, roles: Iterable[str], swaps: dict[str, Variant | None]) -> None:
+        super().__init__(roles, 0)
+        self.swaps = swaps
+
+    def plan(
+        self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
+    ) -> list[PlannedDecision]:
+        plans = []
+        for planned in super().plan(t, specs, engine):
+            exp_id = (planned.decision.key or "").removeprefix("ideal:")
+            if exp_id not in self.swaps:
+                plans.append(planned)
+                continue
+            variant = self.swaps[exp_id]
+            if variant is not None:
+                decision = Decision(
+                    variant.role, variant.action, variant.params, source="bot", key=f"swap:{exp_id}"
+                )
+                plans.append(PlannedDecision(planned.t, 0, decision, planned.needed))
+        return plans
+
+
 class IdleBot(Bot):
     """Does nothing: the floor every scenario must fail."""
 
@@ -201,4 +295,6 @@ def make_bot(kind: str, roles: Iterable[str], seed: int = 0) -> Bot:
         return NoviceBot(roles, seed)
     if kind == "idle":
         return IdleBot(roles, seed)
+    if kind == "rogue":
+        return RogueBot(roles, seed)
     raise ValueError(f"unknown bot {kind!r}; choose one of {', '.join(BOT_NAMES)}")

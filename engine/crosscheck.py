@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from engine.compiled import ResolveError, resolve_expectation, static_times
+from engine.compiled import ResolvedExpectation, ResolveError, resolve_expectation, static_times
 from engine.conditions import (
     ActionCond,
     Condition,
@@ -25,7 +25,7 @@ from engine.loader import Diagnostic, Document
 from engine.params import param_problems
 from engine.plan import Plan, Prohibited
 from engine.satisfiable import satisfiable
-from engine.scenario import Scenario
+from engine.scenario import Inject, Scenario
 
 
 @dataclass
@@ -84,9 +84,13 @@ def check_plan(plan: Plan, doc: Document) -> list[Diagnostic]:
                     f"unknown scale {param.scale!r}",
                 )
     capability_ids = {c.id for c in plan.capabilities}
+    _duplicates(report, plan.prohibited, "prohibited", "prohibited item")
+    for j, item in enumerate(plan.prohibited):
+        _check_prohibited(report, plan, item, ["prohibited", j])
     for i, rule in enumerate(plan.rules):
         base: list[str | int] = ["rules", i]
         _check_assignment(report, plan, base, [*base, "role"], rule.role, rule.action, rule.params)
+        _check_substitutes(report, plan, [*base, "substitutes"], rule.substitutes, rule.action)
         if rule.capability and capability_ids and rule.capability not in capability_ids:
             report.add([*base, "capability"], f"unknown capability {rule.capability!r}")
         if rule.scored and rule.clause and rule.clause.certainty == "unverified":
@@ -148,6 +152,10 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
             )
             if resolved.capability not in capability_ids:
                 report.add(loc, f"unknown capability {resolved.capability!r}")
+            _check_substitutes(
+                report, plan, [*loc, "substitutes"], list(resolved.substitutes), resolved.action
+            )
+            _check_not_forbidden(report, plan, scenario, inject, resolved, loc)
         for j, prohibited in enumerate(inject.prohibited):
             _check_prohibited(report, plan, prohibited, [*base, "prohibited", j])
         for j, hint in enumerate(inject.hints):
@@ -168,6 +176,11 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
 
     for j, prohibited in enumerate(scenario.prohibited):
         _check_prohibited(report, plan, prohibited, ["prohibited", j])
+    seen_prohibited = {item.id for item in plan.prohibited}
+    for loc, item in _scenario_prohibited(scenario):
+        if item.id in seen_prohibited:
+            report.add([*loc, "id"], f"prohibited id {item.id!r} is used twice (plan or scenario)")
+        seen_prohibited.add(item.id)
 
     # References that need every expectation id.
     for i, inject in enumerate(scenario.injects):
@@ -193,6 +206,17 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
                 state_keys,
                 plan,
             )
+        for j, exp in enumerate(inject.expects):
+            if exp.when is not None:
+                _check_condition_refs(
+                    report,
+                    exp.when,
+                    [*base, "expects", j, "when"],
+                    inject_ids,
+                    set(exp_owner),
+                    state_keys,
+                    plan,
+                )
         for j, pair in enumerate(inject.precedence):
             _check_pair(report, pair, [*base, "precedence", j], exp_owner)
         for j, hint in enumerate(inject.hints):
@@ -202,6 +226,11 @@ def check_scenario(plan: Plan, scenario: Scenario, doc: Document) -> list[Diagno
                         [*base, "hints", j, "unless", k],
                         f"unknown expectation {exp_id!r}",
                     )
+    for loc, item in _scenario_prohibited(scenario):
+        if item.when is not None:
+            _check_condition_refs(
+                report, item.when, [*loc, "when"], inject_ids, set(exp_owner), state_keys, plan
+            )
     for j, pair in enumerate(scenario.precedence):
         _check_pair(report, pair, ["precedence", j], exp_owner)
     for i, objective in enumerate(scenario.objectives):
@@ -260,6 +289,52 @@ def _check_prohibited(report: _Report, plan: Plan, item: Prohibited, loc: list[s
             report.add([*loc, "params", key] if key else [*loc, "params"], problem)
     if item.role and plan.role(item.role) is None:
         report.add([*loc, "role"], f"unknown role {item.role!r}")
+
+
+def _scenario_prohibited(scenario: Scenario) -> list[tuple[list[str | int], Prohibited]]:
+    """Every prohibited item of a scenario with its location."""
+    found: list[tuple[list[str | int], Prohibited]] = [
+        (["prohibited", j], item) for j, item in enumerate(scenario.prohibited)
+    ]
+    for i, inject in enumerate(scenario.injects):
+        found += [(["injects", i, "prohibited", j], p) for j, p in enumerate(inject.prohibited)]
+    return found
+
+
+def _check_substitutes(
+    report: _Report, plan: Plan, loc: list[str | int], substitutes: list[str], action_id: str
+) -> None:
+    """A substitute is a plan role the plan authorises to take the action."""
+    action = plan.action(action_id)
+    for k, role_id in enumerate(substitutes):
+        if plan.role(role_id) is None:
+            report.add([*loc, k], f"unknown role {role_id!r}")
+        elif action is not None and role_id not in action.roles:
+            report.add([*loc, k], f"substitute {role_id!r} is not authorised for {action_id}")
+
+
+def _check_not_forbidden(
+    report: _Report,
+    plan: Plan,
+    scenario: Scenario,
+    inject: Inject,
+    spec: ResolvedExpectation,
+    loc: list[str | int],
+) -> None:
+    """An expected answer that is also always prohibited can never be given: no ideal run."""
+    armed = [*plan.prohibited, *scenario.prohibited, *inject.prohibited]
+    for item in armed:
+        if (
+            item.when is None
+            and item.action == spec.action
+            and item.role in (None, spec.role)
+            and all(spec.params.get(k) == v for k, v in item.params.items())
+        ):
+            report.add(
+                loc,
+                f"the expected action is also prohibited ({item.id}): "
+                "an ideal answer would be a commission",
+            )
 
 
 def _check_pair(

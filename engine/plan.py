@@ -191,9 +191,20 @@ class Prohibited(Strict):
     params: dict[str, ParamValue] = Field(default_factory=dict)
     when: Condition | None = None
     severity: Severity
+    caution: bool = Field(
+        default=False,
+        description="Illegal, or flagged CAUTION by the sources (paid post deletion, "
+        "suppressing coverage, denying an incident): must be critical.",
+    )
     reason: Text
     clause: Clause | None = None
     capability: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _caution_is_critical(self) -> Prohibited:
+        if self.caution and self.severity != "critical":
+            raise ValueError("an act flagged caution: true is always severity: critical")
+        return self
 
 
 class Capability(Strict):

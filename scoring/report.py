@@ -17,6 +17,7 @@ from scoring.findings import CLASSES, Finding, build_findings
 from scoring.outcomes import collect
 from scoring.profile import RATING_EN, RATING_ZH, ScoringProfile
 from scoring.score import DrillScore
+from scoring.wording import wrong_text
 
 
 @dataclass
@@ -69,6 +70,7 @@ class TimelineEntry:
     channel: str
     manual: bool
     expectations: list[dict[str, Any]] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)  # for trainers and the appendix
 
 
 @dataclass
@@ -122,11 +124,13 @@ def _timeline(
             to=list(inject.to),
             channel=inject.channel,
             manual=bool(event.data.get("manual")),
+            provenance=list(inject.provenance),
         )
         for exp_id in event.data["expectations"]:
             spec = compiled.expectations[exp_id]
             result = results.get(exp_id)
-            due = event.t + spec.deadline + spec.grace if spec.deadline is not None else None
+            deadline = result.deadline if result else spec.deadline  # the profile's, if immediate
+            due = event.t + deadline + spec.grace if deadline is not None else None
             hard = event.t + spec.hard_limit if spec.hard_limit is not None else None
             entry.expectations.append(
                 {
@@ -141,6 +145,14 @@ def _timeline(
                     if result and result.latency is not None
                     else None,
                     "status": result.status if result else "pending",
+                    "wrong": dict(result.wrong) if result else {},
+                    "said": {
+                        lang: wrong_text(compiled.plan, spec.action, result.wrong, lang)
+                        for lang in ("zh", "en")
+                    }
+                    if result and result.wrong
+                    else None,
+                    "immediate": spec.immediate,
                     "credit": result.credit if result else 0.0,
                     "scored": spec.scored,
                     "criticality": spec.criticality,
@@ -168,6 +180,7 @@ def _decisions(events: list[Event]) -> list[dict[str, Any]]:
                     "accepted": event.kind == Kind.DECISION_ACCEPTED,
                     "reason": data.get("reason"),
                     "expectations": data.get("expectations", []),
+                    "prohibited": data.get("prohibited", []),
                 }
             )
     return rows

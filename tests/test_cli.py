@@ -24,7 +24,7 @@ def test_run_json_has_the_documented_fields(tmp_path):
     data = json.loads(result.stdout)
     assert set(data) >= {"drill_id", "score", "rating", "expectations", "events"}
     assert (data["score"], data["rating"]) == (100.0, "P")
-    assert data["expectations"] == {"met": 3, "late": 0, "missed": 0}
+    assert data["expectations"] == {"met": 3, "late": 0, "partly": 0, "missed": 0}
 
 
 def test_run_summary_in_both_languages(tmp_path):

@@ -63,7 +63,7 @@ def test_regrade_keeps_old_results_and_names_the_profile(store, filled):
     ids = drill_ids(store, Filters(plan="flood-municipal"))
     assert len(list(regrade(store, ids, strict))) == 5
     profiles = {r[0] for r in store.db.execute("SELECT DISTINCT profile FROM scores")}
-    assert profiles == {"drillhall-rubric v1.0", "strict v2.0"}
+    assert profiles == {"drillhall-rubric v2.0", "strict v2.0"}
     old = history(store, Filters(plan="flood-municipal"))
     new = history(store, Filters(plan="flood-municipal", profile="strict v2.0"))
     assert [r["id"] for r in old] == [r["id"] for r in new]

@@ -42,11 +42,15 @@ def test_worked_example(worked):
     assert "critical action A1 late" in result.reasons
 
 
-def test_worked_example_one_level_off_gets_half_credit(worked):
+def test_worked_example_one_level_off_is_partly_right_with_half_credit(worked):
     result = scored(worked, worked_inputs(level="II"))
     a1 = next(e for e in result.expectations if e.id == "A1")
+    assert a1.status == "partly"
     assert a1.q == 0.5
     assert a1.credit == pytest.approx(0.5 * 0.96)
+    assert a1.wrong == {"level": {"given": "II", "expected": "III"}}
+    assert "critical action A1 partly right" in result.reasons
+    assert result.rating in ("M", "U")
 
 
 def test_worked_example_without_the_report_is_unable(worked):
@@ -66,7 +70,7 @@ def test_everything_on_time_scores_100(worked):
     assert result.metrics.on_time_rate == 1.0 and result.metrics.omissions == 0
 
 
-def test_another_authorised_role_gets_half_the_role_factor(worked):
+def test_a_substitute_the_plan_names_gets_half_the_role_factor(worked):
     inputs = [
         (5 * M, Decision("office", "decide_level", {"level": "III"})),
         (6 * M, Decision("duty_chief", "report")),
@@ -121,9 +125,10 @@ def test_credit_and_order_factor():
 
 def test_role_factor(worked):
     spec = worked.expectations["A1"]
-    assert role_factor(worked.plan, spec, "duty_chief", DEFAULT_PROFILE) == 1.0
-    assert role_factor(worked.plan, spec, "commander", DEFAULT_PROFILE) == 0.5
-    assert role_factor(worked.plan, spec, "nobody", DEFAULT_PROFILE) == 0.0
+    assert role_factor(spec, "duty_chief", DEFAULT_PROFILE) == 1.0
+    assert role_factor(spec, "office", DEFAULT_PROFILE) == 0.5  # a named substitute
+    assert role_factor(spec, "commander", DEFAULT_PROFILE) == 0.0  # authorised, not named
+    assert role_factor(spec, "nobody", DEFAULT_PROFILE) == 0.0
 
 
 def test_individual_scores_cover_their_own_actions(worked):
@@ -143,4 +148,4 @@ def test_profile_bands():
         "M",
         "U",
     ]
-    assert p.label == "drillhall-rubric v1.0"
+    assert p.label == "drillhall-rubric v2.0"

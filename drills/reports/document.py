@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from drills.reports.labels import pick, t
 from scoring.findings import CLASSES
 from scoring.profile import RATING_EN, RATING_ZH
 from scoring.report import Report
+from scoring.wording import MARK, status_word
 
 
 @dataclass
@@ -34,6 +36,23 @@ def clock(seconds: int | None) -> str:
 
 def _rating(rating: str, lang: str) -> str:
     return f"{rating} {RATING_ZH[rating]}" if lang == "zh" else f"{rating} ({RATING_EN[rating]})"
+
+
+def _decision_status(d: dict[str, Any], lang: str) -> str:
+    if not d["accepted"]:
+        return f"{t('refused', lang)}: {d['reason']}"
+    if d.get("prohibited"):
+        return f"✗ {status_word('prohibited', lang)}: {', '.join(d['prohibited'])}"
+    return t("accepted", lang)
+
+
+def _status_cell(exp: dict[str, Any], lang: str) -> str:
+    """The same words the trainee and ``run --follow`` see: ✓ only for met."""
+    status = exp["status"]
+    cell = f"{MARK.get(status, '')} {status_word(status, lang)}".strip()
+    if status == "partly" and exp.get("said"):
+        cell += f" — {pick(exp['said'], lang)}"
+    return cell
 
 
 def build_document(report: Report, lang: str) -> list[Block]:
@@ -133,7 +152,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
                     f"{pick(exp['title'], lang)} ({role_name(exp['role'])}){mark}",
                     clock(exp["due"]),
                     clock(exp["done_at"]),
-                    t(exp["status"], lang),
+                    _status_cell(exp, lang),
                 ]
             )
     add(
@@ -318,6 +337,8 @@ def build_document(report: Report, lang: str) -> list[Block]:
     add(Block("heading", t("appendix", lang)))
     add(Block("heading", t("profile", lang), level=3))
     add(Block("code", json.dumps(report.profile.model_dump(), ensure_ascii=False, indent=2)))
+    minutes = report.profile.immediate // 60
+    add(Block("para", t("immediate_note", lang).format(minutes=minutes)))
     add(Block("heading", t("decisions", lang), level=3))
     add(
         Block(
@@ -337,15 +358,23 @@ def build_document(report: Report, lang: str) -> list[Block]:
                     role_name(d["role"]),
                     f"{pick(plan['actions'].get(d['action']), lang) or d['action']} "
                     + " ".join(f"{k}={v}" for k, v in d["params"].items()),
-                    t("accepted", lang)
-                    if d["accepted"]
-                    else f"{t('refused', lang)}: {d['reason']}",
+                    _decision_status(d, lang),
                     d["note"] or ("bot" if d["source"] == "bot" else ""),
                 ]
                 for d in report.decisions
             ],
         )
     )
+    sourced = [e for e in report.timeline if e.provenance]
+    if sourced:
+        add(Block("heading", t("provenance", lang), level=3))
+        add(
+            Block(
+                "table",
+                headers=[t("inject", lang), t("provenance", lang)],
+                rows=[[e.inject, "; ".join(e.provenance)] for e in sourced],
+            )
+        )
     add(Block("heading", t("journal", lang), level=3))
     add(Block("details", "\n".join(e.to_json() for e in report.events)))
     return blocks

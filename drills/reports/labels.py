@@ -65,9 +65,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "none": ("无", "None"),
     "reasons": ("评定受限原因", "What held the rating back"),
     "unscored": ("* 不计分（资料不足）", "* unscored (the sources are silent)"),
-    "met": ("按时", "on time"),
+    "met": ("按时完成", "met"),
     "late": ("超时", "late"),
     "missed": ("遗漏", "missed"),
+    "partly": ("部分正确", "partly right"),
+    "provenance": ("附录D 信息来源（编写依据）", "Appendix D. Where the injects come from"),
+    "immediate_note": (
+        "预案写作“立即/第一时间/迅速”而未给出时限的规则，本评分方案按{minutes}分钟计（评分方案的判断，非预案规定）。",
+        "Rules the plan gives as 立即/第一时间/迅速 (immediately) without a figure are scored "
+        "against {minutes} minutes: the scoring profile's judgement, not the plan's.",
+    ),
     "pending": ("未完成", "open"),
     "training": ("训练", "training"),
     "exam": ("考核", "exam"),
