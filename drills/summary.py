@@ -8,6 +8,16 @@ from engine.compiled import CompiledScenario
 from engine.fields import format_duration
 from scoring.profile import RATING_EN, RATING_ZH, RATING_ZH_TEXT
 from scoring.score import DrillScore
+from scoring.wording import commission_line, outcome_line, status_word
+
+# Engine events that state an expectation's outcome, and the outcome word they carry.
+OUTCOME_KINDS = {
+    "expectation_met": "met",
+    "expectation_late": "late",
+    "answer_partly": "answer_partly",
+    "expectation_partly": "partly",
+    "expectation_missed": "missed",
+}
 
 LABELS: dict[str, dict[str, str]] = {
     "drill": {"zh": "演练", "en": "Drill"},
@@ -19,9 +29,6 @@ LABELS: dict[str, dict[str, str]] = {
     "score": {"zh": "得分", "en": "Score"},
     "rating": {"zh": "评定", "en": "Rating"},
     "expectations": {"zh": "预期行动", "en": "Expectations"},
-    "met": {"zh": "按时", "en": "met"},
-    "late": {"zh": "超时", "en": "late"},
-    "missed": {"zh": "遗漏", "en": "missed"},
     "events": {"zh": "事件", "en": "Events"},
     "capabilities": {"zh": "能力项", "en": "Capabilities"},
     "roles": {"zh": "角色", "en": "Roles"},
@@ -75,9 +82,11 @@ def render_summary(
         "",
         f"{label('score', lang)}  {score.score:5.1f} / 100    "
         f"{label('rating', lang)}  {score.rating} {RATING_ZH[score.rating]} ({rating_text})",
-        f"{label('expectations', lang)}: {counts['met']} {label('met', lang)} · "
-        f"{counts['late']} {label('late', lang)} · {counts['missed']} {label('missed', lang)}"
-        f"    {label('events', lang)}: {events}",
+        f"{label('expectations', lang)}: "
+        + " · ".join(
+            f"{counts[s]} {status_word(s, lang)}" for s in ("met", "late", "partly", "missed")
+        )
+        + f"    {label('events', lang)}: {events}",
         "",
         f"{label('capabilities', lang)}:",
     ]
@@ -120,31 +129,29 @@ def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> 
     def role(role_id: str) -> str:
         return _name(plan.roles, role_id, lang)
 
-    def title(exp_id: str) -> str:
-        spec = compiled.expectations.get(exp_id)
-        return spec.title.get(lang, exp_id) if spec else exp_id
-
     if kind == "inject_delivered":
         inject = compiled.injects[data["inject"]]
         to = ", ".join(role(r) for r in data["to"])
         source = inject.source.get(lang)
         return f"{when}  ▸ {inject.id} [{inject.channel}] {source} → {to}: {inject.text.get(lang)}"
-    if kind == "decision_accepted":
+    if kind == "decision_accepted":  # recorded, not judged: the outcome lines judge it
         params = " ".join(f"{k}={v}" for k, v in data["params"].items())
         action = _name(plan.actions, data["action"], lang)
-        return f"{when}  ✓ {role(data['role'])}: {action} {params}".rstrip()
+        return f"{when}  → {role(data['role'])}: {action} {params}".rstrip()
     if kind == "decision_refused":
         action = _name(plan.actions, data["action"], lang)
         return f"{when}  ✗ {role(data['role'])}: {action} — {data['reason']}"
-    if kind in ("expectation_met", "expectation_late", "expectation_missed"):
-        word = {
-            "expectation_met": "met",
-            "expectation_late": "late",
-            "expectation_missed": "missed",
-        }
-        return f"{when}    {label(word[kind], lang)}: {title(data['expectation'])}"
+    if kind in OUTCOME_KINDS:
+        spec = compiled.expectations.get(data["expectation"])
+        if spec is None:
+            return None
+        status = OUTCOME_KINDS[kind]
+        return f"{when}    {outcome_line(plan, spec, status, lang, wrong=data.get('wrong'))}"
     if kind == "commission":
-        return f"{when}  ! {data['severity']}: {data['reason']['zh' if lang == 'zh' else 'en']}"
+        _inject, item = compiled.prohibited.get(data["prohibited"], (None, None))
+        if item is None:
+            return f"{when}  ✗ {data['severity']}: {data['reason'].get(lang, '')}"
+        return f"{when}  {commission_line(item, lang)}"
     if kind == "hint_sent":
         text = data["text"]
         text = text.get(lang, text.get("en")) if isinstance(text, dict) else text

@@ -117,7 +117,7 @@ def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
         for key in ("C-d", "Enter", "Down", "Enter", "C-s"):  # action list, first action, submit
             _tmux("send-keys", "-t", session, key)
             time.sleep(0.4)
-        _wait_for(session, "Accepted: Issue a flood forecast", timeout=10)
+        _wait_for(session, "Recorded: Issue a flood forecast", timeout=10)
         for _ in range(3):  # the rest of the drill at 4000x: the speed keys work in a terminal
             _tmux("send-keys", "-t", session, "]")
             time.sleep(0.2)
@@ -147,7 +147,7 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
         for key in ("C-d", "Enter", "Down", "Enter", "C-s"):
             _tmux("send-keys", "-t", session, key)
             time.sleep(0.4)
-        screen = _wait_for(session, "Accepted: Issue a flood forecast", timeout=15)
+        screen = _wait_for(session, "Recorded: Issue a flood forecast", timeout=15)
         assert "Traceback" not in screen
         # the trainee's process holds no file of the drill's database: only the gateway
         pid = _tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()

@@ -28,7 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "from": ("来自", "From"),
     "to": ("发给", "To"),
     "channel": ("渠道", "Channel"),
-    "accepted": ("已受理", "Accepted"),
+    "accepted": ("已记录", "Recorded"),
     "host_lost": (
         "与主持端的连接中断，正在重连；已提交的决策会保留并在恢复后发送",
         "The host is unreachable; reconnecting. Decisions you make are kept and sent "

@@ -35,9 +35,9 @@ async def test_a_decision_made_with_keys_is_accepted_and_scored(store, flood_bun
         await pilot.press(*"河口站洪峰预报", "enter")
         await pilot.pause()
         lines = feedback(app)
-        assert any("Accepted: Issue a flood forecast" in line for line in lines)
+        assert any("Recorded: Issue a flood forecast" in line for line in lines)
         assert any(
-            line.split("  ", 1)[1].startswith("met: Hydrology bureau issues") for line in lines
+            line.split("  ", 1)[1].startswith("✓ met: Hydrology bureau issues") for line in lines
         )
         assert checklist.items["E-forecast-1"].status == "met"
         accepted = [e for e in app.live.engine.events if e.kind == Kind.DECISION_ACCEPTED]
@@ -107,7 +107,7 @@ async def test_exam_mode_shows_no_answer_key(store, flood_bundle, wall):
         await pilot.press("ctrl+s")
         await pilot.pause()
         lines = feedback(app)
-        assert any("Accepted" in line for line in lines)
+        assert any("Recorded" in line for line in lines)
         assert not any("met:" in line or "proxy" in line for line in lines)
 
 

@@ -76,7 +76,7 @@ async def test_speed_and_skip_in_the_trainer(store, flood_bundle, wall):
 async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bundle, wall):
     from drills.session import DrillSession
 
-    for bundle, bot in ((flood_bundle, "novice"), (worked_bundle, "ideal"), (flood_bundle, "idle")):
+    for bundle, bot in ((flood_bundle, "ideal"), (worked_bundle, "ideal"), (flood_bundle, "idle")):
         roles = [r.id for r in bundle.compiled.plan.roles]
         DrillSession.create(store, bundle, bots=dict.fromkeys(roles, bot)).run_headless()
     app = make_app("review", lang="en", store=store)
@@ -143,7 +143,7 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
         host.advance()  # the host applies the submission on its next tick
         await pilot.pause(0.3)
         lines = [line.text for line in screen.query_one("#feedback").lines]
-        assert any("Accepted: Issue a flood forecast" in line for line in lines)
+        assert any("Recorded: Issue a flood forecast" in line for line in lines)
         await pilot.press("space")  # the trainer owns the clock
         assert host.clock.paused is False
         room.stop()  # the host goes away: the trainee is told, and told when it is back

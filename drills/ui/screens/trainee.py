@@ -13,14 +13,16 @@ from textual.widgets import Footer, RichLog, Static
 
 from drills.live import LiveDrill
 from drills.remote import RemoteDrill
+from drills.summary import OUTCOME_KINDS
 from drills.ui.clock_format import short_time
-from drills.ui.i18n import _, channel, escape, localize_bindings, text
+from drills.ui.i18n import _, channel, escape, language, localize_bindings, text
 from drills.ui.screens.clock_controls import ClockControls
 from drills.ui.widgets.checklist import Checklist
 from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
 from drills.ui.widgets.inbox import Inbox, InboxEntry, inject_entry
 from engine.events import Decision, Event, Kind
+from scoring.wording import commission_line, outcome_line, status_word
 
 TICK_SECONDS = 0.1
 
@@ -122,21 +124,23 @@ class TraineeScreen(ClockControls):
             self.query_one(ClockBar).set_state(data["key"], data["value"])
         elif kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED) and data["role"] == self.role:
             self._feedback_decision(event)
-        elif kind in (Kind.EXPECTATION_MET, Kind.EXPECTATION_LATE, Kind.EXPECTATION_MISSED):
+        elif kind in OUTCOME_KINDS:
             spec = self.compiled.expectations.get(data["expectation"])
             if spec is not None and spec.role == self.role and self.training:
-                status = kind.removeprefix("expectation_")
-                self.query_one(Checklist).close(spec.id, status)
-                clause = f" — {spec.clause.source} {spec.clause.ref}" if spec.clause else ""
-                note = ""
-                if status in ("met", "late") and data["params"] != {
-                    **data["params"],
-                    **spec.params,
-                }:
-                    note = f" ({_('partly')})"
-                if status in ("met", "late") and data["role"] != spec.role:
-                    note += f" ({_('other_role')})"
-                self._log(f"{_(status)}: {text(spec.title)}{note}{clause}", event.t)
+                status = OUTCOME_KINDS[kind]
+                if status != "answer_partly":  # a partly answer stays open: still correctable
+                    self.query_one(Checklist).close(spec.id, status)
+                line = outcome_line(
+                    self.compiled.plan, spec, status, language(), wrong=data.get("wrong")
+                )
+                self._log(line, event.t)
+        elif kind == Kind.COMMISSION and self.training and data.get("role") == self.role:
+            _inject, item = self.compiled.prohibited.get(data["prohibited"], (None, None))
+            if item is not None:
+                self._log(commission_line(item, language()), event.t)
+            else:  # a joined console does not hold the list: the event carries the reason
+                reason = text(data["reason"]) if isinstance(data.get("reason"), dict) else ""
+                self._log(f"✗ {status_word('prohibited', language())}: {reason}", event.t)
         elif kind == Kind.DRILL_ENDED:
             self.query_one(ClockBar).ended = True
             self.app.call_later(self._show_results)
@@ -145,8 +149,8 @@ class TraineeScreen(ClockControls):
         data = event.data
         action = self.compiled.plan.action(data["action"])
         name = text(action.name) if action else data["action"]
-        if event.kind == Kind.DECISION_ACCEPTED:
-            self._log(f"✓ {_('accepted')}: {name}", event.t)
+        if event.kind == Kind.DECISION_ACCEPTED:  # recorded; outcome lines say how it was judged
+            self._log(f"→ {_('accepted')}: {name}", event.t)
         else:
             self._log(f"✗ {_('refused')}: {name} — {data['reason']}", event.t)
 

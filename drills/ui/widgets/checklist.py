@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from textual.widgets import Static
 
 from drills.ui.clock_format import countdown
-from drills.ui.i18n import _, escape, text
+from drills.ui.i18n import _, escape, language, text
+from scoring.wording import MARK, status_word
 
 
 @dataclass
@@ -52,6 +53,6 @@ class Checklist(Static):
                     when = f"{_('left')} {countdown(left)}" if left >= 0 else _("overdue")
                 lines.append(f"☐ {item.title}  [{when}]")
             else:
-                mark = {"met": "✓", "late": "✓", "missed": "✗"}.get(item.status, "·")
-                lines.append(f"{mark} {item.title}  [{_(item.status)}]")
+                mark = MARK.get(item.status, "·")
+                lines.append(f"{mark} {item.title}  [{status_word(item.status, language())}]")
         self.update(escape("\n".join(lines)) or "—")

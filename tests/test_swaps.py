@@ -1,0 +1,58 @@
+"""Forbidden never counts, wrong never succeeds: the swap table of every shipped scenario.
+
+For each expectation an ideal run opens, its ideal decision is swapped for nothing, for
+every prohibited variant and for every wrong-parameter variant the plan and scenario files
+allow (generated from the files, none picked by hand); every prohibited item is also
+committed once right after it is armed. The table is printed (``pytest -s`` or ``-rP``).
+"""
+
+import pytest
+
+from drills.catalog import find_plan, installed
+from drills.swaps import render, swap_table
+from engine.bundle import load_bundle
+
+ENTRIES = installed()
+
+
+@pytest.fixture(params=ENTRIES, ids=[e.id for e in ENTRIES], scope="module")
+def table(request):
+    entry = request.param
+    compiled = load_bundle(entry.path, find_plan(entry.path, entry.plan)).compiled
+    table = swap_table(compiled)
+    print("\n".join(render(table)))
+    return compiled, table
+
+
+def test_no_prohibited_variant_beats_doing_nothing(table):
+    _, result = table
+    bad = [r for r in result.rows if r.kind == "prohibited" and r.problems]
+    assert bad == []
+
+
+def test_no_wrong_parameter_fires_a_success_branch_or_is_met(table):
+    _, result = table
+    assert [r for r in result.rows if r.kind == "wrong" and r.problems] == []
+
+
+def test_the_table_covers_every_expectation_the_ideal_run_opens(table):
+    compiled, result = table
+    opened = {s.id for s in compiled.expectations.values() if s.inject in result.ideal.fired}
+    assert {r.expectation for r in result.rows if r.kind == "nothing"} == opened
+    assert any(r.kind == "wrong" for r in result.rows)  # the files offer wrong answers
+
+
+def test_every_prohibited_item_is_caught_and_caution_acts_are_rated_u(table):
+    compiled, result = table
+    assert [r for r in result.caught if r.problems] == []
+    for row in result.caught:
+        _, item = compiled.prohibited[row.prohibited]
+        if row.caught and (item.caution or item.severity == "critical"):
+            assert row.rating == "U", row
+
+
+def test_a_prohibited_swap_is_never_judged_an_answer(table):
+    _, result = table
+    for row in result.rows:
+        if row.kind == "prohibited" and row.caught:
+            assert not row.problems
