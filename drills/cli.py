@@ -217,6 +217,7 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
     """Replay a drill's journal and check it reproduces the stored events and score."""
     from drills.session import replay_journal
     from engine.events import canonical_json
+    from engine.runtime import ENGINE_RULES
     from scoring.score import score_drill
 
     store = open_store(db_path)
@@ -227,8 +228,10 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
     stored_score = score_drill(bundle.compiled, stored)
     replay_score = score_drill(bundle.compiled, replayed)
     same_score = canonical_json(stored_score.to_dict()) == canonical_json(replay_score.to_dict())
+    recorded_rules = stored[0].data.get("rules", 1) if stored else ENGINE_RULES
     result = {
         "drill_id": record.id,
+        "rules": recorded_rules,
         "events": len(stored),
         "replayed_events": len(replayed),
         "identical": identical,
@@ -244,6 +247,12 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
             f"drill {record.id}: {len(stored)} stored events, {len(replayed)} replayed: "
             f"{verdict}; score {stored_score.score} / replay {replay_score.score}"
         )
+        if recorded_rules != ENGINE_RULES:
+            click.echo(
+                f"note: recorded under engine rules {recorded_rules}; this engine plays rules "
+                f"{ENGINE_RULES} (the outcome model), so the streams differ. The stored "
+                "journal stays the record; `drillhall score` judges it by today's rules."
+            )
     if not (identical and same_score):
         sys.exit(1)
 

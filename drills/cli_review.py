@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from drills.cli_common import LANGS, db_option, open_store
+from scoring.profile import DEFAULT_PROFILE
 
 
 @click.command()
@@ -220,9 +221,14 @@ def history(
         return
     for row in rows:
         score = "   —" if row["score"] is None else f"{row['score']:5.1f}"
+        older = (
+            f"  (saved under {row['profile']}; regrade to rescore)"
+            if row["profile"] and row["profile"] != DEFAULT_PROFILE.label
+            else ""
+        )
         click.echo(
             f"{row['id']}  {row['created'][:16].replace('T', ' ')}  {score} "
-            f"{row['rating'] or '-'}  {row['status']:<7}  {row['scenario_id']}"
+            f"{row['rating'] or '-'}  {row['status']:<7}  {row['scenario_id']}{older}"
         )
     if not rows:
         click.echo("no drills match")
@@ -304,20 +310,29 @@ def regrade(
     Results under earlier profiles stay; every result names its profile version."""
     import time
 
-    from drills.history import drill_ids
+    from drills.history import drill_ids, previous_results
     from drills.history import regrade as run_regrade
 
     profile = load_profile(profile_path)
     store = open_store(db_path)
     ids = drill_ids(store, _filters(**filters))
     start = time.perf_counter()
+    before = previous_results(store, ids, profile.label)
     with click.progressbar(
         length=len(ids), label=f"regrading under {profile.label}", file=sys.stderr
     ) as bar:
-        done = sum(1 for _ in run_regrade(store, ids, profile, bar.update))
+        after = list(run_regrade(store, ids, profile, bar.update))
     seconds = time.perf_counter() - start
-    rate = done / seconds if seconds else 0.0
-    click.echo(f"regraded {done} drill(s) under {profile.label} in {seconds:.2f}s ({rate:.0f}/s)")
+    rate = len(after) / seconds if seconds else 0.0
+    click.echo(f"{'drill':<10} {'before':<34} {'after (' + profile.label + ')'}")
+    for drill_id, score, rating in after:
+        old = before.get(drill_id)
+        was = f"{old[0]:5.1f} {old[1]}  ({old[2]})" if old else "—"
+        click.echo(f"{drill_id:<10} {was:<34} {score:5.1f} {rating}")
+    click.echo(
+        f"regraded {len(after)} drill(s) under {profile.label} in {seconds:.2f}s ({rate:.0f}/s); "
+        "earlier results are kept"
+    )
 
 
 @click.command()

@@ -71,9 +71,15 @@ def _end_of(day: str) -> str:
 
 def history(store: Store, filters: Filters, limit: int = 50) -> list[dict[str, Any]]:
     where, args = filters.where()
+    # A drill not yet regraded under this profile shows the result it was saved with, and
+    # names that profile: old drills stay what they were until someone regrades them.
     sql = (
-        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.status, s.score, s.rating "
+        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.status, "
+        "COALESCE(s.score, o.score) AS score, COALESCE(s.rating, o.rating) AS rating, "
+        "COALESCE(s.profile, o.profile) AS profile "
         "FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
+        "LEFT JOIN scores o ON s.drill_id IS NULL AND o.drill_id = d.id AND o.rowid = "
+        "(SELECT rowid FROM scores WHERE drill_id = d.id ORDER BY computed DESC LIMIT 1) "
         f"WHERE {where} ORDER BY d.created DESC LIMIT ?"
     )
     return [dict(row) for row in store.db.query(sql, [filters.profile, *args, limit])]
@@ -100,7 +106,9 @@ _TREND_SOURCES = {
         "results",
         "x.rule",
         "x.credit",
-        "CASE WHEN x.status = 'met' THEN 1.0 WHEN x.status = 'late' THEN 0.0 END",
+        # on time ÷ all that came due: late, partly and missed count against it
+        "CASE WHEN x.status = 'met' THEN 1.0 "
+        "WHEN x.status IN ('late', 'partly', 'missed') THEN 0.0 END",
         "CASE WHEN x.status IN ('met', 'late') AND x.deadline > 0 "
         "THEN 1.0 * x.latency / x.deadline END",
     ),
@@ -202,6 +210,22 @@ def drill_ids(store: Store, filters: Filters) -> list[str]:
         f"WHERE d.status = 'ended' AND {where} ORDER BY d.created"
     )
     return [row[0] for row in store.db.execute(sql, [filters.profile, *args]).fetchall()]
+
+
+def previous_results(
+    store: Store, ids: list[str], profile_label: str
+) -> dict[str, tuple[float, str, str]]:
+    """The newest result of each drill under another profile: (score, rating, profile)."""
+    found: dict[str, tuple[float, str, str]] = {}
+    for drill_id in ids:
+        row = store.db.execute(
+            "SELECT score, rating, profile FROM scores WHERE drill_id = ? AND profile != ? "
+            "ORDER BY computed DESC LIMIT 1",
+            [drill_id, profile_label],
+        ).fetchone()
+        if row is not None:
+            found[drill_id] = (row[0], row[1], row[2])
+    return found
 
 
 def regrade(

@@ -25,6 +25,11 @@ from engine.plan import Prohibited
 from engine.scenario import Hint, Inject
 
 Listener = Callable[[Event], None]
+# The rules the engine plays by, stamped on every drill's start. 2: the outcome model
+# (partly answers stay open, prohibited decisions answer nothing, only owners or named
+# substitutes answer, plan-level prohibited items). A journal of an earlier version
+# replays under today's rules, so its events differ; its score is rejudged either way.
+ENGINE_RULES = 2
 
 
 @dataclass
@@ -128,6 +133,7 @@ class DrillEngine:
                 "plan_version": self.compiled.plan.version,
                 "seed": self.seed,
                 "mode": self.mode,
+                "rules": ENGINE_RULES,
                 "duration": scenario.duration,
                 "state": dict(self.facts.state),
             },

@@ -2,6 +2,8 @@
 
 import json
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -154,3 +156,38 @@ def test_trend_and_history_queries_use_indexes(store, filled):
         )
     )
     assert "USING INDEX idx_drills_created" in plan
+
+
+def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path):
+    """A database of drills scored under profile 1.0 (before the outcome model): history
+    shows each with the profile it was saved under; regrade prints old and new side by side
+    and keeps the old result."""
+    from click.testing import CliRunner
+
+    from drills.cli import main
+    from drills.store import Store
+    from scoring.profile import ScoringProfile
+    from scoring.score import score_drill
+
+    db = tmp_path / "old.db"
+    runner = CliRunner()
+    data = Path(__file__).parent / "data"
+    worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
+    ran = runner.invoke(main, ["run", *worked, "--bot", "novice", "--db", str(db)])
+    assert ran.exit_code == 0, ran.output
+    store = Store(db)
+    [drill] = [row[0] for row in store.db.execute("SELECT id FROM drills")]
+    compiled = store.drill(drill).bundle().compiled
+    old = score_drill(compiled, store.events(drill), ScoringProfile(version="1.0"))
+    store.save_score(drill, old)
+    store.db.execute("DELETE FROM scores WHERE profile = 'drillhall-rubric v2.0'")
+    store.db.conn.commit()
+    store.close()
+    listed = runner.invoke(main, ["history", "--db", str(db)])
+    assert "saved under drillhall-rubric v1.0" in listed.output
+    regraded = runner.invoke(main, ["regrade", "--db", str(db)])
+    assert regraded.exit_code == 0, regraded.output
+    [row] = [line for line in regraded.output.splitlines() if line.startswith(drill)]
+    assert "(drillhall-rubric v1.0)" in row and f"{old.score:5.1f} {old.rating}" in row
+    profiles = {r[0] for r in Store(db).db.execute("SELECT profile FROM scores")}
+    assert profiles == {"drillhall-rubric v1.0", "drillhall-rubric v2.0"}
