@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from engine.loader import Diagnostic, LoadError, read_document
+from engine.plan import Clause
 
 
 def library_dir() -> Path:
@@ -138,17 +139,24 @@ def scenario_plan_id(scenario_path: Path) -> str:
     return plan_id
 
 
+def quotes_its_source(clause: Clause | None) -> bool:
+    """A rule quoted word for word from an official text or from the plan's own seed
+    document (the organisation's plan is its own official text)."""
+    return bool(
+        clause is not None and clause.quote and clause.certainty in ("verbatim-official", "seed")
+    )
+
+
 def scenario_stats(entry: CatalogEntry) -> dict[str, object]:
     """Figures a trainer compares scenarios by (and the library table in notes)."""
     from engine.bundle import load_bundle
 
     compiled = load_bundle(entry.path, find_plan(entry.path, entry.plan)).compiled
     scenario = compiled.scenario
-    rules: dict[str, tuple[bool, str | None]] = {}
+    rules: dict[str, tuple[bool, bool]] = {}
     for exp in compiled.expectations.values():
-        certainty = exp.clause.certainty if exp.clause else None
-        rules.setdefault(exp.rule or exp.id, (exp.scored, certainty))
-    scored = [c for s, c in rules.values() if s]
+        rules.setdefault(exp.rule or exp.id, (exp.scored, quotes_its_source(exp.clause)))
+    scored = [verbatim for s, verbatim in rules.values() if s]
     used = {r for i in scenario.injects for r in i.to} | {
         e.role for e in compiled.expectations.values()
     }
@@ -160,9 +168,7 @@ def scenario_stats(entry: CatalogEntry) -> dict[str, object]:
         "roles": f"{len(used)}/{len(compiled.plan.roles)}",
         "scored_rules": len(scored),
         "unscored_rules": len(rules) - len(scored),
-        "verbatim_share": round(sum(c == "verbatim-official" for c in scored) / len(scored), 2)
-        if scored
-        else None,
+        "verbatim_share": round(sum(scored) / len(scored), 2) if scored else None,
         "prohibited": len(compiled.prohibited),
         "wall_minutes": round(scenario.duration / scenario.compression / 60),
     }

@@ -27,7 +27,7 @@ def main() -> None:
 @click.argument("scenario")
 @click.option(
     "--bot",
-    type=click.Choice(["ideal", "novice", "idle"]),
+    type=click.Choice(["ideal", "novice", "idle", "rogue"]),
     default="novice",
     show_default=True,
     help="Policy that plays every role.",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from engine.compiled import ResolvedExpectation
+from engine.conditions import evaluate
 from engine.events import Decision, Event, Kind
 from engine.plan import Action, Plan
 from engine.runner import Bot, PlannedDecision
@@ -203,7 +204,7 @@ class RogueBot(_ExpectationBot):
             decision = Decision(
                 variant.role, variant.action, variant.params, source="bot", key=f"rogue:{spec.id}"
             )
-            needed = self._counting(variant, _still_pending(engine, spec.id))
+            needed = self._counting(variant, _still_pending(engine, spec.id), engine)
             plans.append(PlannedDecision(t + delay, 0, decision, needed))
         plans.extend(self._stray(t, engine))
         return plans
@@ -232,16 +233,23 @@ class RogueBot(_ExpectationBot):
             return []
         variant = rng.choice(options)
         decision = Decision(variant.role, variant.action, variant.params, source="bot")
-        return [PlannedDecision(t + 1, 0, decision, self._counting(variant, lambda: True))]
+        return [PlannedDecision(t + 1, 0, decision, self._counting(variant, lambda: True, engine))]
 
     @staticmethod
     def _choose(rng: random.Random, options: list[Variant], chance: float) -> Variant | None:
         return rng.choice(options) if options and rng.random() < chance else None
 
-    def _counting(self, variant: Variant, needed: Callable[[], bool]) -> Callable[[], bool]:
+    def _counting(
+        self, variant: Variant, needed: Callable[[], bool], engine: DrillEngine
+    ) -> Callable[[], bool]:
+        """Count an attempt when the act is made while its item is armed (its ``when``
+        holding): only then should the engine catch it."""
+
         def check() -> bool:
             go = needed()
-            if go and variant.kind == "prohibited":
+            item = engine.active_prohibited.get(variant.label)
+            armed = item is not None and (item.when is None or evaluate(item.when, engine.facts))
+            if go and variant.kind == "prohibited" and armed:
                 self.attempts[variant.label] += 1
             return go
 
