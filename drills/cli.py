@@ -228,7 +228,7 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
     stored_score = score_drill(bundle.compiled, stored)
     replay_score = score_drill(bundle.compiled, replayed)
     same_score = canonical_json(stored_score.to_dict()) == canonical_json(replay_score.to_dict())
-    recorded_rules = stored[0].data.get("rules", 1) if stored else ENGINE_RULES
+    recorded_rules = stored[0].data.get("engine_rules", 1) if stored else ENGINE_RULES
     result = {
         "drill_id": record.id,
         "rules": recorded_rules,

@@ -133,7 +133,7 @@ class DrillEngine:
                 "plan_version": self.compiled.plan.version,
                 "seed": self.seed,
                 "mode": self.mode,
-                "rules": ENGINE_RULES,
+                "engine_rules": ENGINE_RULES,
                 "duration": scenario.duration,
                 "state": dict(self.facts.state),
             },
