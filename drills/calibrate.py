@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from engine.bots import RogueBot, make_bot
 from engine.compiled import CompiledScenario
-from engine.events import Kind
+from engine.events import Kind, canonical_json
 from engine.runner import Runner
 from engine.runtime import DrillEngine
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
@@ -26,7 +26,8 @@ class CatchRate:
     id: str
     severity: str
     tried: int
-    caught: int
+    caught: int  # of the bot's attempts
+    also: int = 0  # other decisions caught by the item (a right act at a wrong moment)
 
     @property
     def rate(self) -> str:
@@ -54,7 +55,13 @@ class Calibration:
             "ratings": {r: self.ratings.get(r, 0) for r in "PSMU"},
             "seconds": round(self.seconds, 3),
             "prohibited": [
-                {"id": c.id, "severity": c.severity, "tried": c.tried, "caught": c.caught}
+                {
+                    "id": c.id,
+                    "severity": c.severity,
+                    "tried": c.tried,
+                    "caught": c.caught,
+                    "also_caught": c.also,
+                }
                 for c in self.prohibited
             ],
         }
@@ -74,6 +81,7 @@ def calibrate(
     start = time.perf_counter()
     tried: Counter[str] = Counter()
     caught: Counter[str] = Counter()
+    also: Counter[str] = Counter()
     for seed in range(first_seed, first_seed + runs):
         engine = DrillEngine(compiled, seed=seed)
         player = make_bot(bot, roles, seed)
@@ -81,13 +89,28 @@ def calibrate(
         result = score_drill(compiled, engine.events, profile)
         scores.append(result.score)
         ratings[result.rating] += 1
+        attempted = player.attempted if isinstance(player, RogueBot) else {}
         if isinstance(player, RogueBot):
             tried.update(player.attempts)
-        caught.update(e.data["prohibited"] for e in engine.events if e.kind == Kind.COMMISSION)
+        for event in engine.events:
+            if event.kind != Kind.COMMISSION:
+                continue
+            decision = engine.events[event.data["decision"] - 1]
+            key = (
+                decision.t,
+                decision.data["role"],
+                decision.data["action"],
+                canonical_json(decision.data["params"]),
+            )
+            item_id = event.data["prohibited"]
+            if attempted.get(key) == item_id:
+                caught[item_id] += 1
+            else:
+                also[item_id] += 1
     rates = [
-        CatchRate(item_id, item.severity, tried[item_id], caught[item_id])
+        CatchRate(item_id, item.severity, tried[item_id], caught[item_id], also[item_id])
         for item_id, (_inject, item) in sorted(compiled.prohibited.items())
-        if bot == "rogue" or caught[item_id]
+        if bot == "rogue" or caught[item_id] or also[item_id]
     ]
     return Calibration(scores, ratings, time.perf_counter() - start, rates)
 

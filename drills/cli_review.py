@@ -411,11 +411,18 @@ def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_jso
         f"p90 {summary['p90']}   {ratings}"
     )
     if result.prohibited:
-        click.echo("prohibited item                     severity  tried  caught")
+        click.echo(
+            "prohibited item                     severity  tried  caught         also caught"
+        )
         for item in result.prohibited:
             click.echo(
-                f"{item.id:<35} {item.severity:<9} {item.tried:>5}  {item.caught:>6}  ({item.rate})"
+                f"{item.id:<35} {item.severity:<9} {item.tried:>5}  {item.caught:>6} "
+                f"{'(' + item.rate + ')':<13} {item.also or ''}"
             )
+        click.echo(
+            "tried: the bot chose the act while it was armed; also caught: other decisions "
+            "in its shape at an armed moment (a right act at the wrong time)"
+        )
 
 
 COMMANDS = [report, note, signoff, improve, history, trends, regrade, whatif, calibrate]

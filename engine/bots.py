@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.compiled import ResolvedExpectation
 from engine.conditions import evaluate
-from engine.events import Decision, Event, Kind
+from engine.events import Decision, Event, Kind, canonical_json
 from engine.plan import Action, Plan
 from engine.runner import Bot, PlannedDecision
 from engine.runtime import DrillEngine
@@ -184,6 +184,8 @@ class RogueBot(_ExpectationBot):
     def __init__(self, roles: Iterable[str], seed: int = 0) -> None:
         super().__init__(roles, seed)
         self.attempts: Counter[str] = Counter()
+        # (time, role, action, params) of each attempt, to tell its commission apart
+        self.attempted: dict[tuple[int, str, str, str], str] = {}
 
     def plan(
         self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
@@ -204,7 +206,7 @@ class RogueBot(_ExpectationBot):
             decision = Decision(
                 variant.role, variant.action, variant.params, source="bot", key=f"rogue:{spec.id}"
             )
-            needed = self._counting(variant, _still_pending(engine, spec.id), engine)
+            needed = self._counting(variant, _still_pending(engine, spec.id), engine, t + delay)
             plans.append(PlannedDecision(t + delay, 0, decision, needed))
         plans.extend(self._stray(t, engine))
         return plans
@@ -233,14 +235,18 @@ class RogueBot(_ExpectationBot):
             return []
         variant = rng.choice(options)
         decision = Decision(variant.role, variant.action, variant.params, source="bot")
-        return [PlannedDecision(t + 1, 0, decision, self._counting(variant, lambda: True, engine))]
+        return [
+            PlannedDecision(
+                t + 1, 0, decision, self._counting(variant, lambda: True, engine, t + 1)
+            )
+        ]
 
     @staticmethod
     def _choose(rng: random.Random, options: list[Variant], chance: float) -> Variant | None:
         return rng.choice(options) if options and rng.random() < chance else None
 
     def _counting(
-        self, variant: Variant, needed: Callable[[], bool], engine: DrillEngine
+        self, variant: Variant, needed: Callable[[], bool], engine: DrillEngine, at: int
     ) -> Callable[[], bool]:
         """Count an attempt when the act is made while its item is armed (its ``when``
         holding): only then should the engine catch it."""
@@ -251,6 +257,9 @@ class RogueBot(_ExpectationBot):
             armed = item is not None and (item.when is None or evaluate(item.when, engine.facts))
             if go and variant.kind == "prohibited" and armed:
                 self.attempts[variant.label] += 1
+                params = canonical_json(variant.params)
+                when = max(at, engine.now)  # when the runner will apply it
+                self.attempted[(when, variant.role, variant.action, params)] = variant.label
             return go
 
         return check

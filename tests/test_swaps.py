@@ -56,3 +56,16 @@ def test_a_prohibited_swap_is_never_judged_an_answer(table):
     for row in result.rows:
         if row.kind == "prohibited" and row.caught:
             assert not row.problems
+
+
+def test_the_rogue_bot_is_caught_every_time_it_tries_an_armed_prohibited_act(table):
+    """Point 9: seeded, the rogue tries prohibited options and wrong parameters; each
+    attempt made while its item is armed must be caught."""
+    from drills.calibrate import calibrate
+
+    compiled, _ = table
+    result = calibrate(compiled, 10, bot="rogue")
+    assert sum(item.tried for item in result.prohibited) > 0
+    for item in result.prohibited:
+        assert item.caught == item.tried, item
+    assert result.ratings["P"] == 0  # trying forbidden acts never earns the top rating
