@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.events import Event, Kind
@@ -63,10 +64,12 @@ class DrillFacts:
     refused: int = 0
     ended_at: int | None = None
 
-    @property
-    def forbidden_decisions(self) -> set[int]:
-        """Decisions that were commissions: they answer nothing, whatever the journal says."""
-        return {c.decision_seq for c in self.commissions}
+    @cached_property
+    def forbidden_decisions(self) -> frozenset[int]:
+        """Decisions that were commissions: they answer nothing, whatever the journal says.
+
+        Read only once the journal is collected (judging every expectation asks for it)."""
+        return frozenset(c.decision_seq for c in self.commissions)
 
 
 _FINAL_STATUS = {
