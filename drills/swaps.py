@@ -143,24 +143,33 @@ def swap_rows(compiled: CompiledScenario, ideal: Run) -> list[SwapRow]:
 
 
 class _CommitOnce(Bot):
-    """Commits one prohibited act right after the inject that arms it (or at second 1)."""
+    """Commits a prohibited act right after the inject that arms it (or at second 1).
 
-    def __init__(self, role: str, decision: Decision, inject: str | None) -> None:
+    An item with a ``when`` is armed only while a fact holds: the act is tried a second
+    after every inject from then on, until the engine catches it once."""
+
+    def __init__(self, item_id: str, role: str, decision: Decision, inject: str | None) -> None:
+        self.item_id = item_id
         self.roles = frozenset([role])
         self.decision = decision
         self.inject = inject
-        self.done = False
+        self.armed = False
+        self.caught = False
+        self.conditional = False
 
     def observe(self, event: Event, engine: DrillEngine) -> list[PlannedDecision]:
-        if self.done:
+        if event.kind == Kind.COMMISSION and event.data["prohibited"] == self.item_id:
+            self.caught = True
+        if self.caught or (self.armed and not self.conditional):
             return []
-        armed = (self.inject is None and event.kind == Kind.DRILL_STARTED) or (
+        arming = (self.inject is None and event.kind == Kind.DRILL_STARTED) or (
             event.kind == Kind.INJECT_DELIVERED and event.data["inject"] == self.inject
         )
-        if not armed:
+        if not arming and not (self.armed and event.kind == Kind.INJECT_DELIVERED):
             return []
-        self.done = True
-        return [PlannedDecision(event.t + 1, 0, self.decision)]
+        self.armed = True
+        self.conditional = engine.compiled.prohibited[self.item_id][1].when is not None
+        return [PlannedDecision(event.t + 1, 0, self.decision, lambda: not self.caught)]
 
 
 def caught_rows(compiled: CompiledScenario, ideal: Run) -> list[CaughtRow]:
@@ -177,7 +186,7 @@ def caught_rows(compiled: CompiledScenario, ideal: Run) -> list[CaughtRow]:
             continue
         decision = Decision(doers[0], item.action, fill_params(plan, action, dict(item.params)))
         events, score = _play(
-            compiled, [SwapBot(roles, {}), _CommitOnce(doers[0], decision, inject_id)]
+            compiled, [SwapBot(roles, {}), _CommitOnce(item_id, doers[0], decision, inject_id)]
         )
         caught = any(e.kind == Kind.COMMISSION and e.data["prohibited"] == item_id for e in events)
         armed_at = next(
@@ -196,6 +205,8 @@ def caught_rows(compiled: CompiledScenario, ideal: Run) -> list[CaughtRow]:
             row.problems.append("a major prohibited act is rated above M")
         if not caught and item.when is None:
             row.problems.append("not caught when committed right after it was armed")
+        if not caught and item.caution:
+            row.problems.append("a caution act the drill never catches")
         rows.append(row)
     return rows
 
