@@ -1,7 +1,6 @@
 """History, trends, regrading, what-if and calibration."""
 
 import json
-
 from pathlib import Path
 
 import pytest
