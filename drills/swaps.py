@@ -28,7 +28,7 @@ from engine.variants import (
     success_injects,
     wrong_variants,
 )
-from scoring.profile import DEFAULT_PROFILE, RATINGS, ScoringProfile
+from scoring.profile import DEFAULT_PROFILE, RATINGS
 from scoring.score import DrillScore, score_drill
 
 
@@ -211,8 +211,8 @@ def caught_rows(compiled: CompiledScenario, ideal: Run) -> list[CaughtRow]:
     return rows
 
 
-def swap_table(compiled: CompiledScenario, profile: ScoringProfile = DEFAULT_PROFILE) -> SwapTable:
-    del profile  # the invariants are about the default rubric; kept for a future --profile
+def swap_table(compiled: CompiledScenario) -> SwapTable:
+    """The table under the default rubric (the invariants are the rubric's)."""
     ideal = _run(compiled, {}, None)
     return SwapTable(
         compiled.scenario.id, ideal, swap_rows(compiled, ideal), caught_rows(compiled, ideal)

@@ -64,6 +64,7 @@ def judge(
         and spec.answerable_by(a.role)
         and (hard is None or a.latency <= hard)
     ]
+    final = outcome.engine_status != "pending" or facts.ended_at is not None
     right = [a for a in valid if not wrong_params(spec.params, a.params)]
     if right:
         answer = min(right, key=lambda a: a.t)
@@ -74,11 +75,9 @@ def judge(
             valid,
             key=lambda a: (correctness(plan, spec.action, spec.params, a.params, profile), -a.t),
         )
-        final = outcome.engine_status != "pending" or facts.ended_at is not None
         if not final:  # it may still be corrected: not judged yet (a live scoreboard)
             return Judgement("pending", best, deadline, hard)
         return _credited("partly", best, plan, spec, deadline, hard, profile)
-    final = outcome.engine_status != "pending" or facts.ended_at is not None
     return Judgement("missed" if final else "pending", None, deadline, hard)
 
 
