@@ -19,8 +19,8 @@ from pathlib import Path
 import simpy
 
 from benchmarks.synthetic import write
-from drills.session import DrillSession
-from drills.store import Store
+from drills.play.session import DrillSession
+from drills.store.database import Store
 from engine.bots import make_bot
 from engine.bundle import load_bundle
 from engine.runner import Runner

@@ -18,11 +18,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from drills.calibrate import calibrate
-from drills.catalog import find_plan, installed
-from drills.history import Filters, history, regrade, trends
-from drills.session import DrillSession
-from drills.store import Store
+from drills.library.calibrate import calibrate
+from drills.library.catalog import find_plan, installed
+from drills.play.session import DrillSession
+from drills.store.database import Store
+from drills.store.history import Filters, history, regrade, trends
 from engine.bundle import load_bundle
 from scoring.profile import ScoringProfile
 

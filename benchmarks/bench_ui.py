@@ -58,9 +58,9 @@ def startup(tmp: Path) -> None:
 
 async def timeline(tmp: Path) -> None:
     from benchmarks.synthetic import write
-    from drills.live import LiveDrill
-    from drills.session import DrillSession
-    from drills.store import Store
+    from drills.play.live import LiveDrill
+    from drills.play.session import DrillSession
+    from drills.store.database import Store
     from drills.ui.app import make_app
     from engine.bundle import load_bundle
 

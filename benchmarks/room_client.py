@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from drills.remote import RemoteDrill
-from drills.rooms import RoomError
+from drills.rooms.remote import RemoteDrill
+from drills.store.rooms import RoomError
 from engine.bundle import load_bundle
 from engine.events import Decision, Kind
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rich.console import Console
 from rich.text import Text
 
-from drills.cli import main
+from drills.cli.main import main
 
 
 def render(args: list[str], title: str, out: Path, width: int = 118, head: int = 18) -> None:

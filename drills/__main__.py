@@ -1,6 +1,6 @@
 """``python -m drills`` runs the same CLI as ``drillhall``."""
 
-from drills.cli import main
+from drills.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.store import Store
+from drills.store.database import Store
 from engine.bundle import Bundle, load_bundle
 from engine.compiled import CompiledScenario
 

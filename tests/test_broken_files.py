@@ -8,7 +8,7 @@ reading the file, not copied from the validator's output) and a substring of the
 Rows listed in ``KNOWN_BUGS`` say what the validator should print but does not yet; they
 are strict xfails, so a fix turns them into failures that ask for the entry to be removed.
 
-The table runs ``drills.validate.validate_paths`` in-process (one subprocess per file
+The table runs ``drills.library.validate.validate_paths`` in-process (one subprocess per file
 would take most of the time budget); a few tests run the real CLI as a subprocess.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.validate import validate_paths
+from drills.library.validate import validate_paths
 
 ROOT = Path(__file__).parent.parent
 BROKEN = Path("tests/broken")  # relative to ROOT, as the CLI is given it and prints it

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from drills.cli import main
+from drills.cli.main import main
 
 from .conftest import DATA, ROOT
 

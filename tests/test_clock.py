@@ -65,7 +65,7 @@ def test_no_float_drift_over_many_ticks():
 
 
 def test_paced_session_processes_injects_as_the_wall_clock_passes(worked_bundle, store):
-    from drills.session import DrillSession
+    from drills.play.session import DrillSession
 
     wall = FakeWall()
     session = DrillSession.create(store, worked_bundle, bots={}, seed=0, speed=600)

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drills.calibrate import calibrate, histogram
-from drills.cli import main
-from drills.history import Filters, drill_ids, history, regrade, sparkline, trends
-from drills.session import DrillSession
-from drills.whatif import ChangeError, apply_change, what_if
+from drills.cli.main import main
+from drills.library.calibrate import calibrate, histogram
+from drills.play.session import DrillSession
+from drills.review.whatif import ChangeError, apply_change, what_if
+from drills.store.history import Filters, drill_ids, history, regrade, sparkline, trends
 from engine.events import Decision
 from scoring.profile import ScoringProfile
 
@@ -33,7 +33,7 @@ def filled(store, flood_bundle, worked_bundle):
 
 
 def load_score(store, drill_id):
-    from drills.review import load_report
+    from drills.store.notes import load_report
 
     return load_report(store, drill_id).report.score
 
@@ -163,8 +163,8 @@ def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path):
     and keeps the old result."""
     from click.testing import CliRunner
 
-    from drills.cli import main
-    from drills.store import Store
+    from drills.cli.main import main
+    from drills.store.database import Store
     from scoring.profile import ScoringProfile
     from scoring.score import score_drill
 

@@ -19,7 +19,7 @@ from .conftest import start_headless_host
 
 TRAINEE = """
 import json, sys, time
-from drills.remote import RemoteDrill
+from drills.rooms.remote import RemoteDrill
 from engine.events import Decision
 
 db, code = sys.argv[1:3]
@@ -50,7 +50,7 @@ def _can_drop_privileges() -> str | None:
         return "setpriv (util-linux) is not installed"
     probe = subprocess.run(
         ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c",
-         "import drills.remote"],
+         "import drills.rooms.remote"],
         capture_output=True,
         env={**os.environ, "HOME": "/tmp"},
     )  # fmt: skip

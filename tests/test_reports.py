@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from drills.cli import main
-from drills.reports import render
-from drills.review import add_note, edit_improvement, load_report, sign_off
-from drills.session import DrillSession
+from drills.cli.main import main
+from drills.play.session import DrillSession
+from drills.review.reports import render
+from drills.store.notes import add_note, edit_improvement, load_report, sign_off
 
 
 def invoke(*args):

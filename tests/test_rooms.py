@@ -5,12 +5,13 @@ import time
 
 import pytest
 
-from drills import gateway, rooms
-from drills.gateway import RoomGateway
-from drills.live import LiveDrill
-from drills.remote import GatewayClient, HostUnreachable, RemoteDrill
-from drills.session import DrillSession
-from drills.store import Store
+from drills.play.live import LiveDrill
+from drills.play.session import DrillSession
+from drills.rooms import gateway
+from drills.rooms.gateway import RoomGateway
+from drills.rooms.remote import GatewayClient, HostUnreachable, RemoteDrill
+from drills.store import rooms
+from drills.store.database import Store
 from engine.events import Decision, Kind
 
 

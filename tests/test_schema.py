@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from drills.catalog import library_dir
+from drills.library.catalog import library_dir
 from engine.loader import read_document
 from engine.schema import schema_files
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from drills.catalog import find_plan, installed
-from drills.validate import validate_paths
+from drills.library.catalog import find_plan, installed
+from drills.library.validate import validate_paths
 from engine.bots import make_bot
 from engine.bundle import load_bundle
 from engine.runner import Runner

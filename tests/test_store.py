@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from drills.session import DrillSession, replay_journal
-from drills.store import Store, StoreError
+from drills.play.session import DrillSession, replay_journal
+from drills.store.database import Store, StoreError
 from engine.events import Decision
 from scoring.score import score_drill
 
@@ -32,7 +32,7 @@ def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
 
-    from drills import store as store_module
+    from drills.store import database as store_module
 
     path = tmp_path / "old.db"
     old = Migrations("drillhall")

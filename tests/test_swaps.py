@@ -8,8 +8,8 @@ committed once right after it is armed. The table is printed (``pytest -s`` or `
 
 import pytest
 
-from drills.catalog import find_plan, installed
-from drills.swaps import render, swap_table
+from drills.library.catalog import find_plan, installed
+from drills.library.swaps import render, swap_table
 from engine.bundle import load_bundle
 
 ENTRIES = installed()
@@ -61,7 +61,7 @@ def test_a_prohibited_swap_is_never_judged_an_answer(table):
 def test_the_rogue_bot_is_caught_every_time_it_tries_an_armed_prohibited_act(table):
     """Point 9: seeded, the rogue tries prohibited options and wrong parameters; each
     attempt made while its item is armed must be caught."""
-    from drills.calibrate import calibrate
+    from drills.library.calibrate import calibrate
 
     compiled, _ = table
     result = calibrate(compiled, 10, bot="rogue")

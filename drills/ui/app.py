@@ -16,10 +16,10 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from drills.live import LiveDrill
-from drills.remote import RemoteDrill
-from drills.session import DrillSession
-from drills.store import Store
+from drills.play.live import LiveDrill
+from drills.play.session import DrillSession
+from drills.rooms.remote import RemoteDrill
+from drills.store.database import Store
 from drills.ui.i18n import LABELS, _, localize_bindings, set_language
 from engine.bundle import Bundle
 

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from textual.widgets import Input
 
-from drills.live import LiveDrill
-from drills.session import DrillSession
+from drills.play.live import LiveDrill
+from drills.play.session import DrillSession
 from drills.ui.app import PlaySetup, make_app
 
 
@@ -32,8 +32,8 @@ def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     """A blinking cursor, random drill ids and wall-clock dates make snapshots flaky."""
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     counter = itertools.count(1)
-    monkeypatch.setattr("drills.store.new_drill_id", lambda: f"d{next(counter):07d}")
-    monkeypatch.setattr("drills.store.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
+    monkeypatch.setattr("drills.store.database.new_drill_id", lambda: f"d{next(counter):07d}")
+    monkeypatch.setattr("drills.store.database.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
 
 
 def trainee_app(store, bundle, wall, *, lang="en", role="hydrology", mode="training", speed=60.0):

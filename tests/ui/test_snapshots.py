@@ -7,7 +7,7 @@ looking at snapshot_report.html.
 
 import pytest
 
-from drills.session import DrillSession
+from drills.play.session import DrillSession
 from drills.ui.app import make_app
 from drills.ui.widgets.inbox import Inbox
 

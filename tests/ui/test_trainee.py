@@ -133,7 +133,7 @@ async def test_results_screen_and_report(store, flood_bundle, wall):
         app.screen.query_one("#text").text = "I forecast late; I will check the gauges sooner."
         await pilot.click("#ok")
         await pilot.pause()
-        from drills.review import notes
+        from drills.store.notes import notes
 
         saved = notes(store, app.live.session.drill_id)
         assert [(n.kind, n.author, n.role) for n in saved] == [("self", "Li Ming", "hydrology")]

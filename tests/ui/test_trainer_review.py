@@ -3,7 +3,7 @@
 import pytest
 from textual.widgets import DataTable, Input, Select, TextArea
 
-from drills.review import notes
+from drills.store.notes import notes
 from drills.ui.app import make_app
 from drills.ui.screens.dialogs import DialogScreen
 from drills.ui.screens.review import ReviewScreen
@@ -74,7 +74,7 @@ async def test_speed_and_skip_in_the_trainer(store, flood_bundle, wall):
 
 
 async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bundle, wall):
-    from drills.session import DrillSession
+    from drills.play.session import DrillSession
 
     for bundle, bot in ((flood_bundle, "ideal"), (worked_bundle, "ideal"), (flood_bundle, "idle")):
         roles = [r.id for r in bundle.compiled.plan.roles]
@@ -111,16 +111,16 @@ def random_codes(monkeypatch):
     time in other workers must not share the fixed ids the snapshots use."""
     import secrets
 
-    monkeypatch.setattr("drills.store.new_drill_id", lambda: secrets.token_hex(4))
+    monkeypatch.setattr("drills.store.database.new_drill_id", lambda: secrets.token_hex(4))
 
 
 @pytest.mark.usefixtures("random_codes")
 async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood_bundle, wall):
-    from drills.gateway import RoomGateway
-    from drills.live import LiveDrill
-    from drills.remote import RemoteDrill
-    from drills.session import DrillSession
-    from drills.store import Store
+    from drills.play.live import LiveDrill
+    from drills.play.session import DrillSession
+    from drills.rooms.gateway import RoomGateway
+    from drills.rooms.remote import RemoteDrill
+    from drills.store.database import Store
     from drills.ui.screens.trainee import TraineeScreen
     from drills.ui.widgets.composer import Composer
 
@@ -161,11 +161,11 @@ async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood
 async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
     tmp_path, flood_bundle, wall
 ):
-    from drills.gateway import RoomGateway
-    from drills.live import LiveDrill
-    from drills.remote import RemoteDrill
-    from drills.session import DrillSession
-    from drills.store import Store
+    from drills.play.live import LiveDrill
+    from drills.play.session import DrillSession
+    from drills.rooms.gateway import RoomGateway
+    from drills.rooms.remote import RemoteDrill
+    from drills.store.database import Store
     from drills.ui.screens.results import ResultsScreen
 
     host_store = Store(tmp_path / "d.db")

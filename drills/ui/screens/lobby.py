@@ -1,6 +1,6 @@
 """Joining a hosted drill from a browser (or any terminal): code, role, name.
 
-It needs no database: the join goes to the host's gateway (``drills.gateway``)."""
+It needs no database: the join goes to the host's gateway (``drills.rooms.gateway``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
-from drills.remote import RemoteDrill
-from drills.rooms import RoomError
+from drills.rooms.remote import RemoteDrill
+from drills.store.rooms import RoomError
 from drills.ui.i18n import _, escape
 
 

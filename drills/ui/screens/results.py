@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from drills.live import LiveDrill
-from drills.remote import RemoteDrill
-from drills.results import TraineeResults
-from drills.rooms import RoomError
+from drills.play.live import LiveDrill
+from drills.port.results import TraineeResults
+from drills.rooms.remote import RemoteDrill
+from drills.store.rooms import RoomError
 from drills.ui.i18n import _, escape, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES

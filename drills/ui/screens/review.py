@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
-from drills.history import Filters, history
-from drills.review import load_report, sign_off
-from drills.store import Store, StoreError
+from drills.store.database import Store, StoreError
+from drills.store.history import Filters, history
+from drills.store.notes import load_report, sign_off
 from drills.ui.i18n import _, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
@@ -139,7 +139,7 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="export")
     def export(self, drill_id: str, lang: str) -> None:
         """Rendering happens in a worker with its own connection; the UI gets a message."""
-        from drills.reports import render
+        from drills.review.reports import render
 
         store = Store(self.store.path)
         try:

@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, RichLog, Static
 
-from drills.live import LiveDrill
-from drills.remote import RemoteDrill
-from drills.summary import OUTCOME_KINDS
+from drills.play.live import LiveDrill
+from drills.review.summary import OUTCOME_KINDS
+from drills.rooms.remote import RemoteDrill
 from drills.ui.clock_format import short_time
 from drills.ui.i18n import _, channel, escape, language, localize_bindings, text
 from drills.ui.screens.clock_controls import ClockControls

@@ -15,9 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Footer, Log, Static
 
-from drills.live import LiveDrill
-from drills.review import add_note
-from drills.summary import describe_event
+from drills.play.live import LiveDrill
+from drills.review.summary import describe_event
+from drills.store.notes import add_note
 from drills.ui.clock_format import countdown
 from drills.ui.i18n import _, language, localize_bindings, text
 from drills.ui.screens.clock_controls import ClockControls
@@ -99,7 +99,7 @@ class TrainerScreen(ClockControls):
 
     def refresh_roster(self) -> None:
         """Who has joined (hosted drills), and bots once the drill has started."""
-        from drills import rooms
+        from drills.store import rooms
 
         session = self.live.session
         joined = rooms.participants(session.store, session.drill_id)

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from drills.catalog import find_plan, resolve_scenario, scenario_plan_id
-from drills.paths import default_db_path
-from drills.store import Store, StoreError
+from drills.library.catalog import find_plan, resolve_scenario, scenario_plan_id
+from drills.store.database import Store, StoreError
+from drills.store.paths import default_db_path
 from engine.loader import LoadError
 
 LANGS = click.Choice(["zh", "en"])

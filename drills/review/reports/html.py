@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from drills.reports.chart import timeline_svg
-from drills.reports.document import Block
-from drills.reports.labels import t
+from drills.review.reports.chart import timeline_svg
+from drills.review.reports.document import Block
+from drills.review.reports.labels import t
 from scoring.report import Report
 
 CSS = """

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from drills.cli_common import LANGS, db_option, load_for_play, open_store
+from drills.cli.common import LANGS, db_option, load_for_play, open_store
 
 
 def _mode_and_speed(func: Any) -> Any:
@@ -113,8 +113,8 @@ def trainer(
     db_path: Path | None,
 ) -> None:
     """Run a drill from the trainer console: timeline, board, scores and controls."""
-    from drills.live import LiveDrill
-    from drills.session import DrillSession
+    from drills.play.live import LiveDrill
+    from drills.play.session import DrillSession
     from drills.ui.app import make_app
 
     bundle = load_for_play(scenario, plan_file)
@@ -177,8 +177,8 @@ def host(
     db_path: Path | None,
 ) -> None:
     """Host a drill: print its code for trainees to join, then run the trainer console."""
-    from drills.live import LiveDrill
-    from drills.session import DrillSession
+    from drills.play.live import LiveDrill
+    from drills.play.session import DrillSession
     from drills.ui.app import make_app
 
     bundle = load_for_play(scenario, plan_file)
@@ -187,7 +187,7 @@ def host(
     live = LiveDrill(
         session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
     )
-    from drills.hosting import LINGER_SECONDS, joined_at_least, open_room, run_hosted
+    from drills.rooms.hosting import LINGER_SECONDS, joined_at_least, open_room, run_hosted
 
     with open_room(live) as room:  # served before the code is printed: joins come at once
         click.echo(
@@ -220,7 +220,7 @@ def join(code: str, role: str, name: str, lang: str) -> None:
 
     The console talks only to the host (no database is opened here), so it holds nothing
     of the scenario but what this role may see."""
-    from drills.remote import RemoteDrill
+    from drills.rooms.remote import RemoteDrill
     from drills.ui.app import make_app
 
     _run(make_app("join", lang=lang, remote=RemoteDrill(code, role, name)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from drills.reports.document import build_document
-from drills.reports.html import render_html
-from drills.reports.markdown import render_markdown
+from drills.review.reports.document import build_document
+from drills.review.reports.html import render_html
+from drills.review.reports.markdown import render_markdown
 from scoring.report import Report
 
 FORMATS = ("term", "md", "html")

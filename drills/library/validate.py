@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.catalog import find_plan
+from drills.library.catalog import find_plan
 from engine.crosscheck import check_plan, check_scenario
 from engine.loader import Diagnostic, LoadError, detect_kind, read_document, validate_model
 from engine.plan import Plan

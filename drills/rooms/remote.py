@@ -1,7 +1,7 @@
 """A trainee's view of a hosted drill, from another process (terminal, SSH or browser).
 
 It has the interface of ``LiveDrill`` that the trainee console uses, but owns no engine
-and no database: everything comes from the host's gateway (``drills.gateway``), cut to
+and no database: everything comes from the host's gateway (``drills.rooms.gateway``), cut to
 this role. Decisions wait in an outbox until the gateway has stored them, each under a
 random key, so a host that is killed and resumed gets each decision exactly once and the
 trainee's console just reconnects.
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drills import gateway
-from drills.paths import reports_dir
-from drills.results import TraineeResults
-from drills.rooms import ClockState, RoomError
+from drills.port.results import TraineeResults
+from drills.rooms import gateway
+from drills.store.paths import reports_dir
+from drills.store.rooms import ClockState, RoomError
 from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.events import Decision, Event
 from engine.plan import Plan

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from drills.catalog import installed
-from drills.cli_common import LANGS
+from drills.cli.common import LANGS
+from drills.library.catalog import installed
 
 
 @click.command()
@@ -22,7 +22,7 @@ def scenarios(as_json: bool, stats: bool, lang: str) -> None:
 
     entries = installed()
     if stats:
-        from drills.catalog import scenario_stats
+        from drills.library.catalog import scenario_stats
 
         rows = [scenario_stats(e) for e in entries]
         if as_json:
@@ -85,7 +85,7 @@ def scenarios(as_json: bool, stats: bool, lang: str) -> None:
 )
 def validate(paths: tuple[Path, ...], strict: bool, plan: Path | None) -> None:
     """Check plan and scenario files: schema first, then cross-references."""
-    from drills.validate import validate_paths
+    from drills.library.validate import validate_paths
 
     diagnostics, summaries = validate_paths(list(paths), plan)
     for line in summaries:
@@ -110,7 +110,7 @@ def validate(paths: tuple[Path, ...], strict: bool, plan: Path | None) -> None:
 )
 def schema(check: bool, out: Path | None) -> None:
     """Write (or check) the JSON Schemas that editors use to autocomplete files."""
-    from drills.catalog import library_dir
+    from drills.library.catalog import library_dir
     from engine.schema import schema_files
 
     folder = out or library_dir()
@@ -156,9 +156,9 @@ def new(
     """Write a commented starting plan or scenario that validates."""
     import os
 
-    from drills import scaffold
-    from drills.catalog import library_dir
-    from drills.validate import validate_paths
+    from drills.library import scaffold
+    from drills.library.catalog import library_dir
+    from drills.library.validate import validate_paths
     from engine.loader import load_plan
 
     target = output or Path(f"{name}.yaml")
@@ -203,8 +203,8 @@ def swaps(scenario: str, plan_file: Path | None, as_json: bool) -> None:
     prohibited variant and each wrong-parameter variant. Exit 1 on any violation."""
     from dataclasses import asdict
 
-    from drills.cli_common import load_for_play
-    from drills.swaps import render, swap_table
+    from drills.cli.common import load_for_play
+    from drills.library.swaps import render, swap_table
 
     table = swap_table(load_for_play(scenario, plan_file).compiled)
     if as_json:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from drills.reports.labels import pick, t
+from drills.review.reports.labels import pick, t
 from scoring.findings import CLASSES
 from scoring.profile import RATING_EN, RATING_ZH
 from scoring.report import Report

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from drills.cli_common import LANGS, db_option, open_store
+from drills.cli.common import LANGS, db_option, open_store
 from scoring.profile import DEFAULT_PROFILE
 
 
@@ -42,8 +42,8 @@ def report(
     db_path: Path | None,
 ) -> None:
     """The after-action report (演练评估报告) of a drill: terminal, Markdown or HTML."""
-    from drills.reports import render
-    from drills.review import load_report
+    from drills.review.reports import render
+    from drills.store.notes import load_report
 
     store = open_store(db_path)
     loaded = load_report(store, drill, load_profile(profile_path))
@@ -91,7 +91,7 @@ def note(
     db_path: Path | None,
 ) -> None:
     """Record a hot-wash note or a participant's self-assessment on a drill."""
-    from drills.review import add_note
+    from drills.store.notes import add_note
 
     store = open_store(db_path)
     add_note(store, drill, "self" if self_assessment else "hotwash", author, text, role)
@@ -105,7 +105,7 @@ def note(
 @db_option
 def signoff(drill: str, name: str, comment: str, db_path: Path | None) -> None:
     """Sign off a drill's report: it stops being a draft (草稿)."""
-    from drills.review import sign_off
+    from drills.store.notes import sign_off
 
     store = open_store(db_path)
     signed = sign_off(store, drill, name, comment)
@@ -136,8 +136,8 @@ def improve(
     """Show the improvement plan of a drill, or edit the row of one FINDING (F1, F2 ...)."""
     from datetime import date
 
-    from drills.review import edit_improvement, load_report
-    from drills.store import StoreError
+    from drills.store.database import StoreError
+    from drills.store.notes import edit_improvement, load_report
 
     store = open_store(db_path)
     report_data = load_report(store, drill).report
@@ -175,7 +175,7 @@ def improve(
 
 
 def _filters(**options: str | None) -> Any:
-    from drills.history import Filters
+    from drills.store.history import Filters
 
     return Filters(**{k: v for k, v in options.items() if v is not None})
 
@@ -208,7 +208,7 @@ def history(
     **filters: str | None,
 ) -> None:
     """List drills, newest first, with filters."""
-    from drills.history import history as query
+    from drills.store.history import history as query
 
     store = open_store(db_path)
     rows = query(
@@ -257,8 +257,8 @@ def trends(
     """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
     import csv
 
-    from drills.history import sparkline
-    from drills.history import trends as query
+    from drills.store.history import sparkline
+    from drills.store.history import trends as query
 
     store = open_store(db_path)
     rows = query(
@@ -310,8 +310,8 @@ def regrade(
     Results under earlier profiles stay; every result names its profile version."""
     import time
 
-    from drills.history import drill_ids, previous_results
-    from drills.history import regrade as run_regrade
+    from drills.store.history import drill_ids, previous_results
+    from drills.store.history import regrade as run_regrade
 
     profile = load_profile(profile_path)
     store = open_store(db_path)
@@ -348,8 +348,8 @@ def regrade(
 @db_option
 def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | None) -> None:
     """Replay a drill with decisions added, removed or moved, and show what would differ."""
-    from drills.summary import clock
-    from drills.whatif import what_if
+    from drills.review.summary import clock
+    from drills.review.whatif import what_if
 
     store = open_store(db_path)
     result = what_if(store, drill, list(changes))
@@ -392,9 +392,9 @@ def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | 
 @click.option("--json", "as_json", is_flag=True)
 def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_json: bool) -> None:
     """Play RUNS seeded bot drills headless and show the score distribution."""
-    from drills.calibrate import calibrate as run_calibration
-    from drills.calibrate import histogram
-    from drills.cli_common import load_for_play
+    from drills.cli.common import load_for_play
+    from drills.library.calibrate import calibrate as run_calibration
+    from drills.library.calibrate import histogram
 
     bundle = load_for_play(scenario, plan_file)
     result = run_calibration(bundle.compiled, runs, bot=bot)

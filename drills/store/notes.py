@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from drills.store import Store, StoreError, now_iso
+from drills.store.database import Store, StoreError, now_iso
 from engine.bundle import Bundle
 from engine.events import canonical_json
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile

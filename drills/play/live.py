@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from drills import rooms
-from drills.results import TraineeResults, trainee_results
-from drills.review import add_note
-from drills.session import DrillSession
+from drills.play.session import DrillSession
+from drills.port.results import TraineeResults, trainee_results
+from drills.store import rooms
+from drills.store.notes import add_note
 from engine.clock import SimClock
 from engine.events import Decision, EndDrill, Event, FireInject, SendHint
 from engine.runtime import DrillEngine
@@ -143,9 +143,9 @@ class LiveDrill:
 
     def report_html(self, lang: str) -> str:
         """The after-action report; opens its own connection (workers call this)."""
-        from drills.reports import render
-        from drills.review import load_report
-        from drills.store import Store
+        from drills.review.reports import render
+        from drills.store.database import Store
+        from drills.store.notes import load_report
 
         store = Store(self.session.store.path)  # sqlite connections belong to one thread
         try:

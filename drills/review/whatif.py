@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from drills.store import Store, StoreError
+from drills.store.database import Store, StoreError
 from engine.events import Decision, Event, Input, Kind
 from engine.fields import parse_duration
 from engine.runner import replay

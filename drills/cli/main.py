@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from drills.cli_common import LANGS, DrillhallGroup, db_option, load_for_play, open_store
-from drills.store import Store
+from drills.cli.common import LANGS, DrillhallGroup, db_option, load_for_play, open_store
+from drills.store.database import Store
 
 
 @click.group(cls=DrillhallGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +64,7 @@ def run(
     db_path: Path | None,
 ) -> None:
     """Play SCENARIO headless with bots in every role, journal it, and score it."""
-    from drills.session import DrillSession
+    from drills.play.session import DrillSession
 
     bundle = load_for_play(scenario, plan)
     for warning in bundle.warnings:
@@ -89,9 +89,9 @@ def run(
 def _resume_hosted(session: Any, lang: str) -> None:
     """A hosted drill comes back in the trainer console, clock paused where it stopped;
     trainees rejoin with the same code and role, and their submissions continue."""
-    from drills.cli_consoles import _run
-    from drills.hosting import open_room
-    from drills.live import LiveDrill
+    from drills.cli.consoles import _run
+    from drills.play.live import LiveDrill
+    from drills.rooms.hosting import open_room
     from drills.ui.app import make_app
 
     click.echo(
@@ -107,7 +107,7 @@ def _resume_hosted(session: Any, lang: str) -> None:
 
 def _follow(session: Any, lang: str) -> None:
     """Echo each event as a timeline line while the drill plays."""
-    from drills.summary import describe_event
+    from drills.review.summary import describe_event
 
     def show(event: Any) -> None:
         line = describe_event(event, session.compiled, lang)
@@ -120,7 +120,7 @@ def _follow(session: Any, lang: str) -> None:
 
 
 def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang: str) -> None:
-    from drills.summary import render_summary
+    from drills.review.summary import render_summary
 
     if as_json:
         click.echo(
@@ -178,8 +178,8 @@ def resume(
     """Resume a drill that was interrupted (killed, power loss) from its journal.
 
     A hosted drill reopens the trainer console (unless --headless)."""
-    from drills import rooms
-    from drills.session import DrillSession
+    from drills.play.session import DrillSession
+    from drills.store import rooms
 
     store = open_store(db_path)
     session = DrillSession.resume(store, drill)
@@ -187,8 +187,8 @@ def resume(
         if not headless:
             _resume_hosted(session, lang)
             return
-        from drills.hosting import LINGER_SECONDS, open_room, run_hosted
-        from drills.live import LiveDrill
+        from drills.play.live import LiveDrill
+        from drills.rooms.hosting import LINGER_SECONDS, open_room, run_hosted
 
         speed = speed or session.compiled.scenario.compression
         live = LiveDrill(session, speed, paused=True, room_bots="ideal")
@@ -215,7 +215,7 @@ def resume(
 @db_option
 def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
     """Replay a drill's journal and check it reproduces the stored events and score."""
-    from drills.session import replay_journal
+    from drills.play.session import replay_journal
     from engine.events import canonical_json
     from engine.runtime import ENGINE_RULES
     from scoring.score import score_drill
@@ -264,7 +264,7 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
 @db_option
 def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
     """Score a drill from its journal."""
-    from drills.summary import render_summary
+    from drills.review.summary import render_summary
     from scoring.score import score_drill
 
     store = open_store(db_path)
@@ -303,9 +303,9 @@ def journal(drill: str, db_path: Path | None) -> None:
 
 def _register() -> None:
     """Commands that live in their own modules (library tools, reviews and history)."""
-    from drills import cli_consoles, cli_library, cli_review
+    from drills.cli import consoles, library, review
 
-    for module in (cli_library, cli_review, cli_consoles):
+    for module in (library, review, consoles):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from drills import rooms
-from drills.results import trainee_results
-from drills.review import add_note
-from drills.store import Store, StoreError
+from drills.port.results import trainee_results
+from drills.store import rooms
+from drills.store.database import Store, StoreError
+from drills.store.notes import add_note
 from engine.compiled import CompiledScenario
 from engine.events import Decision, Event
 
@@ -170,8 +170,8 @@ class RoomService:
         if self.mode == "exam":
             raise rooms.RoomError("in an exam the trainer shares the report at the debrief")
         self._ended_events(store)
-        from drills.reports import render
-        from drills.review import load_report
+        from drills.review.reports import render
+        from drills.store.notes import load_report
 
         report = load_report(store, self.drill_id).report
         return {"ok": True, "html": render(report, "html", "en" if lang == "en" else "zh")}

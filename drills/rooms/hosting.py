@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from drills import rooms
-from drills.gateway import RoomGateway
-from drills.live import LiveDrill
-from drills.session import Outcome
+from drills.play.live import LiveDrill
+from drills.play.session import Outcome
+from drills.rooms.gateway import RoomGateway
+from drills.store import rooms
 
 LINGER_SECONDS = 60.0
 

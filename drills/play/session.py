@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drills.store import Store, StoreError
+from drills.store.database import Store, StoreError
 from engine.bots import make_bot
 from engine.bundle import Bundle
 from engine.clock import SimClock

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from drills.store import Store
+from drills.store.database import Store
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import score_drill
 

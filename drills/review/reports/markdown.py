@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drills.reports.document import Block
-from drills.reports.labels import t
+from drills.review.reports.document import Block
+from drills.review.reports.labels import t
 
 
 def _cell(text: str) -> str:

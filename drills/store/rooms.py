@@ -1,6 +1,6 @@
 """Hosted drills: trainees in other processes join a role and decide through the store.
 
-The journal is the bus. The host's gateway (``drills.gateway``) stores a trainee's
+The journal is the bus. The host's gateway (``drills.rooms.gateway``) stores a trainee's
 decision as a *submission*; the host picks submissions up every tick, applies them through
 the engine (which journals them as inputs), and marks them applied with the engine's
 answer. The gateway reads the events meant for a role, and the host's clock, from the
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drills.store import Store, StoreError, now_iso
+from drills.store.database import Store, StoreError, now_iso
 from engine.events import Decision, Event, Kind, canonical_json
 
 
