@@ -14,7 +14,9 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any
 
 import simpy
 
@@ -22,40 +24,48 @@ from benchmarks.synthetic import write
 from drills.play.session import DrillSession
 from drills.store.database import Store
 from engine.bots import make_bot
-from engine.bundle import load_bundle
+from engine.bundle import Bundle, load_bundle
+from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.runner import Runner
 from engine.runtime import DrillEngine
+from engine.scenario import Inject
 from scoring.score import score_drill
 
 ROLES = ["r0", "r1", "r2", "r3"]
 
 
-def bare_simpy(compiled) -> int:
+def bare_simpy(compiled: CompiledScenario) -> int:
     """The same timeouts as the engine schedules, with trivial callbacks."""
     env = simpy.Environment()
-    log: list[tuple] = []
+    log: list[tuple[Any, ...]] = []
     for inject in compiled.scenario.injects:
+        assert inject.at is not None  # synthetic injects are all timed
 
-        def deliver(_ev, inject=inject):
+        def deliver(_ev: object, inject: Inject = inject) -> None:
             log.append((env.now, inject.id, tuple(inject.to)))
             for exp in inject.expects:
                 spec = compiled.expectations[exp.key]
                 for delay in (spec.deadline, spec.hard_limit):
+                    assert delay is not None  # synthetic expectations all have deadlines
                     t = env.timeout(delay)
-                    t.callbacks.append(lambda _e, k=spec.id: log.append((env.now, k)))
+
+                    def due(_e: object, k: str = spec.id) -> None:
+                        log.append((env.now, k))
+
+                    t.callbacks.append(due)
 
         env.timeout(inject.at).callbacks.append(deliver)
     env.run()
     return len(log)
 
 
-def engine_only(compiled, bot: str) -> int:
+def engine_only(compiled: CompiledScenario, bot: str) -> int:
     engine = DrillEngine(compiled, seed=1)
     Runner(engine, [make_bot(bot, ROLES, 1)]).run_to_end()
     return len(engine.events)
 
 
-def with_journal(bundle, bot: str, folder: Path) -> tuple[int, float]:
+def with_journal(bundle: Bundle, bot: str, folder: Path) -> tuple[int, float]:
     """Play with the journal (batched writes); returns events and the scoring time."""
     store = Store(folder / f"bench-{time.perf_counter_ns()}.db")
     session = DrillSession.create(
@@ -70,7 +80,7 @@ def with_journal(bundle, bot: str, folder: Path) -> tuple[int, float]:
     return len(session.engine.events), finish
 
 
-def best(fn, repeat: int) -> tuple[float, int]:
+def best(fn: Callable[[], int | tuple[int, float]], repeat: int) -> tuple[float, int]:
     """Best of ``repeat`` runs; a function may return (count, seconds to exclude)."""
     times, count = [], 0
     for _ in range(repeat):
@@ -82,18 +92,20 @@ def best(fn, repeat: int) -> tuple[float, int]:
     return min(times), count
 
 
-def bare_simpy_processes(compiled) -> int:
+def bare_simpy_processes(compiled: CompiledScenario) -> int:
     """The idiomatic SimPy way: one process per inject and per expectation watch."""
     env = simpy.Environment()
-    log: list[tuple] = []
+    log: list[tuple[Any, ...]] = []
 
-    def watch(spec):
+    def watch(spec: ResolvedExpectation) -> Generator[Any, Any, None]:
+        assert spec.deadline is not None and spec.hard_limit is not None
         yield env.timeout(spec.deadline)
         log.append((env.now, spec.id))
         yield env.timeout(spec.hard_limit - spec.deadline)
         log.append((env.now, spec.id))
 
-    def inject_process(inject):
+    def inject_process(inject: Inject) -> Generator[Any, Any, None]:
+        assert inject.at is not None
         yield env.timeout(inject.at)
         log.append((env.now, inject.id, tuple(inject.to)))
         for exp in inject.expects:
@@ -125,9 +137,12 @@ def main() -> None:
         rows["journal_ideal"] = best(lambda: with_journal(bundle, "ideal", folder), args.repeat)
         engine = DrillEngine(compiled, seed=1)
         Runner(engine, [make_bot("novice", ROLES, 1)]).run_to_end()
-        rows["score_novice"] = best(
-            lambda: score_drill(compiled, engine.events) and len(engine.events), args.repeat
-        )
+
+        def score_novice() -> int:
+            score_drill(compiled, engine.events)
+            return len(engine.events)
+
+        rows["score_novice"] = best(score_novice, args.repeat)
     base = rows["bare_simpy"][0]
     # bare_simpy: callbacks, the fastest SimPy can go; bare_simpy_procs: the idiomatic way.
     result = {

@@ -15,6 +15,7 @@ import argparse
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def build(path: Path, drills: int, journals: int) -> Store:
     return store
 
 
-def best_ms(fn, repeat: int = 5) -> float:
+def best_ms(fn: Callable[[], object], repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

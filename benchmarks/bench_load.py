@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -20,7 +21,7 @@ from engine.plan import Plan
 from engine.scenario import Scenario
 
 
-def timed(fn, repeat: int = 3) -> float:
+def timed(fn: Callable[[], object], repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

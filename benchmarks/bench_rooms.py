@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from benchmarks.synthetic import room
 
@@ -73,12 +74,23 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
     try:
         return _finish(code, folder, env, host, procs, clients, injects, speed, kill)
     finally:
-        for proc in [host, *procs]:  # never leave clients polling a deleted database
+        everyone: list[subprocess.Popen[Any]] = [host, *procs]
+        for proc in everyone:  # never leave clients polling a deleted database
             if proc.poll() is None:
                 proc.kill()
 
 
-def _finish(code, folder, env, host, procs, clients, injects, speed, kill):
+def _finish(
+    code: str,
+    folder: Path,
+    env: dict[str, str],
+    host: subprocess.Popen[str],
+    procs: list[subprocess.Popen[bytes]],
+    clients: int,
+    injects: int,
+    speed: float,
+    kill: bool,
+) -> dict[str, object]:
     db = folder / "room.db"
     resumed = False
     if kill:

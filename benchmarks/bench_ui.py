@@ -57,6 +57,8 @@ def startup(tmp: Path) -> None:
 
 
 async def timeline(tmp: Path) -> None:
+    from textual.widgets import Log
+
     from benchmarks.synthetic import write
     from drills.play.live import LiveDrill
     from drills.play.session import DrillSession
@@ -72,7 +74,7 @@ async def timeline(tmp: Path) -> None:
     app = make_app("trainer", lang="en", live=live)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
-        log = app.screen.query_one("#timeline")
+        log = app.screen.query_one("#timeline", Log)
         lines = [
             f"{i:5d}  ▸ I{i} [phone] Source → Role {i % 4}: Message {i}" for i in range(10_000)
         ]

@@ -15,10 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+from drills.port.views import DecisionRecorded, InjectArrived
 from drills.rooms.remote import RemoteDrill
 from drills.store.rooms import RoomError
 from engine.bundle import load_bundle
-from engine.events import Decision, Kind
+from engine.events import Decision
 
 
 def main() -> None:
@@ -35,14 +36,13 @@ def main() -> None:
     sent: dict[str, float] = {}  # note → wall time submitted
     latencies: list[float] = []
     while not remote.ended:
-        for event in remote.advance():
-            note = event.data.get("note", "")
-            if event.kind == Kind.DECISION_ACCEPTED and note in sent:
-                latencies.append(time.time() - sent.pop(note))
-            if event.kind != Kind.INJECT_DELIVERED:
+        for view in remote.advance():
+            if isinstance(view, DecisionRecorded) and view.note in sent:
+                latencies.append(time.time() - sent.pop(view.note))
+            if not isinstance(view, InjectArrived):
                 continue
             for spec in compiled.expectations.values():
-                if spec.inject == event.data["inject"] and spec.role == role:
+                if spec.inject == view.inject_id and spec.role == role:
                     note = f"answer to {spec.id}"
                     sent[note] = time.time()
                     remote.submit(Decision(role, spec.action, dict(spec.params), note=note))

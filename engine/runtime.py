@@ -91,11 +91,19 @@ class DrillEngine:
         while not self.ended and env.peek() <= t:
             env.step()
 
-    def next_inject_time(self) -> int | None:
-        """When the next already-scheduled inject fires (for skip-to-next)."""
+    def next_inject_time(self, role: str | None = None) -> int | None:
+        """When the next already-scheduled inject fires (for skip-to-next); with ``role``,
+        the next one addressed to that role."""
         while self._upcoming and self._upcoming[0][2] in self.fired:
             heapq.heappop(self._upcoming)
-        return self._upcoming[0][0] if self._upcoming else None
+        if role is None:
+            return self._upcoming[0][0] if self._upcoming else None
+        injects = self.compiled.injects
+        mine = [
+            t for t, _, inject_id in self._upcoming
+            if inject_id not in self.fired and role in injects[inject_id].to
+        ]  # fmt: skip
+        return min(mine, default=None)
 
     # -- events ----------------------------------------------------------------------
 

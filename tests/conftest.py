@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +33,7 @@ def branching() -> CompiledScenario:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     db = Store(tmp_path / "drills.db")
     yield db
     db.close()
@@ -55,11 +58,10 @@ def flood_bundle() -> Bundle:
     )
 
 
-def start_headless_host(db: Path, *, speed: int = 120, wait_for: int = 1):
+def start_headless_host(
+    db: Path, *, speed: int = 120, wait_for: int = 1
+) -> tuple[subprocess.Popen[str], str]:
     """`drillhall host --headless` in a subprocess; returns the process and its drill code."""
-    import subprocess
-    import sys
-
     host = subprocess.Popen(
         [
             sys.executable,

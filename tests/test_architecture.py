@@ -8,7 +8,7 @@ from pathlib import Path
 from .conftest import ROOT
 
 
-def test_engine_and_scoring_import_without_textual_or_drills():
+def test_engine_and_scoring_import_without_textual_or_drills() -> None:
     code = (
         "import sys, pkgutil, importlib\n"
         "import engine, scoring\n"
@@ -23,7 +23,7 @@ def test_engine_and_scoring_import_without_textual_or_drills():
     assert proc.stdout.strip() == ""
 
 
-def test_scoring_does_no_io():
+def test_scoring_does_no_io() -> None:
     forbidden = {"open", "sqlite3", "sqlite_utils", "pathlib", "os", "io", "yaml", "subprocess"}
     for path in sorted((ROOT / "scoring").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -8,10 +8,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from .conftest import start_headless_host
+
+T = TypeVar("T")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -29,7 +34,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(check, timeout: float, what: str):
+def wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -39,7 +44,7 @@ def wait_for(check, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
+def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     db = tmp_path / "d.db"
@@ -98,7 +103,7 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path):
                 page.keyboard.press(key)
                 time.sleep(0.4)
 
-            def applied():
+            def applied() -> Any:
                 with sqlite3.connect(db) as conn:
                     return conn.execute(
                         "SELECT result FROM submissions WHERE drill_id = ? AND name = ? "

@@ -5,7 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
 from drills.cli.main import main
 
@@ -14,11 +15,11 @@ from .conftest import DATA, ROOT
 WORKED = [str(DATA / "worked-scenario.yaml"), "--plan", str(DATA / "worked-plan.yaml")]
 
 
-def invoke(*args):
+def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_run_json_has_the_documented_fields(tmp_path):
+def test_run_json_has_the_documented_fields(tmp_path: Path) -> None:
     result = invoke("run", *WORKED, "--bot", "ideal", "--json", "--db", str(tmp_path / "d.db"))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -27,7 +28,7 @@ def test_run_json_has_the_documented_fields(tmp_path):
     assert data["expectations"] == {"met": 3, "late": 0, "partly": 0, "missed": 0}
 
 
-def test_run_summary_in_both_languages(tmp_path):
+def test_run_summary_in_both_languages(tmp_path: Path) -> None:
     db = str(tmp_path / "d.db")
     en = invoke("run", *WORKED, "--bot", "idle", "--db", db)
     assert "Rating  U 差 (Unable to be performed)" in en.stdout
@@ -36,7 +37,7 @@ def test_run_summary_in_both_languages(tmp_path):
     assert "评定  U 差 (不合格，需重新演练)" in zh.stdout and "超警戒水位" in zh.stdout
 
 
-def test_score_and_replay_of_a_journaled_drill(tmp_path):
+def test_score_and_replay_of_a_journaled_drill(tmp_path: Path) -> None:
     db = str(tmp_path / "d.db")
     run = json.loads(
         invoke("run", *WORKED, "--bot", "novice", "--seed", "3", "--json", "--db", db).stdout
@@ -49,7 +50,7 @@ def test_score_and_replay_of_a_journaled_drill(tmp_path):
     assert len(lines) == run["events"] and json.loads(lines[0])["kind"] == "drill_started"
 
 
-def test_validate_ok_and_error_exit_codes(tmp_path):
+def test_validate_ok_and_error_exit_codes(tmp_path: Path) -> None:
     ok = invoke("validate", str(DATA / "worked-plan.yaml"), str(DATA / "worked-scenario.yaml"))
     assert ok.exit_code == 0 and "ok (scenario worked-example-fld007" in ok.stdout
     bad = tmp_path / "bad.yaml"
@@ -64,7 +65,7 @@ def test_validate_ok_and_error_exit_codes(tmp_path):
     assert f"{bad}:7:18: injects.0.at: fires at 2h, after the scenario ends (1h)" in result.stderr
 
 
-def test_a_broken_scenario_passed_to_run_is_reported_not_raised(tmp_path):
+def test_a_broken_scenario_passed_to_run_is_reported_not_raised(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "id: x\nplan: worked-example\nfamily: flood\ntitle: t\nduration: soon\ninjects: []\n"
@@ -74,26 +75,28 @@ def test_a_broken_scenario_passed_to_run_is_reported_not_raised(tmp_path):
     assert f"{bad}:5:11: duration:" in result.stderr
 
 
-def test_unopenable_database_is_a_message(tmp_path):
+def test_unopenable_database_is_a_message(tmp_path: Path) -> None:
     db = tmp_path / "garbage.db"
     db.write_bytes(b"x" * 4096)
     result = CliRunner().invoke(main, ["run", *WORKED, "--db", str(db)])
     assert result.exit_code == 2 and "cannot open the drill database" in result.stderr
 
 
-def test_schema_files_are_current():
+def test_schema_files_are_current() -> None:
     result = invoke("schema", "--check")
     assert result.exit_code == 0, result.output
 
 
-def test_entry_points_work_as_installed():
+def test_entry_points_work_as_installed() -> None:
     script = Path(sys.executable).parent / "drillhall"
     for cmd in ([sys.executable, "-m", "drills", "--help"], [str(script), "--version"]):
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
         assert proc.returncode == 0, proc.stderr
 
 
-def test_new_plan_and_scenario_validate_and_play(tmp_path, monkeypatch):
+def test_new_plan_and_scenario_validate_and_play(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert invoke("new", "plan", "my-plan").exit_code == 0
     made = invoke("new", "scenario", "my-drill", "--plan", "my-plan.yaml")
@@ -108,14 +111,14 @@ def test_new_plan_and_scenario_validate_and_play(tmp_path, monkeypatch):
     assert again.exit_code == 2 and "exists; use --force" in again.output
 
 
-def test_new_scenario_on_an_installed_plan(tmp_path):
+def test_new_scenario_on_an_installed_plan(tmp_path: Path) -> None:
     out = tmp_path / "flood" / "mine.yaml"
     result = invoke("new", "scenario", "mine", "--plan", "flood-municipal", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert invoke("validate", str(out)).exit_code == 0
 
 
-def test_scenarios_stats_table():
+def test_scenarios_stats_table() -> None:
     rows = json.loads(invoke("scenarios", "--stats", "--json").stdout)
     flood = next(r for r in rows if r["id"] == "flood-river-crest")
     assert flood["injects"] >= 15 and flood["branches"] >= 3 and flood["scored_rules"] > 0

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def _close_terminal(session: str) -> None:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _own_tmux_server():
+def _own_tmux_server() -> Iterator[None]:
     yield
     subprocess.run(["tmux", "-L", _SOCKET, "kill-server"], capture_output=True, env=_ENV)
 
@@ -83,7 +84,7 @@ def _open_files_below(pid: int) -> list[str]:
     return files
 
 
-def test_a_followed_drill_in_a_terminal(tmp_path):
+def test_a_followed_drill_in_a_terminal(tmp_path: Path) -> None:
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
         f"{drillhall} run {DATA / 'worked-scenario.yaml'} --plan {DATA / 'worked-plan.yaml'} "
@@ -103,7 +104,7 @@ def test_a_followed_drill_in_a_terminal(tmp_path):
         _close_terminal(session)
 
 
-def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
+def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path: Path) -> None:
     """Keys in, screen out: a trainee makes a decision, the drill runs to its end, and the
     results screen shows the score."""
     drillhall = Path(sys.executable).parent / "drillhall"
@@ -131,7 +132,7 @@ def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path):
         _close_terminal(session)
 
 
-def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path):
+def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) -> None:
     """Host headless, join from tmux with keys, and the host applies the decision."""
     import sqlite3
 

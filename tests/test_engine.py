@@ -1,22 +1,31 @@
 """The engine: inject timing and branches, decision checks, expectations, determinism."""
 
+from collections.abc import Iterable
+
 from engine.bots import make_bot
-from engine.events import Decision, EndDrill, FireInject, Kind, SendHint
+from engine.compiled import CompiledScenario
+from engine.events import Decision, EndDrill, Event, FireInject, Input, Kind, SendHint
 from engine.runner import Runner, replay
 from engine.runtime import DrillEngine
 
 
-def kinds(engine, kind):
+def kinds(engine: DrillEngine, kind: Kind) -> list[Event]:
     return [e for e in engine.events if e.kind == kind]
 
 
-def play(compiled, inputs, *, seed=0, mode="training"):
+def play(
+    compiled: CompiledScenario,
+    inputs: Iterable[tuple[int, Input]],
+    *,
+    seed: int = 0,
+    mode: str = "training",
+) -> DrillEngine:
     engine = DrillEngine(compiled, seed=seed, mode=mode)
     replay(engine, inputs)
     return engine
 
 
-def test_idle_drill_delivers_timed_and_relative_injects(branching):
+def test_idle_drill_delivers_timed_and_relative_injects(branching: CompiledScenario) -> None:
     engine = play(branching, [])
     delivered = {e.data["inject"]: e.t for e in kinds(engine, Kind.INJECT_DELIVERED)}
     assert delivered["I1"] == 600
@@ -27,7 +36,9 @@ def test_idle_drill_delivers_timed_and_relative_injects(branching):
     assert kinds(engine, Kind.DRILL_ENDED)[-1].t == 4 * 3600
 
 
-def test_relief_branch_and_condition_fire_when_the_plan_is_followed(branching):
+def test_relief_branch_and_condition_fire_when_the_plan_is_followed(
+    branching: CompiledScenario,
+) -> None:
     engine = play(
         branching,
         [
@@ -41,7 +52,7 @@ def test_relief_branch_and_condition_fire_when_the_plan_is_followed(branching):
     assert "I3-escalate" not in delivered
 
 
-def test_decisions_are_refused_with_a_reason(worked):
+def test_decisions_are_refused_with_a_reason(worked: CompiledScenario) -> None:
     engine = play(
         worked,
         [
@@ -65,7 +76,7 @@ def test_decisions_are_refused_with_a_reason(worked):
     assert not kinds(engine, Kind.DECISION_ACCEPTED)
 
 
-def test_expectations_met_late_overdue_missed(worked):
+def test_expectations_met_late_overdue_missed(worked: CompiledScenario) -> None:
     engine = play(
         worked,
         [
@@ -83,7 +94,7 @@ def test_expectations_met_late_overdue_missed(worked):
     assert overdue == {"A1": 2100, "A3": 2400}
 
 
-def test_decision_after_the_end_is_refused(worked):
+def test_decision_after_the_end_is_refused(worked: CompiledScenario) -> None:
     engine = play(worked, [(100, EndDrill("stop")), (200, Decision("duty_chief", "report"))])
     assert kinds(engine, Kind.DRILL_ENDED)[0].t == 100
     assert kinds(engine, Kind.DECISION_REFUSED)[0].data["reason"] == "the drill has ended"
@@ -94,18 +105,18 @@ def test_decision_after_the_end_is_refused(worked):
     }
 
 
-def test_prohibited_action_is_accepted_but_recorded_as_commission(worked):
+def test_prohibited_action_is_accepted_but_recorded_as_commission(worked: CompiledScenario) -> None:
     engine = play(worked, [(300, Decision("commander", "publish_level"))])
     [commission] = kinds(engine, Kind.COMMISSION)
     assert commission.data["prohibited"] == "X1" and commission.data["severity"] == "major"
 
 
-def test_hints_only_in_training_mode(worked):
+def test_hints_only_in_training_mode(worked: CompiledScenario) -> None:
     assert kinds(play(worked, []), Kind.HINT_SENT)[0].t == 1500
     assert not kinds(play(worked, [], mode="exam"), Kind.HINT_SENT)
 
 
-def test_trainer_controls(branching):
+def test_trainer_controls(branching: CompiledScenario) -> None:
     engine = play(
         branching,
         [
@@ -123,8 +134,8 @@ def test_trainer_controls(branching):
     }
 
 
-def test_jitter_depends_on_the_seed_only(branching):
-    def fire_time(seed):
+def test_jitter_depends_on_the_seed_only(branching: CompiledScenario) -> None:
+    def fire_time(seed: int) -> int:
         engine = play(branching, [], seed=seed)
         return next(
             e.t for e in kinds(engine, Kind.INJECT_DELIVERED) if e.data["inject"] == "I6-jitter"
@@ -135,8 +146,8 @@ def test_jitter_depends_on_the_seed_only(branching):
     assert fire_time(3) == fire_time(3)
 
 
-def test_same_inputs_give_byte_identical_streams(branching):
-    def stream(seed):
+def test_same_inputs_give_byte_identical_streams(branching: CompiledScenario) -> None:
+    def stream(seed: int) -> bytes:
         engine = DrillEngine(branching, seed=seed)
         Runner(
             engine, [make_bot("novice", ["duty_chief", "office", "commander"], seed)]
@@ -147,9 +158,9 @@ def test_same_inputs_give_byte_identical_streams(branching):
     assert stream(5) != stream(6)
 
 
-def test_live_decisions_and_replay_take_the_same_path(worked):
+def test_live_decisions_and_replay_take_the_same_path(worked: CompiledScenario) -> None:
     """Bot decisions made live, journaled, then replayed without bots: same events."""
-    journal = []
+    journal: list[tuple[int, Input]] = []
     engine = DrillEngine(worked, seed=1)
     runner = Runner(
         engine,
@@ -162,7 +173,7 @@ def test_live_decisions_and_replay_take_the_same_path(worked):
     assert [e.to_json() for e in again.events] == [e.to_json() for e in engine.events]
 
 
-def test_next_inject_time_for_skip(branching):
+def test_next_inject_time_for_skip(branching: CompiledScenario) -> None:
     engine = DrillEngine(branching)
     runner = Runner(engine)
     runner.start()

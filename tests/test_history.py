@@ -10,12 +10,15 @@ from drills.cli.main import main
 from drills.library.calibrate import calibrate, histogram
 from drills.play.session import DrillSession
 from drills.review.whatif import ChangeError, apply_change, what_if
+from drills.store.database import Store
 from drills.store.history import Filters, drill_ids, history, regrade, sparkline, trends
-from engine.events import Decision
+from engine.bundle import Bundle
+from engine.events import Decision, Input
 from scoring.profile import ScoringProfile
+from scoring.score import DrillScore
 
 
-def play(store, bundle, bot, seed=0):
+def play(store: Store, bundle: Bundle, bot: str, seed: int = 0) -> str:
     roles = [r.id for r in bundle.compiled.plan.roles]
     session = DrillSession.create(store, bundle, seed=seed, bots=dict.fromkeys(roles, bot))
     session.run_headless()
@@ -23,7 +26,7 @@ def play(store, bundle, bot, seed=0):
 
 
 @pytest.fixture
-def filled(store, flood_bundle, worked_bundle):
+def filled(store: Store, flood_bundle: Bundle, worked_bundle: Bundle) -> list[str]:
     ids = [play(store, flood_bundle, "novice", s) for s in range(4)]
     ids.append(play(store, flood_bundle, "idle"))
     ids.append(play(store, worked_bundle, "ideal"))
@@ -32,13 +35,13 @@ def filled(store, flood_bundle, worked_bundle):
     return ids
 
 
-def load_score(store, drill_id):
-    from drills.store.notes import load_report
+def load_score(store: Store, drill_id: str) -> DrillScore:
+    from drills.review.report import load_report
 
     return load_report(store, drill_id).report.score
 
 
-def test_history_filters(store, filled):
+def test_history_filters(store: Store, filled: list[str]) -> None:
     assert len(history(store, Filters())) == 6
     assert {
         r["scenario_id"] for r in history(store, Filters(scenario="worked-example-fld007"))
@@ -49,7 +52,7 @@ def test_history_filters(store, filled):
     assert len(history(store, Filters(until="2999-01-01"))) == 6
 
 
-def test_trends_by_role_trainee_and_rule(store, filled):
+def test_trends_by_role_trainee_and_rule(store: Store, filled: list[str]) -> None:
     roles = {t.key: t for t in trends(store, "role", Filters(plan="flood-municipal"))}
     assert roles["commander"].drills == 5 and 0 <= roles["commander"].mean <= 100
     assert len(roles["commander"].series) == 5
@@ -59,7 +62,7 @@ def test_trends_by_role_trainee_and_rule(store, filled):
     assert set(rules) == {"A1", "A2", "A3"} and rules["A1"].on_time == 1.0
 
 
-def test_regrade_keeps_old_results_and_names_the_profile(store, filled):
+def test_regrade_keeps_old_results_and_names_the_profile(store: Store, filled: list[str]) -> None:
     strict = ScoringProfile(id="strict", version="2.0", alpha=0.2)
     ids = drill_ids(store, Filters(plan="flood-municipal"))
     assert len(list(regrade(store, ids, strict))) == 5
@@ -70,7 +73,7 @@ def test_regrade_keeps_old_results_and_names_the_profile(store, filled):
     assert [r["id"] for r in old] == [r["id"] for r in new]
 
 
-def test_regrade_cli_reads_a_profile_file(tmp_path, store, filled):
+def test_regrade_cli_reads_a_profile_file(tmp_path: Path, store: Store, filled: list[str]) -> None:
     profile = tmp_path / "p.yaml"
     profile.write_text("id: lenient\nversion: '3'\nalpha: 0.9\n", encoding="utf-8")
     result = CliRunner().invoke(
@@ -83,7 +86,7 @@ def test_regrade_cli_reads_a_profile_file(tmp_path, store, filled):
     assert result.exit_code == 1 and f"{bad}:2:8: alpha:" in result.stderr
 
 
-def test_what_if_an_idle_drill_does_one_critical_action(store, filled):
+def test_what_if_an_idle_drill_does_one_critical_action(store: Store, filled: list[str]) -> None:
     idle = filled[4]
     result = what_if(store, idle, ["add commander activate_response level=IV @40m"])
     changed = {e: (a, b) for e, a, b, _, _ in result.credit_changes}
@@ -99,31 +102,34 @@ def test_what_if_an_idle_drill_does_one_critical_action(store, filled):
     assert result.after.score > result.before.score
 
 
-def test_change_syntax():
-    inputs = [(60, Decision("a", "x")), (120, Decision("b", "y"))]
+def test_change_syntax() -> None:
+    inputs: list[tuple[int, Input]] = [(60, Decision("a", "x")), (120, Decision("b", "y"))]
     assert [t for t, _ in apply_change(inputs, "move 2 @30s")] == [30, 60]
     assert len(apply_change(inputs, "remove 1")) == 1
     added = apply_change(inputs, "add c z level=III n=3 ok=true @90")
+    assert isinstance(added[1][1], Decision)
     assert added[1][1].params == {"level": "III", "n": 3, "ok": True}
     for bad in ("jump 1", "remove 9", "add c @1m", "move 1", "add c z level @1m", "add c z @soon"):
         with pytest.raises(ChangeError):
             apply_change(inputs, bad)
 
 
-def test_calibration_distribution(flood_bundle):
+def test_calibration_distribution(flood_bundle: Bundle) -> None:
     result = calibrate(flood_bundle.compiled, 30)
     summary = result.summary()
-    assert summary["runs"] == 30 and sum(summary["ratings"].values()) == 30
+    ratings = summary["ratings"]
+    assert isinstance(ratings, dict)
+    assert summary["runs"] == 30 and sum(ratings.values()) == 30
     assert calibrate(flood_bundle.compiled, 30).scores == result.scores  # seeded
     lines = histogram(result.scores)
     assert len(lines) == 10 and sum(int(line.split()[-1]) for line in lines) == 30
 
 
-def test_sparkline():
+def test_sparkline() -> None:
     assert sparkline([0, 50, 100]) == "▁▄█"
 
 
-def test_calibrate_and_history_cli(store, filled):
+def test_calibrate_and_history_cli(store: Store, filled: list[str]) -> None:
     out = CliRunner().invoke(main, ["calibrate", "flood-river-crest", "--runs", "20", "--json"])
     assert json.loads(out.stdout)["runs"] == 20
     listing = CliRunner().invoke(main, ["history", "--rating", "U", "--db", str(store.path)])
@@ -135,7 +141,7 @@ def test_calibrate_and_history_cli(store, filled):
     assert result.exit_code == 0 and csv_path.read_text().startswith("key,drills,mean")
 
 
-def test_trend_and_history_queries_use_indexes(store, filled):
+def test_trend_and_history_queries_use_indexes(store: Store, filled: list[str]) -> None:
     plan = " ".join(
         r[-1]
         for r in store.db.execute(
@@ -157,14 +163,13 @@ def test_trend_and_history_queries_use_indexes(store, filled):
     assert "USING INDEX idx_drills_created" in plan
 
 
-def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path):
+def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) -> None:
     """A database of drills scored under profile 1.0 (before the outcome model): history
     shows each with the profile it was saved under; regrade prints old and new side by side
     and keeps the old result."""
     from click.testing import CliRunner
 
     from drills.cli.main import main
-    from drills.store.database import Store
     from scoring.profile import ScoringProfile
     from scoring.score import score_drill
 

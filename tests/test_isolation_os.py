@@ -19,6 +19,7 @@ from .conftest import start_headless_host
 
 TRAINEE = """
 import json, sys, time
+from drills.port.views import DecisionRecorded, DecisionRefused, InjectArrived
 from drills.rooms.remote import RemoteDrill
 from engine.events import Decision
 
@@ -32,14 +33,14 @@ remote = RemoteDrill(code, "hydrology", "Li")
 answer = None
 deadline = time.monotonic() + 30
 while answer is None and time.monotonic() < deadline:
-    for event in remote.advance():
-        if event.kind == "inject_delivered" and event.data["inject"] == "I01":
+    for view in remote.advance():
+        if isinstance(view, InjectArrived) and view.inject_id == "I01":
             remote.submit(Decision("hydrology", "issue_forecast", {}))
-        if event.kind.startswith("decision_"):
-            answer = event.kind
+        if isinstance(view, (DecisionRecorded, DecisionRefused)):
+            answer = type(view).__name__
     time.sleep(0.05)
 print(json.dumps({"db": read_db, "answer": answer,
-                  "expectations": len(remote.session.compiled.expectations)}))
+                  "expectations": len(remote.public.expectations)}))
 """
 
 
@@ -59,7 +60,7 @@ def _can_drop_privileges() -> str | None:
     return None
 
 
-def test_a_trainee_of_another_user_cannot_read_the_database_but_plays(tmp_path):
+def test_a_trainee_of_another_user_cannot_read_the_database_but_plays(tmp_path: Path) -> None:
     reason = _can_drop_privileges()
     if reason:
         pytest.skip(reason)
@@ -81,7 +82,7 @@ def test_a_trainee_of_another_user_cannot_read_the_database_but_plays(tmp_path):
         assert out.returncode == 0, out.stderr
         result = json.loads(out.stdout)
         assert result["db"] == "denied"  # the OS keeps the answer key from the trainee
-        assert result["answer"] == "decision_accepted"  # and the drill works all the same
+        assert result["answer"] == "DecisionRecorded"  # and the drill works all the same
         assert result["expectations"] > 0  # training mode: its own role's checklist only
     finally:
         host.kill()

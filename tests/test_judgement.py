@@ -1,16 +1,19 @@
 """The outcome model, judged the way the reviewer who signs would: for each rule, what the
 worst trainee does and what we show (issue: judgement a safety manager can trust)."""
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine.bundle import load_bundle
-from engine.events import Decision, Event, Kind
+from engine.compiled import CompiledScenario
+from engine.events import Decision, Event, Input, Kind
 from engine.runner import replay
 from engine.runtime import DrillEngine
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
-from scoring.score import score_drill
+from scoring.score import DrillScore, ExpectationResult, score_drill
 from scoring.wording import commission_line, outcome_line
 
 DATA = Path(__file__).parent / "data"
@@ -18,25 +21,29 @@ M, H = 60, 3600
 
 
 @pytest.fixture(scope="module")
-def judged():
+def judged() -> CompiledScenario:
     return load_bundle(DATA / "judgement-scenario.yaml", DATA / "judgement-plan.yaml").compiled
 
 
-def play(compiled, inputs, profile=DEFAULT_PROFILE):
+def play(
+    compiled: CompiledScenario,
+    inputs: Iterable[tuple[int, Input]],
+    profile: ScoringProfile = DEFAULT_PROFILE,
+) -> tuple[DrillEngine, DrillScore]:
     engine = DrillEngine(compiled)
     replay(engine, inputs)
     return engine, score_drill(compiled, engine.events, profile)
 
 
-def result_of(score, exp_id):
+def result_of(score: DrillScore, exp_id: str) -> ExpectationResult:
     return next(e for e in score.expectations if e.id == exp_id)
 
 
-def kinds(engine, kind):
+def kinds(engine: DrillEngine, kind: Kind) -> list[Event]:
     return [e for e in engine.events if e.kind == kind]
 
 
-def fired(engine):
+def fired(engine: DrillEngine) -> set[str]:
     return {e.data["inject"] for e in kinds(engine, Kind.INJECT_DELIVERED)}
 
 
@@ -48,7 +55,9 @@ REPORT = Decision("office", "report", {"to": "city"})
 # 1. One outcome model -------------------------------------------------------------------
 
 
-def test_a_wrong_level_is_partly_right_never_met_and_fires_no_success_branch(judged):
+def test_a_wrong_level_is_partly_right_never_met_and_fires_no_success_branch(
+    judged: CompiledScenario,
+) -> None:
     engine, score = play(judged, [(15 * M, LEVEL_III), (16 * M, REPORT)])
     level = result_of(score, "E-level")
     assert level.status == "partly" and level.q == 0.5
@@ -59,7 +68,7 @@ def test_a_wrong_level_is_partly_right_never_met_and_fires_no_success_branch(jud
     assert score.rating in ("M", "U")  # a critical action partly right caps at M
 
 
-def test_a_partly_answer_can_be_corrected_before_the_hard_limit(judged):
+def test_a_partly_answer_can_be_corrected_before_the_hard_limit(judged: CompiledScenario) -> None:
     engine, score = play(judged, [(15 * M, LEVEL_III), (30 * M, LEVEL_IV), (31 * M, REPORT)])
     level = result_of(score, "E-level")
     assert level.status == "met" and level.credit == 1.0
@@ -68,14 +77,14 @@ def test_a_partly_answer_can_be_corrected_before_the_hard_limit(judged):
     assert {"I2-relief", "I3-done"} <= fired(engine) and "I4-wrong" not in fired(engine)
 
 
-def test_a_correction_after_the_deadline_is_late(judged):
+def test_a_correction_after_the_deadline_is_late(judged: CompiledScenario) -> None:
     engine, score = play(judged, [(11 * M, REPORT), (15 * M, LEVEL_III), (50 * M, LEVEL_IV)])
     level = result_of(score, "E-level")
     assert level.status == "late" and level.latency == 40 * M
     assert "I3-done" in fired(engine) and "I2-relief" not in fired(engine)
 
 
-def test_nothing_at_all_is_missed_and_escalates(judged):
+def test_nothing_at_all_is_missed_and_escalates(judged: CompiledScenario) -> None:
     engine, score = play(judged, [])
     assert result_of(score, "E-level").status == "missed"
     assert "I5-escalate" in fired(engine)
@@ -85,7 +94,9 @@ def test_nothing_at_all_is_missed_and_escalates(judged):
 # 2. Forbidden never counts --------------------------------------------------------------
 
 
-def test_a_prohibited_report_answers_nothing_and_costs_more_than_silence(judged):
+def test_a_prohibited_report_answers_nothing_and_costs_more_than_silence(
+    judged: CompiledScenario,
+) -> None:
     level = (12 * M, LEVEL_IV)
     _, silent = play(judged, [level])
     engine, press = play(judged, [level, (12 * M, Decision("office", "report", {"to": "press"}))])
@@ -99,7 +110,7 @@ def test_a_prohibited_report_answers_nothing_and_costs_more_than_silence(judged)
 # 3. Acts that are always wrong are armed all drill long -------------------------------------
 
 
-def test_denying_at_minute_one_is_caught_and_rated_u(judged):
+def test_denying_at_minute_one_is_caught_and_rated_u(judged: CompiledScenario) -> None:
     engine, score = play(
         judged, [(1 * M, Decision("chief", "deny")), (11 * M, LEVEL_IV), (11 * M, REPORT)]
     )
@@ -109,7 +120,7 @@ def test_denying_at_minute_one_is_caught_and_rated_u(judged):
     assert score.rating == "U"
 
 
-def test_caution_acts_must_be_critical(tmp_path):
+def test_caution_acts_must_be_critical(tmp_path: Path) -> None:
     from engine.plan import Prohibited
 
     with pytest.raises(ValueError, match="caution"):
@@ -121,7 +132,9 @@ def test_caution_acts_must_be_critical(tmp_path):
 # 4. Facts come from the simulation ------------------------------------------------------------
 
 
-def test_a_rescue_before_the_power_is_cut_is_a_commission_not_an_answer(judged):
+def test_a_rescue_before_the_power_is_cut_is_a_commission_not_an_answer(
+    judged: CompiledScenario,
+) -> None:
     engine, score = play(
         judged,
         [
@@ -137,7 +150,7 @@ def test_a_rescue_before_the_power_is_cut_is_a_commission_not_an_answer(judged):
     assert score.rating == "U"
 
 
-def test_the_same_rescue_after_the_power_is_cut_is_met(judged):
+def test_the_same_rescue_after_the_power_is_cut_is_met(judged: CompiledScenario) -> None:
     engine, score = play(
         judged,
         [
@@ -156,14 +169,14 @@ def test_the_same_rescue_after_the_power_is_cut_is_met(judged):
 # 5. Deadlines the plans state in words ---------------------------------------------------------
 
 
-def test_an_immediate_duty_eight_hours_late_is_missed(judged):
+def test_an_immediate_duty_eight_hours_late_is_missed(judged: CompiledScenario) -> None:
     _, score = play(judged, [(11 * M, LEVEL_IV), (10 * M + 8 * H, REPORT)])
     report = result_of(score, "E-report")
     assert report.immediate and report.deadline == DEFAULT_PROFILE.immediate
     assert report.status == "missed" and report.credit == 0
 
 
-def test_immediate_is_the_profile_judgement(judged):
+def test_immediate_is_the_profile_judgement(judged: CompiledScenario) -> None:
     inputs = [(11 * M, LEVEL_IV), (10 * M + 15 * M, REPORT)]  # 15 minutes after the inject
     _, strict = play(judged, inputs)
     _, lenient = play(judged, inputs, ScoringProfile(immediate=30 * M))
@@ -172,7 +185,7 @@ def test_immediate_is_the_profile_judgement(judged):
     assert result_of(lenient, "E-report").deadline == 30 * M
 
 
-def test_an_absolute_limit_gives_no_credit_after_it(judged):
+def test_an_absolute_limit_gives_no_credit_after_it(judged: CompiledScenario) -> None:
     base = [(11 * M, LEVEL_IV), (11 * M, REPORT)]
     _, on_time = play(judged, [*base, (3 * H + 59 * M, REPORT)])
     _, after = play(judged, [*base, (4 * H + 20 * M, REPORT)])
@@ -184,7 +197,7 @@ def test_an_absolute_limit_gives_no_credit_after_it(judged):
 # 6. Who can answer -------------------------------------------------------------------------
 
 
-def test_a_report_by_another_department_is_not_the_office_report(judged):
+def test_a_report_by_another_department_is_not_the_office_report(judged: CompiledScenario) -> None:
     engine, score = play(
         judged, [(11 * M, LEVEL_IV), (12 * M, Decision("outsider", "report", {"to": "city"}))]
     )
@@ -193,7 +206,7 @@ def test_a_report_by_another_department_is_not_the_office_report(judged):
     assert result_of(score, "E-report").status == "missed"
 
 
-def test_a_named_substitute_answers_for_half_the_role_factor(judged):
+def test_a_named_substitute_answers_for_half_the_role_factor(judged: CompiledScenario) -> None:
     _, score = play(
         judged, [(11 * M, Decision("deputy", "activate", {"level": "IV"})), (11 * M, REPORT)]
     )
@@ -201,7 +214,7 @@ def test_a_named_substitute_answers_for_half_the_role_factor(judged):
     assert (level.status, level.done_by, level.rho) == ("met", "deputy", 0.5)
 
 
-def test_an_authorised_role_that_is_not_named_answers_nothing(judged):
+def test_an_authorised_role_that_is_not_named_answers_nothing(judged: CompiledScenario) -> None:
     _, score = play(
         judged, [(11 * M, Decision("office", "activate", {"level": "IV"})), (11 * M, REPORT)]
     )
@@ -211,7 +224,7 @@ def test_an_authorised_role_that_is_not_named_answers_nothing(judged):
 # 7. Honest side metrics -------------------------------------------------------------------
 
 
-def test_the_on_time_rate_counts_missed_and_partly(judged):
+def test_the_on_time_rate_counts_missed_and_partly(judged: CompiledScenario) -> None:
     _, score = play(judged, [(11 * M, REPORT), (15 * M, LEVEL_III)])
     metrics = score.metrics
     # E-level partly, E-report met; E-written and E-rescue missed: 1 on time of 4 due.
@@ -223,7 +236,7 @@ def test_the_on_time_rate_counts_missed_and_partly(judged):
 # 8. Say it as it is ----------------------------------------------------------------------
 
 
-def test_partly_right_names_the_choice_and_the_plan(judged):
+def test_partly_right_names_the_choice_and_the_plan(judged: CompiledScenario) -> None:
     spec = judged.expectations["E-level"]
     wrong = {"level": {"given": "III", "expected": "IV"}}
     en = outcome_line(judged.plan, spec, "partly", "en", wrong=wrong)
@@ -234,7 +247,7 @@ def test_partly_right_names_the_choice_and_the_plan(judged):
     assert "✓" not in en + zh
 
 
-def test_a_commission_line_is_a_cross_with_reason_and_clause(judged):
+def test_a_commission_line_is_a_cross_with_reason_and_clause(judged: CompiledScenario) -> None:
     _, item = judged.prohibited["X-deny"]
     assert commission_line(item, "en") == (
         "✗ prohibited act (critical): Denying an incident that happened (判定测试预案 §5)"
@@ -242,7 +255,7 @@ def test_a_commission_line_is_a_cross_with_reason_and_clause(judged):
     assert commission_line(item, "zh").startswith("✗ 违规行动（严重）：否认已发生的事件")
 
 
-def test_only_met_gets_a_tick(judged):
+def test_only_met_gets_a_tick(judged: CompiledScenario) -> None:
     spec = judged.expectations["E-level"]
     lines = {s: outcome_line(judged.plan, spec, s, "en") for s in ("met", "late", "missed")}
     assert lines["met"].startswith("✓") and not lines["late"].startswith("✓")
@@ -252,12 +265,14 @@ def test_only_met_gets_a_tick(judged):
 # 11. Old journals are judged by today's rules -------------------------------------------------
 
 
-def test_a_pre_change_journal_is_rejudged(judged):
+def test_a_pre_change_journal_is_rejudged(judged: CompiledScenario) -> None:
     """Before the outcome model a wrong level was labelled met and a prohibited act could
     answer an expectation; regrading such a journal says partly and missed."""
     level, report = {"level": "III"}, {"to": "city"}
 
-    def met(seq, exp_id, latency, decision, role, params):
+    def met(
+        seq: int, exp_id: str, latency: int, decision: int, role: str, params: dict[str, Any]
+    ) -> Event:
         data = {"expectation": exp_id, "anchor": 600, "latency": latency}
         return Event(
             seq,
@@ -266,7 +281,9 @@ def test_a_pre_change_journal_is_rejudged(judged):
             {**data, "decision": decision, "role": role, "params": params},
         )
 
-    def decided(seq, t, role, action, params, answered):
+    def decided(
+        seq: int, t: int, role: str, action: str, params: dict[str, Any], answered: list[str]
+    ) -> Event:
         data = {"role": role, "action": action, "params": params}
         return Event(seq, t, Kind.DECISION_ACCEPTED, {**data, "expectations": answered})
 

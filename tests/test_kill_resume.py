@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from .conftest import DATA, ROOT
 pytestmark = pytest.mark.slow
 
 
-def _rows(db, sql):
+def _rows(db: Path, sql: str) -> list[Any]:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
             return conn.execute(sql).fetchall()
@@ -23,7 +25,7 @@ def _rows(db, sql):
         return []
 
 
-def test_kill_9_mid_drill_then_resume(tmp_path):
+def test_kill_9_mid_drill_then_resume(tmp_path: Path) -> None:
     db = tmp_path / "drills.db"
     cmd = [
         sys.executable,

@@ -4,23 +4,27 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from drills.cli.main import main
 from drills.play.session import DrillSession
+from drills.review.report import load_report
 from drills.review.reports import render
-from drills.store.notes import add_note, edit_improvement, load_report, sign_off
+from drills.store.database import Store
+from drills.store.notes import add_note, edit_improvement, sign_off
+from engine.bundle import Bundle
 
 
-def invoke(*args):
+def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
-def drills(store, flood_bundle):
-    ids = {}
+def drills(store: Store, flood_bundle: Bundle) -> dict[str, str]:
+    ids: dict[str, str] = {}
     for bot in ("ideal", "novice", "idle"):
         session = DrillSession.create(
             store,
@@ -35,7 +39,7 @@ def drills(store, flood_bundle):
 
 @pytest.mark.parametrize("bot", ["ideal", "novice", "idle"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_report_in_every_format(store, drills, bot, lang):
+def test_report_in_every_format(store: Store, drills: dict[str, str], bot: str, lang: str) -> None:
     report = load_report(store, drills[bot]).report
     md = render(report, "md", lang)
     html = render(report, "html", lang)
@@ -49,7 +53,7 @@ def test_report_in_every_format(store, drills, bot, lang):
         assert finding.id in md
 
 
-def test_findings_match_the_scores(store, drills):
+def test_findings_match_the_scores(store: Store, drills: dict[str, str]) -> None:
     ideal = load_report(store, drills["ideal"]).report
     idle = load_report(store, drills["idle"]).report
     novice = load_report(store, drills["novice"]).report
@@ -64,7 +68,7 @@ def test_findings_match_the_scores(store, drills):
             assert finding.klass == "deficiency" and finding.clause == result.clause
 
 
-def test_notes_signoff_and_improvement_edits(store, drills):
+def test_notes_signoff_and_improvement_edits(store: Store, drills: dict[str, str]) -> None:
     drill = drills["novice"]
     add_note(store, drill, "hotwash", "王主任", "通知发出偏晚")
     add_note(store, drill, "self", "李明", "没有及时报告", role="duty_officer")
@@ -79,7 +83,7 @@ def test_notes_signoff_and_improvement_edits(store, drills):
     assert (row.owner, row.due, row.status) == ("防汛办", "2026-12-31", "in-progress")
 
 
-def test_report_cli_writes_html(tmp_path, store, drills):
+def test_report_cli_writes_html(tmp_path: Path, store: Store, drills: dict[str, str]) -> None:
     out = tmp_path / "r.html"
     result = invoke(
         "report", drills["idle"], "--format", "html", "-o", str(out), "--db", str(store.path)
@@ -90,7 +94,9 @@ def test_report_cli_writes_html(tmp_path, store, drills):
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
-def test_html_report_renders_in_headless_chromium(tmp_path, store, drills):
+def test_html_report_renders_in_headless_chromium(
+    tmp_path: Path, store: Store, drills: dict[str, str]
+) -> None:
     page = tmp_path / "r.html"
     page.write_text(render(load_report(store, drills["novice"]).report, "html", "zh"), "utf-8")
     shot = tmp_path / "r.png"
@@ -116,7 +122,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path, store, drills):
     assert shot.exists() and shot.stat().st_size > 20_000
 
 
-def test_improve_cli_refuses_unknown_findings(store, drills):
+def test_improve_cli_refuses_unknown_findings(store: Store, drills: dict[str, str]) -> None:
     result = CliRunner().invoke(
         main, ["improve", drills["ideal"], "F9", "--owner", "x", "--db", str(store.path)]
     )

@@ -1,18 +1,20 @@
 """The journal: WAL, migrations, replay gives identical streams, resume loses nothing."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from drills.play.session import DrillSession, replay_journal
 from drills.store.database import Store, StoreError
+from engine.bundle import Bundle
 from engine.events import Decision
 from scoring.score import score_drill
 
 ROLES = ("duty_chief", "office", "commander")
 
 
-def test_database_is_wal_with_migrations_recorded(store):
+def test_database_is_wal_with_migrations_recorded(store: Store) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in store.db["_sqlite_migrations"].rows]
     assert names == [
@@ -27,7 +29,9 @@ def test_database_is_wal_with_migrations_recorded(store):
     assert store.path.stat().st_mode & 0o777 == 0o600  # private: trainees use the gateway
 
 
-def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_bundle):
+def test_a_database_from_before_the_last_migration_still_opens(
+    tmp_path: Path, worked_bundle: Bundle
+) -> None:
     """Drills written by an older Drillhall (texts stored per drill) survive the upgrade."""
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
@@ -41,7 +45,7 @@ def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_
     old(transactional=False)(store_module.m002_wal)
     db = Database(path)
     old.apply(db)
-    db["drills"].insert(
+    db.table("drills").insert(
         {
             "id": "0ld0ld00",
             "scenario_id": "worked-example-fld007",
@@ -69,7 +73,7 @@ def test_a_database_from_before_the_last_migration_still_opens(tmp_path, worked_
     assert "scenario_text" not in upgraded.db["drills"].columns_dict
 
 
-def test_reopening_an_existing_database_keeps_drills(tmp_path, worked_bundle):
+def test_reopening_an_existing_database_keeps_drills(tmp_path: Path, worked_bundle: Bundle) -> None:
     path = tmp_path / "d.db"
     first = Store(path)
     session = DrillSession.create(first, worked_bundle, bots={r: "ideal" for r in ROLES})
@@ -80,20 +84,22 @@ def test_reopening_an_existing_database_keeps_drills(tmp_path, worked_bundle):
     assert again.drill(session.drill_id[:5]).id == session.drill_id  # prefixes work
 
 
-def test_garbage_database_is_a_clear_error(tmp_path):
+def test_garbage_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "not-a-db.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open the drill database"):
         Store(path)
 
 
-def test_unknown_drill_is_a_clear_error(store):
+def test_unknown_drill_is_a_clear_error(store: Store) -> None:
     with pytest.raises(StoreError, match="no drill 'nope'"):
         store.drill("nope")
 
 
 @pytest.mark.parametrize("bot", ["ideal", "novice", "idle"])
-def test_replayed_journal_gives_identical_events_and_score(store, branching_bundle, bot):
+def test_replayed_journal_gives_identical_events_and_score(
+    store: Store, branching_bundle: Bundle, bot: str
+) -> None:
     session = DrillSession.create(store, branching_bundle, seed=11, bots={r: bot for r in ROLES})
     outcome = session.run_headless()
     stored = store.events(session.drill_id)
@@ -103,7 +109,7 @@ def test_replayed_journal_gives_identical_events_and_score(store, branching_bund
     assert score_drill(bundle.compiled, replayed).to_dict() == outcome.score.to_dict()
 
 
-def test_resume_in_process_keeps_every_decision(tmp_path, branching_bundle):
+def test_resume_in_process_keeps_every_decision(tmp_path: Path, branching_bundle: Bundle) -> None:
     """Stop a drill half way (as a crash would), resume it, and finish."""
     path = tmp_path / "d.db"
     store = Store(path)
@@ -130,14 +136,16 @@ def test_resume_in_process_keeps_every_decision(tmp_path, branching_bundle):
     assert outcome.score.to_dict() == score_drill(resumed.compiled, replayed).to_dict()
 
 
-def test_resuming_an_ended_drill_is_refused(store, worked_bundle):
+def test_resuming_an_ended_drill_is_refused(store: Store, worked_bundle: Bundle) -> None:
     session = DrillSession.create(store, worked_bundle, bots={})
     session.run_headless()
     with pytest.raises(StoreError, match="already ended"):
         DrillSession.resume(store, session.drill_id)
 
 
-def test_inputs_are_committed_before_they_are_applied(tmp_path, worked_bundle):
+def test_inputs_are_committed_before_they_are_applied(
+    tmp_path: Path, worked_bundle: Bundle
+) -> None:
     path = tmp_path / "d.db"
     store = Store(path)
     session = DrillSession.create(store, worked_bundle, bots={})

@@ -8,11 +8,21 @@ from typing import Any
 import click
 
 from drills.library.catalog import find_plan, resolve_scenario, scenario_plan_id
+from drills.port.feeds import FeedError
 from drills.store.database import Store, StoreError
 from drills.store.paths import default_db_path
+from drills.store.rooms import RoomError
 from engine.loader import LoadError
 
 LANGS = click.Choice(["zh", "en"])
+
+# Exit codes (documented in the README): 1 invalid input, 2 database or environment,
+# 3 refused by a hosted drill (wrong code, role taken, drill ended).
+EXIT_INVALID, EXIT_STORE, EXIT_REFUSED = 1, 2, 3
+
+
+class RoomRefused(Exception):
+    """A hosted drill refused the request; the message says why."""
 
 
 class DrillhallGroup(click.Group):
@@ -24,10 +34,13 @@ class DrillhallGroup(click.Group):
         except LoadError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
-            ctx.exit(1)
+            ctx.exit(EXIT_INVALID)
+        except (RoomRefused, RoomError, FeedError) as exc:
+            click.echo(f"drillhall: {exc}", err=True)
+            ctx.exit(EXIT_REFUSED)
         except StoreError as exc:
             click.echo(f"drillhall: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(EXIT_STORE)
 
 
 def db_option(func: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from drills.cli.common import LANGS, db_option, load_for_play, open_store
+from drills.cli.common import LANGS, RoomRefused, db_option, load_for_play, open_store
 
 
 def _mode_and_speed(func: Any) -> Any:
@@ -66,26 +66,31 @@ def play(
     db_path: Path | None,
 ) -> None:
     """Practise alone: you take one plan role, bots fill the others."""
-    from drills.ui.app import PlaySetup, make_app
+    from drills.play.solo import SoloSetup
+    from drills.ui.app import make_app
+    from drills.ui.screens.role_picker import plan_roles
 
     bundle = load_for_play(scenario, plan_file)
-    if role is not None and bundle.compiled.plan.role(role) is None:
-        roles = ", ".join(r.id for r in bundle.compiled.plan.roles)
+    plan = bundle.compiled.plan
+    if role is not None and plan.role(role) is None:
+        roles = ", ".join(r.id for r in plan.roles)
         raise click.BadParameter(
-            f"no role {role!r} in plan {bundle.compiled.plan.id} ({roles})", param_hint="--role"
+            f"no role {role!r} in plan {plan.id} ({roles})", param_hint="--role"
         )
     store = open_store(db_path)
-    setup = PlaySetup(
-        bundle=bundle,
-        store=store,
-        role=role,
-        mode=mode,
-        speed=speed,
-        others=others,
-        seed=seed,
+    setup = SoloSetup(
+        bundle=bundle, store=store, mode=mode, speed=speed, others=others, seed=seed,
         participant=name,
+    )  # fmt: skip
+    app = make_app(
+        "play",
+        lang=lang,
+        role=role,
+        roles=plan_roles(plan),
+        picker_title=plan.title.get(lang),
+        start_play=setup.start,
     )
-    _run(make_app("play", lang=lang, play=setup))
+    _run(app)
 
 
 @click.command()
@@ -124,7 +129,7 @@ def trainer(
         store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots), speed=speed or 0.0
     )
     live = LiveDrill(session, speed or bundle.compiled.scenario.compression, paused=True)
-    _run(make_app("trainer", lang=lang, live=live))
+    _run(make_app("trainer", lang=lang, trainer=live))
 
 
 @click.command()
@@ -132,9 +137,10 @@ def trainer(
 @db_option
 def review(lang: str, db_path: Path | None) -> None:
     """Review drills: scores, findings, trends, report export and sign-off."""
+    from drills.review.desk import StoreDesk
     from drills.ui.app import make_app
 
-    _run(make_app("review", lang=lang, store=open_store(db_path)))
+    _run(make_app("review", lang=lang, desk=StoreDesk(open_store(db_path))))
 
 
 @click.command()
@@ -200,7 +206,7 @@ def host(
             )
         )
         if not headless:
-            _run(make_app("trainer", lang=lang, live=live))
+            _run(make_app("trainer", lang=lang, trainer=live))
             return
         outcome = run_hosted(live, start_when=joined_at_least(live, wait_for))
         room.wait_idle(LINGER_SECONDS)
@@ -212,27 +218,46 @@ def host(
 
 @click.command()
 @click.argument("code")
-@click.option("--role", required=True, help="The plan role you take.")
+@click.option("--role", help="The plan role you take (default: pick a free one on screen).")
 @click.option("--name", required=True, help="Your name (one person per role).")
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
-def join(code: str, role: str, name: str, lang: str) -> None:
+def join(code: str, role: str | None, name: str, lang: str) -> None:
     """Join a hosted drill as a plan role, from any terminal on the host machine.
 
     The console talks only to the host (no database is opened here), so it holds nothing
     of the scenario but what this role may see."""
-    from drills.rooms.remote import RemoteDrill
+    from drills.port.feeds import FeedError
+    from drills.rooms.remote import GatewayLobby
     from drills.ui.app import make_app
 
-    _run(make_app("join", lang=lang, remote=RemoteDrill(code, role, name)))
+    lobby = GatewayLobby()
+    try:
+        if role is not None:
+            _run(make_app("trainee", lang=lang, trainee=lobby.join(code, role, name)))
+            return
+        roles = lobby.free_roles(code)
+    except FeedError as exc:
+        raise RoomRefused(str(exc)) from None
+    if not roles:
+        raise RoomRefused(f"drill {code}: every role is taken")
+    app = make_app(
+        "play",
+        lang=lang,
+        roles=roles,
+        picker_title=code,
+        start_play=lambda chosen: lobby.join(code, chosen, name),
+    )
+    _run(app)
 
 
 @click.command(hidden=True)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
 def lobby(lang: str) -> None:
     """The join screen (what `drillhall serve` shows each browser)."""
+    from drills.rooms.remote import GatewayLobby
     from drills.ui.app import make_app
 
-    _run(make_app("lobby", lang=lang))
+    _run(make_app("lobby", lang=lang, lobby=GatewayLobby()))
 
 
 @click.command()

@@ -102,12 +102,24 @@ def _resume_hosted(session: Any, lang: str) -> None:
     speed = session.compiled.scenario.compression
     live = LiveDrill(session, speed, paused=True, room_bots="ideal")
     with open_room(live):
-        _run(make_app("trainer", lang=lang, live=live))
+        _run(make_app("trainer", lang=lang, trainer=live))
+
+
+def _resume_solo(session: Any, role: str, lang: str) -> None:
+    """A solo drill comes back in its trainee's console, paused where it stopped."""
+    from drills.cli.consoles import _run
+    from drills.play.live import LiveDrill, LocalTrainee
+    from drills.ui.app import make_app
+
+    participant = session.store.roster(session.drill_id).get(role)
+    live = LiveDrill(session, session.compiled.scenario.compression, paused=True)
+    feed = LocalTrainee(live, role, participant if participant != role else None)
+    _run(make_app("trainee", lang=lang, trainee=feed))
 
 
 def _follow(session: Any, lang: str) -> None:
     """Echo each event as a timeline line while the drill plays."""
-    from drills.review.summary import describe_event
+    from drills.port.words import describe_event
 
     def show(event: Any) -> None:
         line = describe_event(event, session.compiled, lang)
@@ -175,14 +187,20 @@ def resume(
     lang: str,
     db_path: Path | None,
 ) -> None:
-    """Resume a drill that was interrupted (killed, power loss) from its journal.
+    """Resume a drill that was interrupted (killed, power loss, quit) from its journal.
 
-    A hosted drill reopens the trainer console (unless --headless)."""
+    A solo drill reopens its trainee's console, a hosted drill the trainer console
+    (unless --headless)."""
     from drills.play.session import DrillSession
     from drills.store import rooms
 
     store = open_store(db_path)
     session = DrillSession.resume(store, drill)
+    people = [r.id for r in session.compiled.plan.roles if r.id not in session.bots]
+    solo = len(people) == 1 and not rooms.participants(store, session.drill_id)
+    if solo and not (headless or as_json or follow):
+        _resume_solo(session, people[0], lang)
+        return
     if rooms.participants(store, session.drill_id):
         if not headless:
             _resume_hosted(session, lang)

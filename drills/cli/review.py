@@ -42,8 +42,8 @@ def report(
     db_path: Path | None,
 ) -> None:
     """The after-action report (演练评估报告) of a drill: terminal, Markdown or HTML."""
+    from drills.review.report import load_report
     from drills.review.reports import render
-    from drills.store.notes import load_report
 
     store = open_store(db_path)
     loaded = load_report(store, drill, load_profile(profile_path))
@@ -136,8 +136,9 @@ def improve(
     """Show the improvement plan of a drill, or edit the row of one FINDING (F1, F2 ...)."""
     from datetime import date
 
+    from drills.review.report import load_report
     from drills.store.database import StoreError
-    from drills.store.notes import edit_improvement, load_report
+    from drills.store.notes import edit_improvement
 
     store = open_store(db_path)
     report_data = load_report(store, drill).report
@@ -348,7 +349,7 @@ def regrade(
 @db_option
 def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | None) -> None:
     """Replay a drill with decisions added, removed or moved, and show what would differ."""
-    from drills.review.summary import clock
+    from drills.port.words import clock
     from drills.review.whatif import what_if
 
     store = open_store(db_path)

@@ -48,13 +48,19 @@ class TraineeResults:
 
 
 def trainee_results(
-    compiled: CompiledScenario, events: list[Event], role: str | None
-) -> tuple[DrillScore, TraineeResults]:
-    """Score the drill and cut the results to ``role`` (None: everything, solo review)."""
-    score = score_drill(compiled, events)
+    compiled: CompiledScenario,
+    events: list[Event],
+    role: str | None,
+    score: DrillScore | None = None,
+) -> TraineeResults:
+    """The results cut to ``role`` (None: everything, solo review).
+
+    ``score`` is the drill's saved final score; without it the events are scored here."""
+    if score is None:
+        score = score_drill(compiled, events)
     findings = build_findings(compiled, score, collect(events))
     mine = score.roles.get(role or "")
-    return score, TraineeResults(
+    return TraineeResults(
         title=compiled.scenario.title.model_dump(),
         team_score=score.score,
         team_rating=score.rating,

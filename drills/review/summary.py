@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from drills.port.words import name_of
 from engine.compiled import CompiledScenario
 from engine.fields import format_duration
 from scoring.profile import RATING_EN, RATING_ZH, RATING_ZH_TEXT
 from scoring.score import DrillScore
-from scoring.wording import commission_line, outcome_line, status_word
-
-# Engine events that state an expectation's outcome, and the outcome word they carry.
-OUTCOME_KINDS = {
-    "expectation_met": "met",
-    "expectation_late": "late",
-    "answer_partly": "answer_partly",
-    "expectation_partly": "partly",
-    "expectation_missed": "missed",
-}
+from scoring.wording import status_word
 
 LABELS: dict[str, dict[str, str]] = {
     "drill": {"zh": "演练", "en": "Drill"},
@@ -44,18 +34,13 @@ def label(key: str, lang: str) -> str:
     return LABELS[key]["zh" if lang == "zh" else "en"]
 
 
-def _name(items: Any, item_id: str, lang: str) -> str:
-    for item in items:
-        if item.id == item_id:
-            return str(item.name.get(lang))
-    return item_id
-
-
 def describe_bots(bots: dict[str, str], compiled: CompiledScenario, lang: str) -> str:
     kinds = sorted(set(bots.values()))
     if len(kinds) == 1 and set(bots) == {r.id for r in compiled.plan.roles}:
         return f"{kinds[0]} ({label('all_roles', lang)})"
-    return ", ".join(f"{_name(compiled.plan.roles, r, lang)}={k}" for r, k in sorted(bots.items()))
+    return ", ".join(
+        f"{name_of(compiled.plan.roles, r, lang)}={k}" for r, k in sorted(bots.items())
+    )
 
 
 def render_summary(
@@ -91,12 +76,12 @@ def render_summary(
         f"{label('capabilities', lang)}:",
     ]
     for cap in score.capabilities:
-        name = _name(plan.capabilities, cap.id, lang)
+        name = name_of(plan.capabilities, cap.id, lang)
         lines.append(f"  {cap.rating}  {cap.score:5.1f}  {name}")
     if score.roles:
         lines.append(f"{label('roles', lang)}:")
         for role_id, data in score.roles.items():
-            name = _name(plan.roles, role_id, lang)
+            name = name_of(plan.roles, role_id, lang)
             lines.append(f"  {data['rating']}  {data['score']:5.1f}  {name}")
     commissions = score.metrics.commissions
     if any(commissions.values()):
@@ -111,51 +96,3 @@ def render_summary(
         f"{label('profile', lang)}: {score.profile}    {label('journal', lang)}: {db_path}",
     ]
     return "\n".join(lines)
-
-
-def clock(seconds: int) -> str:
-    """Scenario time as H:MM:SS (days roll into hours)."""
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
-def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> str | None:
-    """One readable timeline line per event (None for events not worth a line)."""
-    plan = compiled.plan
-    data = event.data
-    kind = event.kind
-    when = clock(event.t)
-
-    def role(role_id: str) -> str:
-        return _name(plan.roles, role_id, lang)
-
-    if kind == "inject_delivered":
-        inject = compiled.injects[data["inject"]]
-        to = ", ".join(role(r) for r in data["to"])
-        source = inject.source.get(lang)
-        return f"{when}  ▸ {inject.id} [{inject.channel}] {source} → {to}: {inject.text.get(lang)}"
-    if kind == "decision_accepted":  # recorded, not judged: the outcome lines judge it
-        params = " ".join(f"{k}={v}" for k, v in data["params"].items())
-        action = _name(plan.actions, data["action"], lang)
-        return f"{when}  → {role(data['role'])}: {action} {params}".rstrip()
-    if kind == "decision_refused":
-        action = _name(plan.actions, data["action"], lang)
-        return f"{when}  ✗ {role(data['role'])}: {action} — {data['reason']}"
-    if kind in OUTCOME_KINDS:
-        spec = compiled.expectations.get(data["expectation"])
-        if spec is None:
-            return None
-        status = OUTCOME_KINDS[kind]
-        return f"{when}    {outcome_line(plan, spec, status, lang, wrong=data.get('wrong'))}"
-    if kind == "commission":
-        _inject, item = compiled.prohibited.get(data["prohibited"], (None, None))
-        if item is None:
-            return f"{when}  ✗ {data['severity']}: {data['reason'].get(lang, '')}"
-        return f"{when}  {commission_line(item, lang)}"
-    if kind == "hint_sent":
-        text = data["text"]
-        text = text.get(lang, text.get("en")) if isinstance(text, dict) else text
-        return f"{when}  ? {text}"
-    if kind == "drill_ended":
-        return f"{when}  ■ {data['reason']}"
-    return None

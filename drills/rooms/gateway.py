@@ -3,16 +3,18 @@
 The host serves its drill on a local socket. A trainee's process (a terminal on the host
 machine, an SSH login, the console ``drillhall serve`` runs for a browser) never opens the
 database: it asks the gateway, and every answer is cut to what its joined role may see
-(``rooms.visible_to``). So a trainee process cannot read the answer key, other roles'
-injects or live scores even if it tries — it only holds what was sent to it. Run trainees
-as other OS users than the trainer and the database itself is out of their reach too.
+(``drills.port.visibility.visible_to``). So a trainee process cannot read the answer
+key, other roles' injects or live scores even if it tries — it only holds what was sent
+to it. Run trainees as other OS users than the trainer and the database itself is out of
+their reach too.
 
 The store stays the bus: a submission is committed to the database before the gateway
 acknowledges it, and the host applies it on its next tick (``LiveDrill.advance``).
 
-Protocol: one JSON object per line each way, on a connection that first joins
-(``join``) and is then bound to that participant: ``poll``, ``submit``, ``results``,
-``note``, ``report``. Each connection gets its own thread and its own database connection.
+Protocol (``drills.rooms.messages``): one JSON object per line each way. A connection may
+ask which roles are free (``roles``), then joins (``join``) and is bound to that
+participant: ``poll``, ``submit``, ``results``, ``note``, ``report``. Each connection
+gets its own thread and its own database connection.
 """
 
 from __future__ import annotations
@@ -25,24 +27,39 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from drills.port.results import trainee_results
+from drills.port.visibility import owners_of, visible_to
+from drills.rooms.messages import (
+    MAX_LINE,
+    FreeRole,
+    Join,
+    Poll,
+    Polled,
+    ProtocolError,
+    ReportHtml,
+    Request,
+    Results,
+    Roles,
+    SelfAssessment,
+    Submit,
+    parse_request,
+)
 from drills.store import rooms
 from drills.store.database import Store, StoreError
 from drills.store.notes import add_note
 from engine.compiled import CompiledScenario
 from engine.events import Decision, Event
 
-MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
-
 # What a trainee's console needs to draw an inject, and nothing of its triggers, effects,
 # expectations or controller background.
 INJECT_DISPLAY = {"id", "title", "source", "to", "channel", "text"}
 SCENARIO_PUBLIC = {
-    "id", "version", "plan", "family", "title", "summary", "start", "duration",
-    "compression", "state", "tracked",
+    "id", "version", "plan", "family", "title", "summary", "objectives", "start",
+    "duration", "compression", "state", "tracked",
 }  # fmt: skip
 
 
@@ -75,22 +92,34 @@ class RoomService:
             store.close()
         self.mode = record.mode
         self.compiled = record.bundle().compiled
-        self.owners = {e.id: e.role for e in self.compiled.expectations.values()}
+        self.owners = owners_of(self.compiled)
         self._lock = threading.Lock()
         self._connected: dict[str, object] = {}  # role → the connection that holds it
 
     # -- joining ----------------------------------------------------------------------
 
-    def join(self, store: Store, conn: object, request: dict[str, Any]) -> dict[str, Any]:
-        code, role, name = (str(request.get(k, "")).strip() for k in ("code", "role", "name"))
+    def free_roles(self, store: Store, code: str) -> list[FreeRole]:
+        """The roles nobody holds (and no bot plays), for a trainee to pick from."""
         if code != self.drill_id:
             raise rooms.RoomError(f"no drill with code {code!r}: check the code")
+        taken = rooms.participants(store, self.drill_id)
+        bots = store.drill(self.drill_id).bots if rooms.hosted_started(store, self.drill_id) else {}
+        return [
+            FreeRole(r.id, r.name.model_dump(), r.duties.model_dump() if r.duties else None)
+            for r in self.compiled.plan.roles
+            if r.id not in taken and r.id not in bots
+        ]
+
+    def join(self, store: Store, conn: object, request: Join) -> dict[str, Any]:
+        if request.code != self.drill_id:
+            raise rooms.RoomError(f"no drill with code {request.code!r}: check the code")
+        role = request.role
         with self._lock:
             holder = self._connected.get(role)
             if holder is not None and holder is not conn:
                 who = rooms.participants(store, self.drill_id).get(role, "someone")
                 raise rooms.RoomError(f"role {role!r} is already taken by {who} (connected)")
-            rooms.join(store, code, role, name)
+            rooms.join(store, request.code, role, request.name)
             self._connected[role] = conn
         return {"ok": True, "briefing": briefing(self.compiled, self.drill_id, self.mode, role)}
 
@@ -100,22 +129,32 @@ class RoomService:
                 if holder is conn:
                     del self._connected[role]
 
+    def connected_roles(self) -> set[str]:
+        with self._lock:
+            return set(self._connected)
+
+    def release(self, role: str) -> object | None:
+        """Forget who holds ``role`` (the trainer freed the seat); returns that connection."""
+        with self._lock:
+            return self._connected.pop(role, None)
+
     # -- a joined participant ------------------------------------------------------------
 
-    def poll(self, store: Store, role: str, after: int) -> dict[str, Any]:
+    def poll(self, store: Store, role: str, after: int) -> Polled:
         """The host's clock and the events for ``role`` after ``after``, with the display
         text of newly delivered injects and (training) the specs of its expectations."""
         clock = rooms.read_clock(store, self.drill_id)
-        events, last = [], after
+        events: list[tuple[int, int, str, dict[str, Any]]] = []
+        last = after
         injects: dict[str, Any] = {}
         expectations: dict[str, Any] = {}
         owners = self.owners if self.mode == "training" else None
         for event in store.events_after(self.drill_id, after):
             last = event.seq
-            visible = rooms.visible_to(event, role, self.mode, owners)
+            visible = visible_to(event, role, self.mode, owners)
             if visible is None:
                 continue
-            events.append([visible.seq, visible.t, visible.kind, visible.data])
+            events.append((visible.seq, visible.t, str(visible.kind), visible.data))
             inject_id = visible.data.get("inject")
             if visible.kind == "inject_delivered" and inject_id in self.compiled.injects:
                 injects[inject_id] = self.compiled.injects[inject_id].model_dump(
@@ -123,28 +162,13 @@ class RoomService:
                 )
             for exp_id in visible.data.get("expectations", []) if owners else []:
                 expectations[exp_id] = self.compiled.expectations[exp_id].to_dict()
-        return {
-            "ok": True,
-            "last": last,
-            "clock": [clock.t, clock.speed, clock.paused, clock.wall, clock.ended],
-            "events": events,
-            "injects": injects,
-            "expectations": expectations,
-        }
+        return Polled(last, clock, events, injects, expectations)
 
-    def submit(self, store: Store, role: str, name: str, request: dict[str, Any]) -> dict:
+    def submit(self, store: Store, role: str, name: str, request: Submit) -> dict[str, Any]:
         if rooms.read_clock(store, self.drill_id).ended:
             raise rooms.RoomError("the drill has ended: decisions are no longer taken")
-        params = request.get("params") or {}
-        if not isinstance(params, dict):
-            raise rooms.RoomError("params must be an object")
-        decision = Decision(
-            role, str(request.get("action", "")), params, str(request.get("note") or "")
-        )
-        key = request.get("key")
-        submission = rooms.submit(
-            store, self.drill_id, role, name, decision, str(key) if key else None
-        )
+        decision = Decision(role, request.action, request.params, request.note)
+        submission = rooms.submit(store, self.drill_id, role, name, decision, request.key)
         return {"ok": True, "id": submission}
 
     def _ended_events(self, store: Store) -> list[Event]:
@@ -155,12 +179,10 @@ class RoomService:
         return events
 
     def results(self, store: Store, role: str) -> dict[str, Any]:
-        _, results = trainee_results(self.compiled, self._ended_events(store), role)
+        results = trainee_results(self.compiled, self._ended_events(store), role)
         return {"ok": True, "results": results.to_dict()}
 
     def note(self, store: Store, role: str, name: str, text: str) -> dict[str, Any]:
-        if not text.strip():
-            raise rooms.RoomError("the self-assessment is empty")
         add_note(store, self.drill_id, "self", name, text, role=role)
         return {"ok": True}
 
@@ -170,8 +192,8 @@ class RoomService:
         if self.mode == "exam":
             raise rooms.RoomError("in an exam the trainer shares the report at the debrief")
         self._ended_events(store)
+        from drills.review.report import load_report
         from drills.review.reports import render
-        from drills.store.notes import load_report
 
         report = load_report(store, self.drill_id).report
         return {"ok": True, "html": render(report, "html", "en" if lang == "en" else "zh")}
@@ -191,15 +213,13 @@ class _Connection(socketserver.StreamRequestHandler):
             while line := self.rfile.readline(MAX_LINE + 1):
                 try:
                     if len(line) > MAX_LINE:
-                        raise rooms.RoomError("request too large")
-                    request = json.loads(line)
-                    if not isinstance(request, dict):
-                        raise rooms.RoomError("a request is a JSON object")
+                        raise ProtocolError("request too large")
+                    request = parse_request(json.loads(line))
                     reply, who = self._answer(service, store, request, who)
-                except (rooms.RoomError, StoreError) as exc:
+                except (rooms.RoomError, StoreError, ProtocolError) as exc:
                     reply = {"ok": False, "error": str(exc)}
-                except (ValueError, KeyError, TypeError) as exc:
-                    reply = {"ok": False, "error": f"bad request: {exc}"}
+                except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep
+                    reply = {"ok": False, "error": f"bad request: {type(exc).__name__}"}
                 self.wfile.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
                 self.wfile.flush()
         except (ConnectionError, OSError):
@@ -213,29 +233,30 @@ class _Connection(socketserver.StreamRequestHandler):
         self,
         service: RoomService,
         store: Store,
-        request: dict[str, Any],
+        request: Request,
         who: tuple[str, str] | None,
     ) -> tuple[dict[str, Any], tuple[str, str] | None]:
-        op = request.get("op")
-        if op == "join":
+        if isinstance(request, Roles):
+            free = service.free_roles(store, request.code)
+            return {"ok": True, "roles": [asdict(r) for r in free]}, who
+        if isinstance(request, Join):
             if who is not None:
                 raise rooms.RoomError(f"this connection has joined as {who[0]} already")
             reply = service.join(store, self, request)
-            return reply, (str(request["role"]).strip(), str(request["name"]).strip())
+            return reply, (request.role, request.name)
         if who is None:
             raise rooms.RoomError("join the drill first")
         role, name = who
-        if op == "poll":
-            return service.poll(store, role, int(request.get("after", 0))), who
-        if op == "submit":
+        if isinstance(request, Poll):
+            return service.poll(store, role, request.after).to_wire(), who
+        if isinstance(request, Submit):
             return service.submit(store, role, name, request), who
-        if op == "results":
+        if isinstance(request, Results):
             return service.results(store, role), who
-        if op == "note":
-            return service.note(store, role, name, str(request.get("text", ""))), who
-        if op == "report":
-            return service.report(store, str(request.get("lang", "zh"))), who
-        raise rooms.RoomError(f"unknown request {op!r}")
+        if isinstance(request, SelfAssessment):
+            return service.note(store, role, name, request.text), who
+        assert isinstance(request, ReportHtml)
+        return service.report(store, request.lang), who
 
 
 class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -257,6 +278,16 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             ) from None
         self._thread: threading.Thread | None = None
         self.connections: set[socket.socket] = set()
+
+    def connected_roles(self) -> set[str]:
+        return self.service.connected_roles()
+
+    def release(self, role: str) -> None:
+        """Free ``role``: hang up on the console that holds it (the trainer's call)."""
+        holder = self.service.release(role)
+        if isinstance(holder, _Connection):
+            with contextlib.suppress(OSError):
+                holder.request.shutdown(socket.SHUT_RDWR)
 
     def start(self) -> RoomGateway:
         self._thread = threading.Thread(

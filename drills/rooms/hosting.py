@@ -26,14 +26,14 @@ def run_hosted(
     Serve it with ``open_room``; after the end, ``RoomGateway.wait_idle`` lets trainees'
     consoles fetch their results before the host exits."""
     while not live.started and not start_when():
-        live.advance()  # publishes the (paused) clock so trainees see the drill exists
+        live.advance_events()  # publishes the (paused) clock: trainees see the drill exists
         sleep(tick)
     live.resume()
     while not live.ended:
-        live.advance()
+        live.advance_events()
         sleep(tick)
-    live.advance()
-    return live.session.finish()
+    live.advance_events()
+    return live.finish()
 
 
 def joined_at_least(live: LiveDrill, count: int) -> Callable[[], bool]:
@@ -48,4 +48,8 @@ def open_room(live: LiveDrill) -> Iterator[RoomGateway]:
     """Serve the drill to trainees' consoles while the host runs (RoomError: it is served
     by another process already)."""
     with RoomGateway(live.session.store.path, live.session.drill_id) as room:
-        yield room
+        live.room = room
+        try:
+            yield room
+        finally:
+            live.room = None

@@ -1,17 +1,13 @@
 """What safety managers add to a drill: hot-wash notes, self-assessments, improvement-plan
-edits and the sign-off; and the report assembled from the journal plus those records."""
+edits and the sign-off."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from drills.store.database import Store, StoreError, now_iso
-from engine.bundle import Bundle
 from engine.events import canonical_json
-from scoring.profile import DEFAULT_PROFILE, ScoringProfile
-from scoring.report import DrillInfo, Note, Report, SignOff, build_report
-from scoring.score import score_drill
+from scoring.report import Note, SignOff
 
 EDITABLE = ("action", "element", "owner", "due", "status")
 
@@ -82,39 +78,3 @@ def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str) -
 def edits(store: Store, drill_id: str) -> dict[str, dict[str, str]]:
     rows = store.db["improvement_edits"].rows_where("drill_id = ?", [drill_id])
     return {r["finding"]: json.loads(r["fields"]) for r in rows}
-
-
-@dataclass
-class LoadedDrill:
-    bundle: Bundle
-    report: Report
-
-
-def load_report(
-    store: Store, drill_id: str, profile: ScoringProfile = DEFAULT_PROFILE
-) -> LoadedDrill:
-    """Rebuild a drill's report from its journal and review records."""
-    record = store.drill(drill_id)
-    bundle = record.bundle()
-    events = store.events(record.id)
-    score = score_drill(bundle.compiled, events, profile)
-    info = DrillInfo(
-        id=record.id,
-        created=record.created,
-        mode=record.mode,
-        seed=record.seed,
-        speed=record.speed,
-        roster=store.roster(record.id),
-        status=record.status,
-    )
-    report = build_report(
-        bundle.compiled,
-        events,
-        score,
-        profile,
-        info,
-        notes=notes(store, record.id),
-        signoff=signoff(store, record.id),
-        edits=edits(store, record.id),
-    )
-    return LoadedDrill(bundle, report)

@@ -5,39 +5,23 @@ decision as a *submission*; the host picks submissions up every tick, applies th
 the engine (which journals them as inputs), and marks them applied with the engine's
 answer. The gateway reads the events meant for a role, and the host's clock, from the
 same database (WAL lets readers and the writer work at once) and sends only what
-``visible_to`` lets through: trainees' processes never open the database.
+``drills.port.visibility.visible_to`` lets through: trainees' processes never open the
+database. This module is the SQL of it.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from drills.port.clock import ClockState
 from drills.store.database import Store, StoreError, now_iso
 from engine.events import Decision, Event, Kind, canonical_json
 
 
 class RoomError(StoreError):
     """A join or a submission the room refuses, with the reason."""
-
-
-@dataclass(frozen=True)
-class ClockState:
-    t: int
-    speed: float
-    paused: bool
-    wall: float
-    ended: bool
-
-    def now(self, wall: float | None = None) -> int:
-        """The host's scenario time, extrapolated from its last published tick."""
-        if self.paused or self.ended:
-            return self.t
-        elapsed = max(0.0, (time.time() if wall is None else wall) - self.wall)
-        return int(self.t + elapsed * self.speed)
 
 
 def join(store: Store, code: str, role: str, name: str) -> str:
@@ -70,6 +54,14 @@ def join(store: Store, code: str, role: str, name: str) -> str:
             (record.id, role, name, now_iso()),
         )
     return record.id
+
+
+def release(store: Store, drill_id: str, role: str) -> None:
+    """Free ``role``'s seat: the next trainee to join may take it."""
+    with store.db.conn:
+        store.db.conn.execute(
+            "DELETE FROM participants WHERE drill_id = ? AND role = ?", (drill_id, role)
+        )
 
 
 def participants(store: Store, drill_id: str) -> dict[str, str]:
@@ -167,58 +159,3 @@ def read_clock(store: Store, drill_id: str) -> ClockState:
     if row is None:
         return ClockState(0, 1.0, True, time.time(), False)
     return ClockState(int(row[0]), float(row[1]), bool(row[2]), float(row[3]), bool(row[4]))
-
-
-ANSWER_KEYS = ("expectations", "prohibited")
-
-
-EXPECTATION_KINDS = (
-    Kind.EXPECTATION_MET,
-    Kind.EXPECTATION_LATE,
-    Kind.ANSWER_PARTLY,
-    Kind.EXPECTATION_PARTLY,
-    Kind.EXPECTATION_MISSED,
-    Kind.EXPECTATION_OVERDUE,
-)
-
-
-def visible_to(
-    event: Event, role: str, mode: str, owners: Mapping[str, str] | None = None
-) -> Event | None:
-    """What a trainee of ``role`` may see of an event (None: nothing).
-
-    Their own injects, hints and decisions, the public situation (state, start, end). In
-    exam mode the answer key — which expectations an inject opened, whether a decision
-    met one — is stripped, and nothing about expectations or commissions is shown. In
-    training mode, with ``owners`` (expectation id → responsible role), only the
-    expectations of ``role`` itself are shown.
-    """
-    data = event.data
-    kind = event.kind
-    if kind in (Kind.DRILL_STARTED, Kind.DRILL_ENDED):
-        return event
-    if kind == Kind.STATE_CHANGED:  # the figure, not what moved it (another role's inject)
-        return Event(event.seq, event.t, kind, {k: v for k, v in data.items() if k != "cause"})
-    if kind in (Kind.INJECT_DELIVERED, Kind.HINT_SENT):
-        if role not in data["to"]:
-            return None
-    elif kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED):
-        if data["role"] != role:
-            return None
-    elif mode == "exam":
-        return None
-    elif kind in EXPECTATION_KINDS:
-        if owners is not None and owners.get(data["expectation"]) != role:
-            return None
-    elif kind == Kind.COMMISSION:  # training: the trainee's own prohibited act, at once
-        if data.get("role") != role:
-            return None
-    else:
-        return None
-    if mode == "exam":
-        data = {k: v for k, v in data.items() if k not in ANSWER_KEYS}
-        return Event(event.seq, event.t, kind, data)
-    if owners is not None and "expectations" in data:
-        mine = [e for e in data["expectations"] if owners.get(e) == role]
-        return Event(event.seq, event.t, kind, {**data, "expectations": mine})
-    return event

@@ -1,44 +1,30 @@
 """The one app factory used by the CLI, the tests and browser serving.
 
-``DrillhallApp`` hosts one of three consoles: ``play`` (a trainee), ``trainer`` and
-``review``. Everything it needs is passed in, including the wall clock, so tests run
-deterministic drills in a headless app.
+``DrillhallApp`` hosts one console: ``play`` (a solo trainee, who may pick a role first),
+``trainee`` (a joined or resumed trainee), ``lobby`` (join from a browser), ``trainer``
+and ``review``. Each is given its port — a ``TraineeFeed``, a ``TrainerFeed`` or a
+``ReviewDesk`` — or, for ``play``, a factory that makes the feed once a role is chosen.
+Everything is passed in, including the wall clock, so tests run deterministic drills.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from drills.play.live import LiveDrill
-from drills.play.session import DrillSession
-from drills.rooms.remote import RemoteDrill
-from drills.store.database import Store
+from drills.port.feeds import FeedError, Lobby, ReviewDesk, RoleChoice, TraineeFeed, TrainerFeed
 from drills.ui.i18n import LABELS, _, localize_bindings, set_language
-from engine.bundle import Bundle
+
+StartPlay = Callable[[str], TraineeFeed]  # role id → the solo drill's feed, created then
 
 
-@dataclass
-class PlaySetup:
-    """What a solo drill needs before a role is known."""
-
-    bundle: Bundle
-    store: Store
-    role: str | None = None
-    mode: str = "training"
-    speed: float | None = None
-    others: str = "ideal"
-    seed: int = 0
-    participant: str | None = None
-    now: Callable[[], float] = time.monotonic
-    start_paused: bool = False
-    extra_roster: dict[str, str] = field(default_factory=dict)
+def key_name(key: str) -> str:
+    """``ctrl+s`` → ``Ctrl+S``, ``f5`` → ``F5``: keys as printed on a keyboard."""
+    return "+".join(part.upper() if len(part) <= 3 else part.title() for part in key.split("+"))
 
 
 class DrillhallApp(App[None]):
@@ -49,8 +35,7 @@ class DrillhallApp(App[None]):
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "help"),
-        Binding("question_mark", "help", "help", show=False),
-        Binding("ctrl+t", "toggle_theme", "theme"),
+        Binding("ctrl+t", "toggle_theme", "theme", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
@@ -58,87 +43,123 @@ class DrillhallApp(App[None]):
         self,
         console: str,
         *,
-        play: PlaySetup | None = None,
-        store: Store | None = None,
-        live: LiveDrill | None = None,
-        remote: RemoteDrill | None = None,
+        trainee: TraineeFeed | None = None,
+        trainer: TrainerFeed | None = None,
+        desk: ReviewDesk | None = None,
+        lobby: Lobby | None = None,
+        roles: list[RoleChoice] | None = None,
+        picker_title: str = "",
+        start_play: StartPlay | None = None,
+        role: str | None = None,
+        show_briefing: bool = True,
     ) -> None:
         super().__init__()
         localize_bindings(self)
         self.kind = console
-        self.play = play
-        self.store = store
-        self.live = live
-        self.remote = remote
+        self.trainee = trainee
+        self.trainer = trainer
+        self.desk = desk
+        self.lobby = lobby
+        self.roles = roles or []
+        self.picker_title = picker_title
+        self.start_play = start_play
+        self.role = role
+        self.show_briefing = show_briefing
+        self.farewell: str | None = None  # printed after the app exits (how to come back)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         if self.kind == "play":
-            assert self.play is not None
-            if self.play.role:
-                self.start_play(self.play.role)
+            if self.role:
+                self.open_play(self.role)
             else:
-                from drills.ui.screens.role_picker import RolePickerScreen
-
-                self.push_screen(RolePickerScreen(self.play.bundle.compiled.plan), self.start_play)
+                self.pick_role()
         elif self.kind == "lobby":
             from drills.ui.screens.lobby import LobbyScreen
 
-            self.push_screen(LobbyScreen())
-        elif self.kind == "join":
-            from drills.ui.screens.trainee import TraineeScreen
-
-            assert self.remote is not None
-            self.push_screen(TraineeScreen(self.remote, self.remote.role, self.remote.name))
+            assert self.lobby is not None
+            self.push_screen(LobbyScreen(self.lobby))
+        elif self.kind == "trainee":
+            assert self.trainee is not None
+            self.open_trainee(self.trainee)
         elif self.kind == "trainer":
             from drills.ui.screens.trainer import TrainerScreen
 
-            assert self.live is not None
-            self.push_screen(TrainerScreen(self.live))
+            assert self.trainer is not None
+            self.push_screen(TrainerScreen(self.trainer))
         else:
             from drills.ui.screens.review import ReviewScreen
 
-            assert self.store is not None
-            self.push_screen(ReviewScreen(self.store))
+            assert self.desk is not None
+            self.push_screen(ReviewScreen(self.desk))
         if os.environ.get("DRILLHALL_EXIT_AFTER_FIRST_FRAME"):
             self.call_after_refresh(self.exit)  # benchmarks: process start to first frame
 
-    def start_play(self, role: str | None) -> None:
+    def pick_role(self) -> None:
+        from drills.ui.screens.role_picker import RolePickerScreen
+
+        self.push_screen(RolePickerScreen(self.picker_title, self.roles), self.open_play)
+
+    def open_play(self, role: str | None) -> None:
+        """Start (or join) the drill in ``role``; a refusal goes back to the picker."""
+        assert self.start_play is not None and role is not None
+        try:
+            self.trainee = self.start_play(role)
+        except FeedError as exc:
+            self.notify(str(exc), severity="error")
+            self.pick_role()
+            return
+        self.open_trainee(self.trainee)
+
+    def open_trainee(self, feed: TraineeFeed) -> None:
         from drills.ui.screens.trainee import TraineeScreen
 
-        setup = self.play
-        assert setup is not None and role is not None
-        plan = setup.bundle.compiled.plan
-        bots = {r.id: setup.others for r in plan.roles if r.id != role}
-        session = DrillSession.create(
-            setup.store,
-            setup.bundle,
-            seed=setup.seed,
-            mode=setup.mode,
-            bots=bots,
-            speed=setup.speed or 0.0,
-        )
-        setup.store.set_roster(
-            session.drill_id, {role: setup.participant or role, **setup.extra_roster}
-        )
-        speed = setup.speed or setup.bundle.compiled.scenario.compression
-        self.live = LiveDrill(session, speed, now=setup.now, paused=setup.start_paused)
-        self.push_screen(TraineeScreen(self.live, role, setup.participant))
+        self.push_screen(TraineeScreen(feed, show_briefing=self.show_briefing))
+
+    def key_table(self) -> list[tuple[str, str]]:
+        """The keys of the current console and the app, as (key, what it does)."""
+        from drills.ui.screens.briefing import BriefingScreen
+
+        screens = [s for s in self.screen_stack if not isinstance(s, BriefingScreen)]
+        screen = screens[-1] if screens else self.screen
+        seen: dict[str, str] = {}
+        for binding in [*screen.BINDINGS, *self.BINDINGS]:
+            if not isinstance(binding, Binding) or not binding.description or not binding.show:
+                continue
+            if screen.check_action(binding.action, ()) is False:
+                continue
+            description = binding.description
+            shown = _(description) if description in LABELS else description
+            seen.setdefault(key_name(binding.key), shown)
+        return list(seen.items())
 
     def action_help(self) -> None:
         from drills.ui.screens.help import HelpScreen
 
-        seen: dict[str, str] = {}
-        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
-            if isinstance(binding, Binding) and binding.description and binding.show:
-                description = binding.description
-                seen.setdefault(
-                    binding.key, _(description) if description in LABELS else description
-                )
-        self.push_screen(HelpScreen(sorted(seen.items())))
+        self.push_screen(HelpScreen(self.key_table()))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    async def action_quit(self) -> None:
+        """Quit; a console in the middle of a drill asks first and says how to come back."""
+        from drills.ui.screens.confirm import ConfirmScreen
+
+        console = next(
+            (s for s in reversed(self.screen_stack) if hasattr(s, "quit_question")), None
+        )
+        question = console.quit_question() if console is not None else None
+        if question is None:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                console.before_quit()
+                self.farewell = console.quit_message()
+                self.exit(message=self.farewell)
+
+        self.push_screen(ConfirmScreen(question, _("quit")), answered)
 
 
 def make_app(console: str, *, lang: str = "zh", **kwargs: object) -> DrillhallApp:

@@ -113,6 +113,80 @@ LABELS: dict[str, tuple[str, str]] = {
     "join": ("加入", "Join"),
     "self_assess": ("自我评估", "Self-assessment"),
     "self_assess_prompt": ("哪些做得好？哪些需要改进？", "What went well? What would you change?"),
+    "briefing": ("演练简报", "Briefing"),
+    "show_roles": ("查看可选角色", "Show free roles"),
+    "no_free_roles": ("没有空闲的角色。", "No role is free."),
+    "code_and_name": ("请输入演练代码和你的姓名。", "Type the drill code and your name."),
+    "situation": ("情景", "Situation"),
+    "objectives": ("演练目的", "Objectives"),
+    "mode_training": (
+        "训练模式：预案要求和反馈会即时显示。",
+        "Training: what the plan expects and feedback are shown as you go.",
+    ),
+    "mode_exam": (
+        "考核模式：演练结束前不显示评判。",
+        "Exam: nothing is judged on screen until the drill ends.",
+    ),
+    "start_drill": ("开始演练", "Start the drill"),
+    "repeat_question": (
+        "刚刚已提交过同样的决策（{action}）。再提交一次？",
+        "You made this same decision ({action}) a moment ago. Submit it again?",
+    ),
+    "submit_again": ("再次提交", "Submit again"),
+    "quit_solo": (
+        "演练尚未结束。退出后演练暂停，可用 drillhall resume {drill} 继续。现在退出？",
+        "The drill has not ended. It stays paused; continue it with drillhall resume {drill}. "
+        "Quit now?",
+    ),
+    "quit_joined": (
+        "演练仍在进行，退出后你的角色无人操作。"
+        "可用 drillhall join {drill} --role {role} 重新加入。现在退出？",
+        "The drill goes on without you. Rejoin with drillhall join {drill} --role {role}. "
+        "Quit now?",
+    ),
+    "come_back_solo": (
+        "演练已暂停。继续：drillhall resume {drill}",
+        "Drill paused. Continue with: drillhall resume {drill}",
+    ),
+    "come_back_joined": (
+        "重新加入：drillhall join {drill} --role {role}",
+        "Rejoin with: drillhall join {drill} --role {role}",
+    ),
+    "computing": ("正在计算最终得分……", "Computing the final score…"),
+    "opens": ("将产生的预期行动", "Opens"),
+    "then": ("随后触发", "Then"),
+    "pick_inject": ("选择一条信息，查看它将触发什么。", "Pick an inject to see what it opens."),
+    "nothing_to_fire": ("所有信息都已发出。", "Every inject has fired."),
+    "hint_roles": ("发给（不选则发给全部角色）", "To (none ticked: every role)"),
+    "hint_empty": ("提示内容为空。", "The hint is empty."),
+    "join_with": ("学员加入命令", "Trainees join with"),
+    "free_seat": ("释放席位", "Free the seat"),
+    "free_seat_question": (
+        "释放「{role}」的席位？当前学员将断开，其他人可以加入该角色。",
+        "Free the seat of {role}? Its trainee is disconnected and anyone may take the role.",
+    ),
+    "seat_freed": ("席位已释放", "Seat freed"),
+    "end_question": (
+        "结束演练？结束后不能再做决策。",
+        "End the drill? No decision can be made after it.",
+    ),
+    "end_connected": ("{count} 名学员仍在线。", "{count} trainee(s) are connected."),
+    "quit_trainer": (
+        "演练尚未结束。退出后演练暂停，可用 drillhall resume {drill} 继续。现在退出？",
+        "The drill has not ended. It stays paused; continue it with drillhall resume {drill}. "
+        "Quit now?",
+    ),
+    "come_back_trainer": (
+        "演练已暂停。继续：drillhall resume {drill}",
+        "Drill paused. Continue with: drillhall resume {drill}",
+    ),
+    "final_score": ("最终得分", "Final score"),
+    "final_failed": (
+        "最终得分未能计算，请查看日志。",
+        "The final score could not be computed; see the log.",
+    ),
+    "held_back": ("评定受限原因", "What held the rating back"),
+    "back_to_drill": ("返回演练", "Back to the drill"),
 }
 
 CHANNELS: dict[str, tuple[str, str]] = {

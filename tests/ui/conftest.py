@@ -9,7 +9,9 @@ from textual.widgets import Input
 
 from drills.play.live import LiveDrill
 from drills.play.session import DrillSession
-from drills.ui.app import PlaySetup, make_app
+from drills.play.solo import SoloSetup
+from drills.ui.app import make_app
+from drills.ui.screens.role_picker import plan_roles
 
 
 class Wall:
@@ -36,21 +38,35 @@ def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("drills.store.database.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
 
 
-def trainee_app(store, bundle, wall, *, lang="en", role="hydrology", mode="training", speed=60.0):
-    setup = PlaySetup(
-        bundle=bundle,
-        store=store,
-        role=role,
-        mode=mode,
-        speed=speed,
-        now=wall,
-        participant="Li Ming",
+def trainee_app(
+    store, bundle, wall, *, lang="en", role="hydrology", mode="training", speed=60.0,
+    briefing=False,
+):  # fmt: skip
+    """A solo trainee console; the briefing is skipped unless asked for (the clock runs)."""
+    setup = SoloSetup(
+        bundle=bundle, store=store, mode=mode, speed=speed, now=wall, participant="Li Ming"
     )
-    return make_app("play", lang=lang, play=setup)
+
+    def start(chosen: str):
+        feed = setup.start(chosen)
+        if not briefing:
+            feed.live.toggle_pause()  # as if the trainee had read the briefing
+        return feed
+
+    plan = bundle.compiled.plan
+    return make_app(
+        "play",
+        lang=lang,
+        role=role,
+        roles=plan_roles(plan),
+        picker_title=plan.title.get(lang),
+        start_play=start,
+        show_briefing=briefing,
+    )
 
 
 def trainer_app(store, bundle, wall, *, lang="en", bots="novice", speed=600.0):
     roles = [r.id for r in bundle.compiled.plan.roles]
     session = DrillSession.create(store, bundle, seed=3, bots=dict.fromkeys(roles, bots))
     live = LiveDrill(session, speed, now=wall, paused=True)
-    return make_app("trainer", lang=lang, live=live)
+    return make_app("trainer", lang=lang, trainer=live)

@@ -1,66 +1,72 @@
-"""Clock keys shared by the trainee and trainer consoles: pause, speed, skip."""
+"""Clock keys shared by the trainee and trainer consoles: pause, speed, skip.
+
+Function keys, so they work whatever has focus (a text field swallows letters, space and
+Ctrl+D/H). A console whose clock belongs to the trainer (a joined trainee) neither
+shows nor accepts them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from drills.port.feeds import TraineeFeed, TrainerFeed
 from drills.ui.i18n import _
 from drills.ui.widgets.clock import ClockBar
 
+CLOCK_ACTIONS = {"toggle_pause", "faster", "slower", "skip"}
+
 
 class ClockControls(Screen[None]):
-    """A console screen with a live drill, a ClockBar and an ``advance`` method."""
+    """A console screen with a feed, a ClockBar and an ``advance`` method."""
 
     CLOCK_BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "pause"),
-        Binding("right_square_bracket", "faster", "faster"),
-        Binding("left_square_bracket", "slower", "slower"),
-        Binding("ctrl+n", "skip", "skip"),
+        Binding("f6", "toggle_pause", "pause"),
+        Binding("f7", "slower", "slower"),
+        Binding("f8", "faster", "faster"),
+        Binding("f9", "skip", "skip"),
     ]
-    live: Any  # LiveDrill, or a RemoteDrill for a joined trainee
+    feed: TraineeFeed | TrainerFeed
     advance: Callable[[], None]  # each console brings the drill up to the clock its own way
 
+    def owns_clock(self) -> bool:
+        return getattr(self.feed, "owns_clock", True) is not False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Clock keys only where this console moves the clock, and not after the end."""
+        if action in CLOCK_ACTIONS:
+            return self.owns_clock() and not self.feed.clock().ended
+        return True
+
     def sync_clock(self) -> None:
-        """Show the drill's time, pause and end on the clock bar."""
-        clock = self.query_one(ClockBar)
-        clock.now, clock.paused, clock.ended = (
-            self.live.now,
-            self.live.clock.paused,
-            self.live.ended,
+        """Show the drill's time, speed, pause and end on the clock bar."""
+        clock = self.feed.clock()
+        bar = self.query_one(ClockBar)
+        bar.now, bar.speed, bar.paused, bar.ended = (
+            clock.now,
+            clock.speed,
+            clock.paused,
+            clock.ended,
         )
 
-    def _trainer_owns_clock(self) -> bool:
-        """In a hosted drill only the trainer's console moves the clock."""
-        if getattr(self.live, "remote", False):
-            self.notify(_("trainer_clock"))
-            return True
-        return False
-
     def action_toggle_pause(self) -> None:
-        if self._trainer_owns_clock():
-            return
-        self.live.toggle_pause()
+        self.feed.toggle_pause()
         self.advance()
 
     def _set_speed(self, speed: float) -> None:
-        if self._trainer_owns_clock():
-            return
-        self.live.set_speed(speed)
-        self.query_one(ClockBar).speed = self.live.clock.speed
+        self.feed.set_speed(speed)
+        self.sync_clock()
 
     def action_faster(self) -> None:
-        self._set_speed(self.live.clock.speed * 2)
+        self._set_speed(self.feed.clock().speed * 2)
 
     def action_slower(self) -> None:
-        self._set_speed(self.live.clock.speed / 2)
+        self._set_speed(self.feed.clock().speed / 2)
 
     def action_skip(self) -> None:
-        if self._trainer_owns_clock():
-            return
-        if self.live.skip_to_next_inject() is None:
+        if self.feed.skip_to_next_inject() is None:
             self.notify(_("nothing_to_skip"))
         self.advance()

@@ -1,29 +1,35 @@
-"""Joining a hosted drill from a browser (or any terminal): code, role, name.
+"""Joining a hosted drill from a browser (or any terminal): code and name, then a free role
+picked from a list.
 
-It needs no database: the join goes to the host's gateway (``drills.rooms.gateway``)."""
+It needs no database: the ``Lobby`` port reaches the host's gateway."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
-from drills.rooms.remote import RemoteDrill
-from drills.store.rooms import RoomError
-from drills.ui.i18n import _, escape
+from drills.port.feeds import FeedError, Lobby
+from drills.ui.i18n import _, text
 
 
 class LobbyScreen(Screen[None]):
     """Refusals (wrong code, taken role ...) are shown here, never as a traceback."""
 
+    def __init__(self, lobby: Lobby) -> None:
+        super().__init__()
+        self.lobby = lobby
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield Static(f"[b]{_('join_title')}[/b]")
-            yield Input(placeholder=_("host_code"), id="code")
-            yield Input(placeholder=_("role_id"), id="role")
-            yield Input(placeholder=_("your_name"), id="name")
-            yield Button(_("join"), id="join", variant="primary")
+            yield Input(placeholder=_("host_code"), id="code", max_length=64)
+            yield Input(placeholder=_("your_name"), id="name", max_length=80)
+            yield Button(_("show_roles"), id="roles-button", variant="primary")
+            yield OptionList(id="roles")
             yield Static("", id="lobby-error")
         yield Footer()
 
@@ -31,25 +37,43 @@ class LobbyScreen(Screen[None]):
         self.query_one("#code", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = ["code", "role", "name"]
-        current = order.index(event.input.id or "code")
-        if current < len(order) - 1:
-            self.query_one(f"#{order[current + 1]}", Input).focus()
+        if event.input.id == "code":
+            self.query_one("#name", Input).focus()
         else:
-            self.join()
+            self.load_roles()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.join()
+        self.load_roles()
 
-    def join(self) -> None:
+    def _error(self, message: str) -> None:
+        self.query_one("#lobby-error", Static).update(Text(message))
+
+    def load_roles(self) -> None:
+        """The free roles of the drill whose code was typed, to pick one."""
+        code = self.query_one("#code", Input).value.strip()
+        if not code or not self.query_one("#name", Input).value.strip():
+            self._error(_("code_and_name"))
+            return
+        try:
+            roles = self.lobby.free_roles(code)
+        except FeedError as exc:
+            self._error(str(exc))
+            return
+        options = self.query_one("#roles", OptionList)
+        options.clear_options()
+        for role in roles:
+            options.add_option(Option(Text(text(role.name)), id=role.id))
+        self._error("" if roles else _("no_free_roles"))
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from drills.ui.screens.trainee import TraineeScreen
 
-        code, role, name = (
-            self.query_one(f"#{k}", Input).value.strip() for k in ("code", "role", "name")
-        )
+        code = self.query_one("#code", Input).value.strip()
+        name = self.query_one("#name", Input).value.strip()
         try:
-            remote = RemoteDrill(code, role, name)
-        except RoomError as exc:
-            self.query_one("#lobby-error", Static).update(escape(str(exc)))
+            feed = self.lobby.join(code, event.option.id or "", name)
+        except FeedError as exc:
+            self._error(str(exc))
             return
-        self.app.switch_screen(TraineeScreen(remote, role, name))
+        self.app.switch_screen(TraineeScreen(feed))

@@ -13,10 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from drills.play.live import LiveDrill
+from drills.port.feeds import FeedError, TraineeFeed
 from drills.port.results import TraineeResults
-from drills.rooms.remote import RemoteDrill
-from drills.store.rooms import RoomError
 from drills.ui.i18n import _, escape, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
@@ -41,30 +39,52 @@ class ResultsScreen(Screen[None]):
             super().__init__()
             self.reason = reason
 
-    def __init__(
-        self, live: LiveDrill | RemoteDrill, role: str | None, participant: str | None = None
-    ) -> None:
+    class ResultsReady(Message):
+        """The drill's results for this role (or why there are none)."""
+
+        def __init__(self, results: TraineeResults | None, problem: str = "") -> None:
+            super().__init__()
+            self.results = results
+            self.problem = problem
+
+    def __init__(self, feed: TraineeFeed) -> None:
         super().__init__()
         localize_bindings(self)
-        self.live = live
-        self.role = role
-        self.participant = participant
+        self.feed = feed
+        self.role = feed.role
+        self.participant = feed.participant
         self.results: TraineeResults | None = None
-        self.problem = ""
-        try:
-            self.results = live.results(role)
-        except RoomError as exc:  # a joined trainee whose host has gone away
-            self.problem = str(exc)
+        self.text_lines: list[str] = [f"[b]{_('results')}[/b]", "", _("computing")]
 
     def compose(self) -> ComposeResult:
-        results = self.results
-        if results is None:
-            self.text_lines = [f"[b]{_('results')}[/b]", "", escape(self.problem)]
-            yield VerticalScroll(Static("\n".join(self.text_lines), id="results-text"))
-            with Horizontal(id="results-buttons"):
-                yield Button(_("quit"), id="quit")
-            yield Footer()
-            return
+        yield VerticalScroll(Static("\n".join(self.text_lines), id="results-text"))
+        with Horizontal(id="results-buttons"):
+            yield Button(_("open_report"), id="report", variant="primary", disabled=True)
+            yield Button(_("self_assess"), id="self")
+            yield Button(_("quit"), id="quit")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fetch_results()
+
+    @work(thread=True, exclusive=True, group="results")
+    def fetch_results(self) -> None:
+        """The final score is computed once, by the drill, off the UI thread: wait for it."""
+        try:
+            self.post_message(self.ResultsReady(self.feed.results()))
+        except FeedError as exc:  # a joined trainee whose host has gone away
+            self.post_message(self.ResultsReady(None, str(exc)))
+
+    def on_results_screen_results_ready(self, message: ResultsReady) -> None:
+        self.results = message.results
+        if message.results is None:
+            self.text_lines = [f"[b]{_('results')}[/b]", "", escape(message.problem)]
+        else:
+            self.text_lines = self._lines(message.results)
+            self.query_one("#report", Button).disabled = False
+        self.query_one("#results-text", Static).update("\n".join(self.text_lines))
+
+    def _lines(self, results: TraineeResults) -> list[str]:
         lines = [f"[b]{_('results')}[/b] — {escape(text(results.title))}", ""]
         if results.mine:
             rating = results.mine["rating"]
@@ -81,13 +101,7 @@ class ResultsScreen(Screen[None]):
         lines += [
             escape(f"{f.id} [{CLASSES[f.klass][key]}] {text(f.title)}") for f in results.findings
         ] or ["—"]
-        self.text_lines = lines
-        yield VerticalScroll(Static("\n".join(lines), id="results-text"))
-        with Horizontal(id="results-buttons"):
-            yield Button(_("open_report"), id="report", variant="primary")
-            yield Button(_("self_assess"), id="self")
-            yield Button(_("quit"), id="quit")
-        yield Footer()
+        return lines
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "report":
@@ -106,10 +120,9 @@ class ResultsScreen(Screen[None]):
         """The participant's own view of the drill, for the report's hot-wash section."""
         if not values or not values["text"]:
             return
-        author = self.participant or self.role or "trainee"
         try:
-            self.live.add_self_assessment(author, self.role, values["text"])
-        except RoomError as exc:
+            self.feed.add_self_assessment(values["text"])
+        except FeedError as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(_("saved"))
@@ -121,13 +134,13 @@ class ResultsScreen(Screen[None]):
     def write_report(self) -> None:
         """Rendering and writing happen off the UI thread; the result comes back as a message."""
         try:
-            html = self.live.report_html(language())
-        except RoomError as exc:
+            html = self.feed.report_html(language())
+        except FeedError as exc:
             self.post_message(self.ReportRefused(str(exc)))
             return
-        folder = self.live.reports_folder
+        folder = self.feed.reports_folder
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.live.session.drill_id}.html"
+        path = folder / f"{self.feed.briefing.drill_id}.html"
         path.write_text(html, encoding="utf-8")
         self.post_message(self.ReportWritten(path))
 

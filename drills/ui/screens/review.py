@@ -15,9 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
-from drills.store.database import Store, StoreError
-from drills.store.history import Filters, history
-from drills.store.notes import load_report, sign_off
+from drills.port.feeds import FeedError, ReviewDesk
 from drills.ui.i18n import _, language, localize_bindings, text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
@@ -36,10 +34,10 @@ class ReviewScreen(Screen[None]):
             super().__init__()
             self.path = path
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, desk: ReviewDesk) -> None:
         super().__init__()
         localize_bindings(self)
-        self.store = store
+        self.desk = desk
         self.selected: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -67,29 +65,25 @@ class ReviewScreen(Screen[None]):
         self.reload()
         table.focus()
 
-    def filters(self) -> Filters:
-        search = self.query_one("#scenario-filter", Input).value.strip() or None
-        rating = self.query_one("#rating-filter", Select).value
-        return Filters(search=search, rating=rating if isinstance(rating, str) else None)
-
     def reload(self) -> None:
         table = self.query_one("#drill-table", DataTable)
         table.clear()
-        rows = history(self.store, self.filters(), limit=500)
+        search = self.query_one("#scenario-filter", Input).value.strip() or None
+        rating = self.query_one("#rating-filter", Select).value
+        rows = self.desk.drills(search, rating if isinstance(rating, str) else None)
         for row in rows:
-            score = "—" if row["score"] is None else f"{row['score']:.1f}"
             table.add_row(
-                row["created"][:16].replace("T", " "),
-                row["scenario_id"],
-                score,
-                row["rating"] or "—",
-                row["status"],
-                key=row["id"],
+                row.created[:16].replace("T", " "),
+                row.scenario_id,
+                "—" if row.score is None else f"{row.score:.1f}",
+                row.rating or "—",
+                row.status,
+                key=row.id,
             )
-        scores = [r["score"] for r in reversed(rows) if r["score"] is not None]
+        scores = [r.score for r in reversed(rows) if r.score is not None]
         self.query_one("#trend", Sparkline).data = scores or [0.0]
         if rows and self.selected is None:
-            self.show(rows[0]["id"])
+            self.show(rows[0].id)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.reload()
@@ -104,8 +98,8 @@ class ReviewScreen(Screen[None]):
     def show(self, drill_id: str) -> None:
         self.selected = drill_id
         try:
-            report = load_report(self.store, drill_id).report
-        except StoreError as exc:
+            report = self.desk.report(drill_id)
+        except FeedError as exc:
             self.query_one("#detail", Static).update(Text(str(exc)))
             return
         score = report.score
@@ -139,18 +133,7 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="export")
     def export(self, drill_id: str, lang: str) -> None:
         """Rendering happens in a worker with its own connection; the UI gets a message."""
-        from drills.review.reports import render
-
-        store = Store(self.store.path)
-        try:
-            report = load_report(store, drill_id).report
-            folder = self.store.path.parent / "reports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{drill_id}.html"
-            path.write_text(render(report, "html", lang), encoding="utf-8")
-        finally:
-            store.close()
-        self.post_message(self.ReportExported(path))
+        self.post_message(self.ReportExported(self.desk.export_html(drill_id, lang)))
 
     def on_review_screen_report_exported(self, message: ReportExported) -> None:
         self.notify(f"{_('report_written')}: {message.path}")
@@ -170,8 +153,8 @@ class ReviewScreen(Screen[None]):
         if not values or not self.selected:
             return
         try:
-            sign_off(self.store, self.selected, values["name"], values["comment"])
-        except StoreError as exc:
+            self.desk.sign_off(self.selected, values["name"], values["comment"])
+        except FeedError as exc:
             self.notify(str(exc), severity="error")
             return
         self.notify(_("signed"))

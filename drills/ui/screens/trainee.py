@@ -1,5 +1,9 @@
 """The trainee console: clock and situation, inbox, the message, the decision composer,
-and in training mode what the plan expects with countdowns and immediate feedback."""
+and in training mode what the plan expects with countdowns and immediate feedback.
+
+It holds a ``TraineeFeed`` and draws the views it returns; what this role may see in this
+mode has been decided by the port already (solo and joined consoles alike).
+"""
 
 from __future__ import annotations
 
@@ -11,50 +15,67 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, RichLog, Static
 
-from drills.play.live import LiveDrill
-from drills.review.summary import OUTCOME_KINDS
-from drills.rooms.remote import RemoteDrill
+from drills.port.feeds import FeedError, TraineeFeed
+from drills.port.views import (
+    ConnectionChanged,
+    DecisionRecorded,
+    DecisionRefused,
+    DrillEnded,
+    ExpectationJudged,
+    ExpectationOpened,
+    HintArrived,
+    InjectArrived,
+    ProhibitedCommitted,
+    StateChanged,
+    SubmissionRefused,
+    TraineeView,
+)
 from drills.ui.clock_format import short_time
-from drills.ui.i18n import _, channel, escape, language, localize_bindings, text
+from drills.ui.i18n import _, channel, localize_bindings, text
+from drills.ui.screens.briefing import BriefingScreen
 from drills.ui.screens.clock_controls import ClockControls
+from drills.ui.screens.confirm import ConfirmScreen
 from drills.ui.widgets.checklist import Checklist
 from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
-from drills.ui.widgets.inbox import Inbox, InboxEntry, inject_entry
-from engine.events import Decision, Event, Kind
-from scoring.wording import commission_line, outcome_line, status_word
+from drills.ui.widgets.inbox import Inbox, InboxEntry
+from engine.events import Decision
 
 TICK_SECONDS = 0.1
+REPEAT_WINDOW = 300  # scenario seconds: the same decision again this soon asks first
 
 
 class TraineeScreen(ClockControls):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "focus_inbox", "focus_inbox"),
+        Binding("f3", "focus_composer", "focus_composer"),
+        Binding("f5", "submit", "submit"),
+        Binding("ctrl+s", "submit", "submit", show=False),
+        Binding("f4", "briefing", "briefing"),
         *ClockControls.CLOCK_BINDINGS,
-        Binding("ctrl+d", "focus_composer", "focus_composer"),
-        Binding("ctrl+b", "focus_inbox", "focus_inbox"),
-        Binding("ctrl+s", "submit", "submit"),
     ]
 
-    def __init__(
-        self, live: LiveDrill | RemoteDrill, role: str, participant: str | None = None
-    ) -> None:
+    def __init__(self, feed: TraineeFeed, *, show_briefing: bool = True) -> None:
         super().__init__()
         localize_bindings(self)
-        self.live = live
-        self.role = role
-        self.participant = participant
-        self.compiled = live.session.compiled
-        self.training = live.session.mode == "training"
-        self.last_events: list[Event] = []
-        self.host_connected = True
+        self.feed = feed
+        self.trainee: TraineeFeed = feed
+        self.role = feed.role
+        self.briefing = feed.briefing
+        self.training = self.briefing.expectations_shown
+        self.show_briefing = show_briefing
+        self.last_views: list[TraineeView] = []
+        self.shown: InboxEntry | None = None  # the message on screen
+        self.starting = feed.owns_clock and feed.clock().paused  # the briefing starts it
+        self.decisions: list[tuple[int, str, tuple[tuple[str, object], ...]]] = []
 
     def compose(self) -> ComposeResult:
-        plan = self.compiled.plan
-        role = plan.role(self.role)
-        yield ClockBar(self.compiled, id="clock")
+        plan = self.feed.public.plan
+        yield ClockBar(self.feed.public, id="clock")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Static(f"{_('role')}: {text(role.name) if role else self.role}", id="who")
+                name = text(self.briefing.role_name) if self.briefing.role_name else self.role
+                yield Static(Text(f"{_('role')}: {name}"), id="who")
                 yield Inbox(id="inbox")
                 if self.training:
                     yield Static(_("checklist"), classes="title")
@@ -67,119 +88,139 @@ class TraineeScreen(ClockControls):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(ClockBar).speed = self.live.clock.speed
+        self.sync_clock()
+        self.handle(self.trainee.backlog())
         self.set_interval(TICK_SECONDS, self.advance)
-        self.handle(self.live.session.engine.events)
         self.advance()
+        if self.show_briefing:
+            self.action_briefing()
 
     # -- the drill ------------------------------------------------------------------
 
     def advance(self) -> None:
         """Called by the timer: bring the drill up to the clock, then show what changed."""
-        self.handle(self.live.advance())
-        if isinstance(self.live, RemoteDrill):
-            self._report_connection(self.live)
+        self.handle(self.trainee.advance())
         self.sync_clock()
         if self.training:
-            self.query_one(Checklist).tick(self.live.now)
+            self.query_one(Checklist).tick(self.feed.clock().now)
 
-    def _report_connection(self, remote: RemoteDrill) -> None:
-        """A joined trainee hears when the host goes away and comes back, and why the
-        host refused a decision that waited in the outbox."""
-        while remote.refusals:
-            self._log(f"✗ {_('refused')}: {remote.refusals.pop(0)}")
-        if remote.connected != self.host_connected:
-            self.host_connected = remote.connected
-            self._log(_("host_back") if remote.connected else _("host_lost"))
+    def handle(self, views: list[TraineeView]) -> None:
+        self.last_views = views
+        for view in views:
+            self._show(view)
 
-    def handle(self, events: list[Event]) -> None:
-        self.last_events = events
-        for event in events:
-            self._handle(event)
-
-    def _handle(self, event: Event) -> None:
-        data = event.data
-        kind = event.kind
-        if kind == Kind.INJECT_DELIVERED and self.role in data["to"]:
-            self.query_one(Inbox).add_entry(inject_entry(self.compiled, data["inject"], event.t))
-            if self.training:
-                for exp_id in data["expectations"]:
-                    spec = self.compiled.expectations.get(exp_id)  # a joined trainee: own only
-                    if spec is not None and spec.role == self.role:
-                        due = event.t + spec.deadline + spec.grace if spec.deadline else None
-                        self.query_one(Checklist).open(exp_id, spec.title, event.t, due)
-        elif kind == Kind.HINT_SENT and self.role in data["to"]:
-            body = text(data["text"]) if isinstance(data["text"], dict) else data["text"]
-            self.query_one(Inbox).add_entry(
-                InboxEntry(
-                    f"hint@{event.seq}",
-                    event.t,
-                    f"{_('hint')}: {body[:30]}",
-                    body,
-                    _("hint"),
-                    "system",
+    def _show(self, view: TraineeView) -> None:
+        match view:
+            case InjectArrived():
+                self._arrived(
+                    InboxEntry(
+                        f"{view.inject_id}@{view.t}",
+                        view.t,
+                        text(view.title),
+                        text(view.body),
+                        text(view.source),
+                        view.channel,
+                    )
                 )
-            )
-        elif kind == Kind.STATE_CHANGED:
-            self.query_one(ClockBar).set_state(data["key"], data["value"])
-        elif kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED) and data["role"] == self.role:
-            self._feedback_decision(event)
-        elif kind in OUTCOME_KINDS:
-            spec = self.compiled.expectations.get(data["expectation"])
-            if spec is not None and spec.role == self.role and self.training:
-                status = OUTCOME_KINDS[kind]
-                if status != "answer_partly":  # a partly answer stays open: still correctable
-                    self.query_one(Checklist).close(spec.id, status)
-                line = outcome_line(
-                    self.compiled.plan, spec, status, language(), wrong=data.get("wrong")
+            case HintArrived():
+                body = text(view.text)
+                title = f"{_('hint')}: {body[:30]}"
+                self._arrived(
+                    InboxEntry(f"hint@{view.seq}", view.t, title, body, _("hint"), "system")
                 )
-                self._log(line, event.t)
-        elif kind == Kind.COMMISSION and self.training and data.get("role") == self.role:
-            _inject, item = self.compiled.prohibited.get(data["prohibited"], (None, None))
-            if item is not None:
-                self._log(commission_line(item, language()), event.t)
-            else:  # a joined console does not hold the list: the event carries the reason
-                reason = text(data["reason"]) if isinstance(data.get("reason"), dict) else ""
-                self._log(f"✗ {status_word('prohibited', language())}: {reason}", event.t)
-        elif kind == Kind.DRILL_ENDED:
-            self.query_one(ClockBar).ended = True
-            self.app.call_later(self._show_results)
+            case StateChanged():
+                self.query_one(ClockBar).set_state(view.key, view.value)
+            case ExpectationOpened():
+                self.query_one(Checklist).open(view.expectation_id, view.title, view.t, view.due)
+            case ExpectationJudged():
+                if view.final:  # a partly answer stays open: still correctable
+                    self.query_one(Checklist).close(view.expectation_id, view.status)
+                self._log(text(view.line), view.t)
+            case DecisionRecorded():  # recorded; outcome lines say how it was judged
+                self._log(f"→ {_('accepted')}: {text(view.action)}", view.t)
+            case DecisionRefused():
+                self._log(f"✗ {_('refused')}: {text(view.action)} — {text(view.reason)}", view.t)
+            case ProhibitedCommitted():
+                self._log(text(view.line), view.t)
+            case SubmissionRefused():
+                self._log(f"✗ {_('refused')}: {text(view.reason)}")
+            case ConnectionChanged():
+                self._log(_("host_back") if view.connected else _("host_lost"))
+            case DrillEnded():
+                self.query_one(ClockBar).ended = True
+                self.app.call_later(self._show_results)
 
-    def _feedback_decision(self, event: Event) -> None:
-        data = event.data
-        action = self.compiled.plan.action(data["action"])
-        name = text(action.name) if action else data["action"]
-        if event.kind == Kind.DECISION_ACCEPTED:  # recorded; outcome lines say how it was judged
-            self._log(f"→ {_('accepted')}: {name}", event.t)
-        else:
-            self._log(f"✗ {_('refused')}: {name} — {data['reason']}", event.t)
+    def _arrived(self, entry: InboxEntry) -> None:
+        """A new message: listed, and opened when the trainee is not reading or writing."""
+        inbox = self.query_one(Inbox)
+        inbox.add_entry(entry)
+        focused = self.app.focused
+        busy = focused is not None and (
+            focused is inbox or self.query_one(Composer) in focused.ancestors_with_self
+        )
+        if self.shown is None or not busy:
+            inbox.open_last()
 
     def _log(self, line: str, t: int | None = None) -> None:
-        when = short_time(self.live.now if t is None else t)
+        when = short_time(self.feed.clock().now if t is None else t)
         self.query_one("#feedback", RichLog).write(Text(f"{when}  {line}"))  # no markup
 
     def _show_results(self) -> None:
         from drills.ui.screens.results import ResultsScreen
 
-        self.app.push_screen(ResultsScreen(self.live, self.role, self.participant))
+        self.app.push_screen(ResultsScreen(self.trainee))
 
     # -- messages from widgets ----------------------------------------------------------
 
     def on_inbox_entry_selected(self, message: Inbox.EntrySelected) -> None:
-        entry = message.entry
-        self.query_one("#message", Static).update(
-            f"[b]{escape(entry.title)}[/b]\n{_('from')}: {escape(entry.source)}   "
-            f"{_('channel')}: {channel(entry.channel)}   {short_time(entry.t)}\n\n"
-            f"{escape(entry.body)}"
+        entry = self.shown = message.entry
+        body = Text()
+        body.append(entry.title, style="bold")
+        body.append(
+            f"\n{_('from')}: {entry.source}   {_('channel')}: {channel(entry.channel)}   "
+            f"{short_time(entry.t)}\n\n"
         )
+        body.append(entry.body)
+        self.query_one("#message", Static).update(body)
 
     def on_composer_decision_composed(self, message: Composer.DecisionComposed) -> None:
-        if self.live.ended:
+        if self.feed.clock().ended:
             return
         decision = Decision(
-            self.role, message.action, message.params, message.note, participant=self.participant
+            self.role,
+            message.action,
+            message.params,
+            message.note,
+            participant=self.trainee.participant,
         )
-        self.handle(self.live.submit(decision))
+        if self._repeats(decision):
+            question = _("repeat_question").format(action=message.label)
+            self.app.push_screen(
+                ConfirmScreen(question, _("submit_again")),
+                lambda yes: self._submit(decision) if yes else None,
+            )
+            return
+        self._submit(decision)
+
+    def _repeats(self, decision: Decision) -> bool:
+        """The same action with the same parameters shortly after: likely a slip."""
+        now = self.feed.clock().now
+        params = tuple(sorted(decision.params.items()))
+        return any(
+            action == decision.action and same == params and now - t <= REPEAT_WINDOW
+            for t, action, same in self.decisions
+        )
+
+    def _submit(self, decision: Decision) -> None:
+        try:
+            views = self.trainee.submit(decision)
+        except FeedError as exc:
+            self._log(f"✗ {_('refused')}: {exc}")
+            return
+        now = self.feed.clock().now
+        self.decisions.append((now, decision.action, tuple(sorted(decision.params.items()))))
+        self.query_one(Composer).reset()
+        self.handle(views)
 
     def on_composer_composition_refused(self, message: Composer.CompositionRefused) -> None:
         self._log(f"✗ {message.reason}")
@@ -187,10 +228,44 @@ class TraineeScreen(ClockControls):
     # -- actions -------------------------------------------------------------------------
 
     def action_focus_composer(self) -> None:
-        self.query_one("#action").focus()
+        self.query_one(Composer).focus_action()
 
     def action_focus_inbox(self) -> None:
         self.query_one(Inbox).focus()
 
     def action_submit(self) -> None:
         self.query_one(Composer).submit()
+
+    def action_briefing(self) -> None:
+        """Show the briefing; a solo drill's clock starts when the trainee is ready."""
+        keys = self.app.key_table() if hasattr(self.app, "key_table") else []
+        ready = _("start_drill") if self._waits_for_start() else _("close")
+        self.app.push_screen(BriefingScreen(self.briefing, keys, ready), self._briefing_closed)
+
+    def _waits_for_start(self) -> bool:
+        clock = self.feed.clock()
+        return self.starting and self.owns_clock() and clock.paused and not clock.ended
+
+    def _briefing_closed(self, ready: bool | None) -> None:
+        if ready and self._waits_for_start():
+            self.feed.toggle_pause()
+        self.starting = False
+        self.query_one(Composer).focus_action()
+
+    def quit_question(self) -> str | None:
+        """Asked before the app quits mid-drill; None: quit at once."""
+        if self.feed.clock().ended:
+            return None
+        if self.owns_clock():
+            return _("quit_solo").format(drill=self.briefing.drill_id)
+        return _("quit_joined").format(drill=self.briefing.drill_id, role=self.role)
+
+    def quit_message(self) -> str:
+        """Printed in the terminal after quitting: how to come back."""
+        if self.owns_clock():
+            return _("come_back_solo").format(drill=self.briefing.drill_id)
+        return _("come_back_joined").format(drill=self.briefing.drill_id, role=self.role)
+
+    def before_quit(self) -> None:
+        if self.owns_clock() and not self.feed.clock().paused:
+            self.feed.toggle_pause()

@@ -1,5 +1,10 @@
-"""The trainer console: roster, live timeline, the board of expectations with
-countdowns, the scoreboard, and the controls (pause, speed, skip, fire, hint, end)."""
+"""The trainer console: roster, live timeline, the board of expectations with countdowns,
+the scoreboard, and the controls (pause, speed, skip, fire, hint, free a seat, end).
+
+It holds a ``TrainerFeed``. The live score is computed by a worker and only shown; the
+final score belongs to the drill (computed once from the journal and saved once), and
+this console only asks for it.
+"""
 
 from __future__ import annotations
 
@@ -13,47 +18,60 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Log, Static
+from textual.widgets import Button, DataTable, Footer, RichLog, Static
+from textual.worker import get_current_worker
 
-from drills.play.live import LiveDrill
-from drills.review.summary import describe_event
-from drills.store.notes import add_note
+from drills.port.feeds import TrainerFeed
+from drills.port.views import (
+    DrillEnded,
+    ExpectationJudged,
+    ExpectationOpened,
+    RosterChanged,
+    Seat,
+    StateChanged,
+    TimelineEntry,
+    TrainerView,
+)
 from drills.ui.clock_format import countdown
-from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.i18n import _, localize_bindings, text
 from drills.ui.screens.clock_controls import ClockControls
-from drills.ui.screens.dialogs import DialogScreen
+from drills.ui.screens.confirm import ConfirmScreen
 from drills.ui.widgets.clock import ClockBar
-from engine.events import Event, Kind
 from scoring.profile import RATING_ZH
-from scoring.score import DrillScore, score_drill
+from scoring.score import DrillScore
 
 BOARD_FINISHED = 40
 BOARD_REFRESH = 0.25
-STATUS = {"expectation_met": "met", "expectation_late": "late", "expectation_missed": "missed"}
+FINAL_WAIT = 120.0
 
 
 class TrainerScreen(ClockControls):
     BINDINGS: ClassVar[list[BindingType]] = [
         *ClockControls.CLOCK_BINDINGS,
-        Binding("ctrl+f", "fire", "fire"),
-        Binding("ctrl+h", "hint", "send_hint"),
+        Binding("f2", "fire", "fire"),
+        Binding("f3", "hint", "send_hint"),
+        Binding("f4", "free_seat", "free_seat"),
         Binding("ctrl+e", "end", "end"),
     ]
 
-    def __init__(self, live: LiveDrill) -> None:
+    def __init__(self, feed: TrainerFeed) -> None:
         super().__init__()
         localize_bindings(self)
-        self.live = live
-        self.compiled = live.session.compiled
-        self.pending: dict[str, tuple[int, int | None]] = {}
-        self.saved = False
-        self._board: dict[str, list[str]] = {}  # expectation id -> status, id, role
+        self.feed = feed
+        self.trainer: TrainerFeed = feed
+        self.compiled = feed.public
+        self.pending: dict[str, int | None] = {}  # expectation id → due
+        self._board: dict[str, list[str]] = {}  # expectation id → status, id, role
         self._finished: deque[str] = deque()
         self._board_drawn = 0.0
         self.timeline_lines = 0
+        self.final: DrillScore | None = None
+        self.ending_asked = False
 
     def compose(self) -> ComposeResult:
         yield ClockBar(self.compiled, id="clock")
+        if self.trainer.hosted:
+            yield Static(Text(self._join_line()), id="join-line")
         with Horizontal(id="main"):
             with Vertical(id="trainer-left"):
                 yield Static(_("roster"), classes="title")
@@ -62,8 +80,7 @@ class TrainerScreen(ClockControls):
                 yield Static("—", id="scoreboard")
             with Vertical(id="trainer-middle"):
                 yield Static(_("timeline"), classes="title")
-                yield Log(id="timeline", max_lines=20_000, auto_scroll=True)
-            with Vertical(id="trainer-right"):
+                yield RichLog(id="timeline", max_lines=5000, wrap=True, markup=False)
                 yield Static(_("board"), classes="title")
                 yield DataTable(id="board", cursor_type="row")
         with Horizontal(id="controls"):
@@ -76,83 +93,80 @@ class TrainerScreen(ClockControls):
             yield Button(_("end"), id="end", variant="error")
         yield Footer()
 
+    def _join_line(self) -> str:
+        drill = self.trainer.briefing.drill_id
+        return f"{_('host_code')}: {drill}    {_('join_with')}: {self.trainer.join_command}"
+
     def on_mount(self) -> None:
         roster = self.query_one("#roster", DataTable)
         # Fixed widths: auto-sized columns settle lazily, which made snapshots flaky.
-        roster.add_column(_("role"), width=24)
-        roster.add_column(_("who"), width=14)
-        who = self.live.session.store.roster(self.live.session.drill_id)
-        for role in self.compiled.plan.roles:
-            roster.add_row(text(role.name), who.get(role.id, "—"), key=role.id)
+        roster.add_column(_("role"), key="role", width=18)
+        roster.add_column(_("who"), key="who", width=14)
+        roster.add_column("", key="state", width=2)
         board = self.query_one("#board", DataTable)
         board.add_column(_("status"), key="status", width=14)
-        board.add_column("ID", key="id", width=18)
-        board.add_column(_("role"), key="role", width=30)
-        self.query_one(ClockBar).speed = self.live.clock.speed
-        self.handle(self.live.session.engine.events)
+        board.add_column("ID", key="id", width=22)
+        board.add_column(_("role"), key="role", width=24)
+        self.sync_clock()
+        self.handle(self.trainer.backlog())
         self.refresh_scores()
         self.set_interval(0.1, self.advance)
         self.set_interval(2.0, self.refresh_scores)
-        if self.live.hosted:
-            self.set_interval(1.0, self.refresh_roster)
-            self.notify(f"{_('host_code')}: {self.live.session.drill_id}", timeout=30)
 
-    def refresh_roster(self) -> None:
-        """Who has joined (hosted drills), and bots once the drill has started."""
-        from drills.store import rooms
-
-        session = self.live.session
-        joined = rooms.participants(session.store, session.drill_id)
-        roster = self.query_one("#roster", DataTable)
-        for role in self.compiled.plan.roles:
-            who = joined.get(role.id) or (
-                f"bot:{session.bots[role.id]}" if role.id in session.bots else "—"
-            )
-            roster.update_cell(role.id, roster.columns[list(roster.columns)[1]].key, who)
+    # -- the drill -----------------------------------------------------------------------
 
     def advance(self) -> None:
-        self.handle(self.live.advance())
+        self.handle(self.trainer.advance())
         self.sync_clock()
-        self.query_one("#pause", Button).label = (
-            _("pause") if not self.live.clock.paused else _("start")
-        )
-        for exp_id, (_anchor, due) in self.pending.items():
+        clock = self.feed.clock()
+        self.query_one("#pause", Button).label = _("pause") if not clock.paused else _("start")
+        for exp_id, due in self.pending.items():
             if due is not None and exp_id in self._board:
-                self._board[exp_id][0] = f"{_('pending')} {countdown(due - self.live.now)}"
+                self._board[exp_id][0] = f"{_('pending')} {countdown(due - clock.now)}"
         self._flush_board()
 
-    def handle(self, events: list[Event]) -> None:
-        timeline = self.query_one("#timeline", Log)
+    def handle(self, views: list[TrainerView]) -> None:
         lines = []
-        for event in events:
-            line = describe_event(event, self.compiled, language())
-            if line:
-                lines.append(line)
-            data = event.data
-            if event.kind == Kind.INJECT_DELIVERED:
-                for exp_id in data["expectations"]:
-                    spec = self.compiled.expectations[exp_id]
-                    due = event.t + spec.deadline + spec.grace if spec.deadline else None
-                    self.pending[exp_id] = (event.t, due)
-                    role = self.compiled.plan.role(spec.role)
-                    role_name = text(role.name) if role else spec.role
-                    self._board[exp_id] = [_("pending"), exp_id, role_name]
-            elif event.kind in STATUS:
-                exp_id = data["expectation"]
-                self.pending.pop(exp_id, None)
-                if exp_id in self._board:
-                    self._board[exp_id][0] = _(STATUS[event.kind])
-                    self._finished.append(exp_id)
-                    if len(self._finished) > BOARD_FINISHED:
-                        self._board.pop(self._finished.popleft(), None)
-            elif event.kind == Kind.STATE_CHANGED:
-                self.query_one(ClockBar).set_state(data["key"], data["value"])
-            elif event.kind == Kind.DRILL_ENDED:
-                self.refresh_scores()
-                self.app.call_later(self.ask_hotwash)
+        for view in views:
+            match view:
+                case TimelineEntry():
+                    lines.append(text(view.line))
+                case ExpectationOpened():
+                    self.pending[view.expectation_id] = view.due
+                    role = self.compiled.plan.role(view.role)
+                    name = text(role.name) if role else view.role
+                    self._board[view.expectation_id] = [_("pending"), view.expectation_id, name]
+                case ExpectationJudged() if view.final:
+                    self._judged(view.expectation_id, view.status)
+                case StateChanged():
+                    self.query_one(ClockBar).set_state(view.key, view.value)
+                case RosterChanged():
+                    self._draw_roster(view.seats)
+                case DrillEnded():
+                    self.wait_for_final()
         if lines:
-            timeline.write_lines(lines)  # one write per tick: Log stays cheap at 10,000+ lines
+            timeline = self.query_one("#timeline", RichLog)
+            for line in lines:
+                timeline.write(Text(line))  # author and trainee text: never markup
             self.timeline_lines += len(lines)
+
+    def _judged(self, exp_id: str, status: str) -> None:
+        self.pending.pop(exp_id, None)
+        if exp_id in self._board:
+            self._board[exp_id][0] = (
+                _(status) if status in ("met", "late", "missed", "partly") else status
+            )
+            self._finished.append(exp_id)
+            if len(self._finished) > BOARD_FINISHED:
+                self._board.pop(self._finished.popleft(), None)
+
+    def _draw_roster(self, seats: tuple[Seat, ...]) -> None:
+        roster = self.query_one("#roster", DataTable)
+        roster.clear()
+        for seat in seats:
+            who = seat.holder or (f"bot:{seat.bot}" if seat.bot else "—")
+            mark = "●" if seat.connected else ("○" if seat.holder else "")
+            roster.add_row(Text(text(seat.name)), Text(who), mark, key=seat.role)
 
     def _flush_board(self, *, force: bool = False) -> None:
         """Show the board model: pending expectations and the latest finished ones.
@@ -175,34 +189,61 @@ class TrainerScreen(ClockControls):
         for exp_id, cells in self._board.items():
             board.add_row(*cells, key=exp_id)
 
+    # -- scores --------------------------------------------------------------------------
+
     class ScoresComputed(Message):
-        """A live score, computed off the UI thread."""
+        """A live score, computed off the UI thread (shown, never saved)."""
 
         def __init__(self, result: DrillScore) -> None:
             super().__init__()
             self.result = result
 
+    class FinalScoreReady(Message):
+        """The drill's saved final score."""
+
+        def __init__(self, result: DrillScore | None) -> None:
+            super().__init__()
+            self.result = result
+
     def refresh_scores(self) -> None:
-        self.compute_scores(list(self.live.session.engine.events))
+        if self.final is None and not self.feed.clock().ended:
+            self.compute_scores()
 
     @work(thread=True, exclusive=True, group="scores")
-    def compute_scores(self, events: list[Event]) -> None:
+    def compute_scores(self) -> None:
         """Scoring a long drill takes a while: a worker, with the result as a message."""
-        self.post_message(self.ScoresComputed(score_drill(self.compiled, events)))
+        result = self.trainer.live_score()
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ScoresComputed(result))
 
     def on_trainer_screen_scores_computed(self, message: ScoresComputed) -> None:
-        result = message.result
-        if self.live.ended and not self.saved:
-            self.saved = True
-            self.live.save_score(result)  # the final score, computed by the worker
-        lines = [
-            f"{_('team_score')}: {result.score:.1f} {result.rating} {RATING_ZH[result.rating]}"
-        ]
+        if self.final is None:  # a late live score never replaces the final one
+            self._show_score(message.result)
+
+    @work(thread=True, exclusive=True, group="final")
+    def wait_for_final(self) -> None:
+        self.post_message(self.FinalScoreReady(self.trainer.final_score(FINAL_WAIT)))
+
+    def on_trainer_screen_final_score_ready(self, message: FinalScoreReady) -> None:
+        self.workers.cancel_group(self, "scores")
+        if message.result is None:
+            self.notify(_("final_failed"), severity="error")
+            return
+        self.final = message.result
+        self._show_score(message.result, final=True)
+        if not self.ending_asked:
+            self.ending_asked = True
+            from drills.ui.screens.trainer_results import TrainerResultsScreen
+
+            self.app.push_screen(TrainerResultsScreen(self.trainer, message.result))
+
+    def _show_score(self, result: DrillScore, *, final: bool = False) -> None:
+        label = _("final_score") if final else _("team_score")
+        lines = [f"{label}: {result.score:.1f} {result.rating} {RATING_ZH[result.rating]}"]
         for role_id, data in result.roles.items():
             role = self.compiled.plan.role(role_id)
-            lines.append(
-                f"{text(role.name) if role else role_id}: {data['score']:.0f} {data['rating']}"
-            )
+            name = text(role.name) if role else role_id
+            lines.append(f"{name}: {data['score']:.0f} {data['rating']}")
         self.query_one("#scoreboard", Static).update(Text("\n".join(lines)))
 
     # -- controls ------------------------------------------------------------------------
@@ -220,58 +261,82 @@ class TrainerScreen(ClockControls):
         if event.button.id in actions:
             actions[event.button.id]()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("fire", "hint", "end") and self.feed.clock().ended:
+            return False
+        if action == "free_seat" and not self.trainer.hosted:
+            return False
+        return super().check_action(action, parameters)
+
+    def role_names(self) -> dict[str, str]:
+        return {r.id: text(r.name) for r in self.compiled.plan.roles}
+
     def action_fire(self) -> None:
-        fired = self.live.engine.fired
-        options = [
-            (f"{i.id} {text(i.title or i.text)[:40]}", i.id)
-            for i in self.compiled.scenario.injects
-            if i.id not in fired
-        ]
+        from drills.ui.screens.fire import FireScreen
+
         self.app.push_screen(
-            DialogScreen(_("fire"), [("inject", _("message"), options)], _("fire")), self._fire
+            FireScreen(self.trainer.unfired_injects(), self.role_names()), self._fire
         )
 
-    def _fire(self, values: dict[str, str] | None) -> None:
-        if values and values["inject"]:
-            self.handle(self.live.fire(values["inject"]))
+    def _fire(self, inject_id: str | None) -> None:
+        if inject_id:
+            self.handle(self.trainer.fire(inject_id))
 
     def action_hint(self) -> None:
-        roles = [(text(r.name), r.id) for r in self.compiled.plan.roles]
+        from drills.ui.screens.hint import HintScreen
+
+        roles = [(name, role) for role, name in self.role_names().items()]
+        self.app.push_screen(HintScreen(roles), self._send_hint)
+
+    def _send_hint(self, chosen: tuple[tuple[str, ...], str] | None) -> None:
+        if chosen:
+            self.handle(self.trainer.hint(*chosen))
+
+    def action_free_seat(self) -> None:
+        """Free the highlighted role's seat, after asking."""
+        roster = self.query_one("#roster", DataTable)
+        if roster.row_count == 0:
+            return
+        role = roster.coordinate_to_cell_key(roster.cursor_coordinate).row_key.value
+        if role is None:
+            return
+        name = self.role_names().get(role, role)
+        question = _("free_seat_question").format(role=name)
         self.app.push_screen(
-            DialogScreen(
-                _("send_hint"),
-                [("role", _("role"), roles), ("text", _("hint"), "text")],
-                _("send_hint"),
-            ),
-            self._send_hint,
+            ConfirmScreen(question, _("free_seat")),
+            lambda yes: self._free(role) if yes else None,
         )
 
-    def _send_hint(self, values: dict[str, str] | None) -> None:
-        if values and values["role"] and values["text"]:
-            self.handle(self.live.hint((values["role"],), values["text"]))
+    def _free(self, role: str) -> None:
+        self.trainer.free_seat(role)
+        self.notify(_("seat_freed"))
 
     def action_end(self) -> None:
-        if not self.live.ended:
-            self.handle(self.live.end())
-
-    def ask_hotwash(self) -> None:
+        if self.feed.clock().ended:
+            return
+        connected = self.trainer.connected_trainees()
+        question = _("end_question")
+        if connected:
+            question += " " + _("end_connected").format(count=connected)
         self.app.push_screen(
-            DialogScreen(
-                _("hotwash"),
-                [("author", _("author"), "text"), ("notes", _("hotwash"), "area")],
-                _("save"),
-            ),
-            self._save_hotwash,
+            ConfirmScreen(question, _("end")), lambda yes: self._end() if yes else None
         )
 
-    def _save_hotwash(self, values: dict[str, str] | None) -> None:
-        if values and values["notes"]:
-            session = self.live.session
-            add_note(
-                session.store,
-                session.drill_id,
-                "hotwash",
-                values["author"] or "trainer",
-                values["notes"],
-            )
-            self.notify(_("saved"))
+    def _end(self) -> None:
+        self.handle(self.trainer.end("ended by trainer"))
+
+    def quit_question(self) -> str | None:
+        if self.feed.clock().ended:
+            return None
+        question = _("quit_trainer").format(drill=self.trainer.briefing.drill_id)
+        connected = self.trainer.connected_trainees()
+        if connected:
+            question += " " + _("end_connected").format(count=connected)
+        return question
+
+    def quit_message(self) -> str:
+        return _("come_back_trainer").format(drill=self.trainer.briefing.drill_id)
+
+    def before_quit(self) -> None:
+        if not self.feed.clock().paused:
+            self.feed.toggle_pause()

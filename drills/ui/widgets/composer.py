@@ -1,5 +1,8 @@
 """The decision composer: the actions this role may take, their parameters as proper
-inputs, a note, and submit. It only builds the decision; the screen submits it."""
+inputs, a note, and submit. It only builds the decision; the screen submits it.
+
+Enter in a field moves on and never submits: only the Submit button, F5 or Ctrl+S do, so
+a trainee pressing Enter in the note cannot send the same decision three times."""
 
 from __future__ import annotations
 
@@ -19,11 +22,12 @@ class Composer(Vertical):
     """Posts ``Composer.DecisionComposed`` with the action and its parameters."""
 
     class DecisionComposed(Message):
-        def __init__(self, action: str, params: dict[str, Any], note: str) -> None:
+        def __init__(self, action: str, params: dict[str, Any], note: str, label: str) -> None:
             super().__init__()
             self.action = action
             self.params = params
             self.note = note
+            self.label = label  # the action's name, as shown
 
     class CompositionRefused(Message):
         """The form is incomplete; ``reason`` says what is missing."""
@@ -118,13 +122,24 @@ class Composer(Vertical):
         return action.id, params
 
     def submit(self) -> None:
+        """Post the composed decision; the screen resets the form once it is taken."""
         result = self.collect()
         if isinstance(result, str):
             self.post_message(self.CompositionRefused(result))
             return
-        note = self.query_one("#note", Input)
-        self.post_message(self.DecisionComposed(result[0], result[1], note.value.strip()))
-        note.value = ""
+        note = self.query_one("#note", Input).value.strip()
+        action = self.action
+        label = text(action.name) if action else result[0]
+        self.post_message(self.DecisionComposed(result[0], result[1], note, label))
+
+    def reset(self) -> None:
+        """Back to an empty form: no action chosen, no parameters, no note."""
+        self.query_one("#action", Select).clear()
+        self.query_one("#params", Vertical).remove_children()
+        self.query_one("#note", Input).value = ""
+
+    def focus_action(self) -> None:
+        self.query_one("#action", Select).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "submit":
@@ -132,5 +147,6 @@ class Composer(Vertical):
             self.submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a text field never submits: it moves on to the Submit button."""
         event.stop()
-        self.submit()
+        self.query_one("#submit", Button).focus()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
 from drills.ui.clock_format import short_time
-from drills.ui.i18n import channel, escape, text
+from drills.ui.i18n import channel
 
 
 @dataclass
@@ -28,9 +29,10 @@ class InboxItem(ListItem):
         self.entry = entry
 
     @staticmethod
-    def describe(entry: InboxEntry) -> str:
+    def describe(entry: InboxEntry) -> Text:
+        """Literal text: a title an author wrote is never parsed as markup."""
         mark = "○" if entry.read else "●"
-        return escape(f"{mark} {short_time(entry.t)} [{channel(entry.channel)}] {entry.title}")
+        return Text(f"{mark} {short_time(entry.t)} [{channel(entry.channel)}] {entry.title}")
 
     def mark_read(self) -> None:
         self.entry.read = True
@@ -48,6 +50,11 @@ class Inbox(ListView):
     def add_entry(self, entry: InboxEntry) -> None:
         self.append(InboxItem(entry))
 
+    def open_last(self) -> None:
+        """Highlight (and so open) the newest entry."""
+        if self.children:
+            self.index = len(self.children) - 1
+
     def unread(self) -> int:
         return sum(1 for item in self.query(InboxItem) if not item.entry.read)
 
@@ -61,11 +68,3 @@ class Inbox(ListView):
         if isinstance(item, InboxItem):
             item.mark_read()
             self.post_message(self.EntrySelected(item.entry))
-
-
-def inject_entry(compiled: object, inject_id: str, t: int) -> InboxEntry:
-    inject = compiled.injects[inject_id]  # type: ignore[attr-defined]
-    title = text(inject.title) if inject.title else text(inject.text)[:40]
-    return InboxEntry(
-        f"{inject_id}@{t}", t, title, text(inject.text), text(inject.source), inject.channel
-    )

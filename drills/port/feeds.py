@@ -1,0 +1,239 @@
+"""The console port: what a trainee's and a trainer's console may ask of a drill.
+
+Screens hold a ``TraineeFeed`` or a ``TrainerFeed`` and nothing else: no engine, no
+store, no socket. A solo drill (``drills.play.live``) and a joined one
+(``drills.rooms.remote``) implement the trainee side; the host's live drill implements
+the trainer side. Every method returns at once: a console's timer calls ``advance`` a few
+times a second and draws the views it gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from drills.port.results import TraineeResults
+from drills.port.views import Bilingual, Seat, TraineeView, TrainerView
+from engine.compiled import CompiledScenario
+from engine.events import Decision
+from scoring.report import Report
+from scoring.score import DrillScore
+
+
+class FeedError(Exception):
+    """The drill refused a request or cannot be reached; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """The drill's time as the console shows it."""
+
+    now: int
+    speed: float
+    paused: bool
+    ended: bool
+    started: bool = True
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What a participant reads before the clock starts.
+
+    Nothing of the answer key: the scenario's public part and the role's duties from the
+    plan. ``expectations_shown`` says whether the console will show what the plan
+    expects as it happens (training) or not (exam).
+    """
+
+    drill_id: str
+    mode: str
+    title: Bilingual
+    summary: Bilingual | None
+    objectives: tuple[Bilingual, ...]
+    role: str | None
+    role_name: Bilingual | None
+    duties: Bilingual | None
+    start: str | None
+    duration: int
+    speed: float
+    hosted: bool
+
+    @property
+    def expectations_shown(self) -> bool:
+        return self.mode == "training"
+
+
+@dataclass(frozen=True)
+class InjectChoice:
+    """An inject the trainer may fire by hand, and what firing it would open."""
+
+    inject_id: str
+    title: Bilingual
+    to: tuple[str, ...]
+    opens: tuple[str, ...]  # expectation ids (titles worded by the screen's preview)
+    opens_titles: tuple[Bilingual, ...]
+    then: tuple[str, ...]  # injects that follow it (after: this inject)
+
+
+class TraineeFeed(Protocol):
+    """One role's view of a drill."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def participant(self) -> str | None: ...
+
+    @property
+    def briefing(self) -> Briefing: ...
+
+    @property
+    def public(self) -> CompiledScenario:
+        """The plan's roles, actions and scales and the scenario's tracked figures (a
+        joined console's copy holds nothing more)."""
+        ...
+
+    @property
+    def owns_clock(self) -> bool:
+        """False in a hosted drill: the trainer's console moves the clock."""
+        ...
+
+    def clock(self) -> ClockView: ...
+
+    def backlog(self) -> list[TraineeView]:
+        """Everything shown so far (a resumed console draws it first)."""
+        ...
+
+    def advance(self) -> list[TraineeView]: ...
+
+    def submit(self, decision: Decision) -> list[TraineeView]: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def set_speed(self, speed: float) -> None: ...
+
+    def skip_to_next_inject(self) -> int | None:
+        """Jump to the next inject addressed to this role (None: none is scheduled)."""
+        ...
+
+    def results(self) -> TraineeResults:
+        """This role's results once the drill has ended (FeedError if not available)."""
+        ...
+
+    def add_self_assessment(self, text: str) -> None: ...
+
+    def report_html(self, lang: str) -> str: ...
+
+    @property
+    def reports_folder(self) -> Path: ...
+
+
+class TrainerFeed(Protocol):
+    """The whole drill, for the console that runs it."""
+
+    @property
+    def briefing(self) -> Briefing: ...
+
+    @property
+    def public(self) -> CompiledScenario:
+        """The whole scenario and plan (the trainer holds the answer key)."""
+        ...
+
+    @property
+    def hosted(self) -> bool: ...
+
+    @property
+    def join_command(self) -> str | None:
+        """What a trainee types to join (hosted drills)."""
+        ...
+
+    def clock(self) -> ClockView: ...
+
+    def backlog(self) -> list[TrainerView]: ...
+
+    def advance(self) -> list[TrainerView]: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def set_speed(self, speed: float) -> None: ...
+
+    def skip_to_next_inject(self) -> int | None: ...
+
+    def roster(self) -> tuple[Seat, ...]: ...
+
+    def connected_trainees(self) -> int: ...
+
+    def free_seat(self, role: str) -> None: ...
+
+    def unfired_injects(self) -> list[InjectChoice]: ...
+
+    def fire(self, inject_id: str) -> list[TrainerView]: ...
+
+    def hint(self, roles: tuple[str, ...], text: str) -> list[TrainerView]: ...
+
+    def end(self, reason: str) -> list[TrainerView]: ...
+
+    def live_score(self) -> DrillScore:
+        """The score so far; pure and thread-safe (workers call it)."""
+        ...
+
+    def final_score(self, timeout: float | None = None) -> DrillScore | None:
+        """The drill's final score, computed once from the journal after the end and
+        saved once (None: not ended yet, or still being computed)."""
+        ...
+
+    def add_hotwash(self, author: str, text: str) -> None: ...
+
+    def report_html(self, lang: str) -> str: ...
+
+    @property
+    def reports_folder(self) -> Path: ...
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """One stored drill in the review console's list."""
+
+    id: str
+    created: str
+    scenario_id: str
+    score: float | None
+    rating: str | None
+    status: str
+
+
+class ReviewDesk(Protocol):
+    """The stored drills, as the review console reads and signs them."""
+
+    def drills(self, search: str | None, rating: str | None) -> list[DrillRow]: ...
+
+    def report(self, drill_id: str) -> Report:
+        """The drill's report rebuilt from its journal (FeedError: no such drill)."""
+        ...
+
+    def export_html(self, drill_id: str, lang: str) -> Path:
+        """Write the HTML report; thread-safe (a worker calls it). Returns its path."""
+        ...
+
+    def sign_off(self, drill_id: str, name: str, comment: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """A role a participant may take, with its duties (from the plan)."""
+
+    id: str
+    name: Bilingual
+    duties: Bilingual | None
+
+
+class Lobby(Protocol):
+    """Where a trainee finds a hosted drill and takes a free role."""
+
+    def free_roles(self, code: str) -> list[RoleChoice]:
+        """The roles nobody holds (FeedError: no such drill is hosted now)."""
+        ...
+
+    def join(self, code: str, role: str, name: str) -> TraineeFeed:
+        """Take ``role`` as ``name`` (FeedError: refused, with the reason)."""
+        ...

@@ -1,0 +1,47 @@
+"""The review console's port onto the store: list, rebuild, export and sign drills."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drills.port.feeds import DrillRow, FeedError
+from drills.review.report import load_report, render_report
+from drills.store.database import Store, StoreError
+from drills.store.history import Filters, history
+from drills.store.notes import sign_off
+from scoring.report import Report
+
+LIST_LIMIT = 500
+
+
+class StoreDesk:
+    """A ``ReviewDesk`` over one database (its connection belongs to the UI thread)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def drills(self, search: str | None, rating: str | None) -> list[DrillRow]:
+        rows = history(self.store, Filters(search=search, rating=rating), limit=LIST_LIMIT)
+        return [
+            DrillRow(r["id"], r["created"], r["scenario_id"], r["score"], r["rating"], r["status"])
+            for r in rows
+        ]
+
+    def report(self, drill_id: str) -> Report:
+        try:
+            return load_report(self.store, drill_id).report
+        except StoreError as exc:
+            raise FeedError(str(exc)) from None
+
+    def export_html(self, drill_id: str, lang: str) -> Path:
+        folder = self.store.path.parent / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{drill_id}.html"
+        path.write_text(render_report(self.store.path, drill_id, "html", lang), encoding="utf-8")
+        return path
+
+    def sign_off(self, drill_id: str, name: str, comment: str) -> None:
+        try:
+            sign_off(self.store, drill_id, name, comment)
+        except StoreError as exc:
+            raise FeedError(str(exc)) from None

@@ -1,0 +1,180 @@
+"""The gateway's wire protocol as types: one request or reply class per message.
+
+On the wire each is one JSON object per line, with ``op`` naming the request. Requests
+are parsed here, once, with their limits; the gateway and the client never read raw
+dicts. A request that does not parse is refused with a reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from drills.port.clock import ClockState
+
+MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
+MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
+MAX_NAME = 80  # characters in a participant's name
+MAX_SEQ = 1 << 62  # poll positions beyond this are nonsense
+MAX_PARAMS = 32  # parameters in one decision
+
+
+class ProtocolError(ValueError):
+    """A request the gateway cannot take, with the reason sent back."""
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which roles of drill ``code`` are free (asked before joining)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Join:
+    code: str
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Poll:
+    after: int
+
+
+@dataclass(frozen=True)
+class Submit:
+    key: str | None
+    action: str
+    params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Results:
+    pass
+
+
+@dataclass(frozen=True)
+class SelfAssessment:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportHtml:
+    lang: str
+
+
+Request = Roles | Join | Poll | Submit | Results | SelfAssessment | ReportHtml
+
+
+def _text(raw: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
+    value = raw.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ProtocolError(f"{key} must be text")
+    value = value.strip()
+    if required and not value:
+        raise ProtocolError(f"{key} is missing")
+    if len(value) > limit:
+        raise ProtocolError(f"{key} is longer than {limit} characters")
+    return value
+
+
+def _int(raw: dict[str, Any], key: str, limit: int) -> int:
+    value = raw.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        raise ProtocolError(f"{key} must be a whole number from 0 to {limit}")
+    return value
+
+
+def parse_request(raw: object) -> Request:
+    """The typed request for one decoded JSON line (ProtocolError: what is wrong)."""
+    if not isinstance(raw, dict):
+        raise ProtocolError("a request is a JSON object")
+    op = raw.get("op")
+    if op == "roles":
+        return Roles(_text(raw, "code", 64))
+    if op == "join":
+        return Join(_text(raw, "code", 64), _text(raw, "role", 64), _text(raw, "name", MAX_NAME))
+    if op == "poll":
+        return Poll(_int(raw, "after", MAX_SEQ))
+    if op == "submit":
+        params = raw.get("params") or {}
+        if not isinstance(params, dict) or len(params) > MAX_PARAMS:
+            raise ProtocolError(f"params must be an object of at most {MAX_PARAMS} entries")
+        key = _text(raw, "key", 64, required=False) or None
+        return Submit(
+            key, _text(raw, "action", 64), params, _text(raw, "note", MAX_NOTE, required=False)
+        )
+    if op == "results":
+        return Results()
+    if op == "note":
+        return SelfAssessment(_text(raw, "text", MAX_NOTE))
+    if op == "report":
+        return ReportHtml("en" if raw.get("lang") == "en" else "zh")
+    raise ProtocolError(f"unknown request {op!r}")
+
+
+def to_wire(request: Request) -> dict[str, Any]:
+    """The JSON object a client sends for ``request``."""
+    if isinstance(request, Roles):
+        return {"op": "roles", "code": request.code}
+    if isinstance(request, Join):
+        return {"op": "join", "code": request.code, "role": request.role, "name": request.name}
+    if isinstance(request, Poll):
+        return {"op": "poll", "after": request.after}
+    if isinstance(request, Submit):
+        data: dict[str, Any] = {"op": "submit", "action": request.action}
+        data.update(params=request.params, note=request.note, key=request.key)
+        return data
+    if isinstance(request, Results):
+        return {"op": "results"}
+    if isinstance(request, SelfAssessment):
+        return {"op": "note", "text": request.text}
+    return {"op": "report", "lang": request.lang}
+
+
+# -- replies ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FreeRole:
+    id: str
+    name: dict[str, str]
+    duties: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class Polled:
+    """Events for the role after ``after``, the clock, and what is needed to draw them."""
+
+    last: int
+    clock: ClockState
+    events: list[tuple[int, int, str, dict[str, Any]]]
+    injects: dict[str, dict[str, Any]]
+    expectations: dict[str, dict[str, Any]]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "last": self.last,
+            "clock": self.clock.to_wire(),
+            "events": [list(e) for e in self.events],
+            "injects": self.injects,
+            "expectations": self.expectations,
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Polled:
+        return cls(
+            int(data["last"]),
+            ClockState.from_wire(data["clock"]),
+            [(int(s), int(t), str(k), dict(d)) for s, t, k, d in data["events"]],
+            dict(data["injects"]),
+            dict(data["expectations"]),
+        )
