@@ -37,3 +37,18 @@ def test_scoring_does_no_io() -> None:
             else:
                 continue
             assert not names & forbidden, f"{Path(path).name} uses {names & forbidden}"
+
+
+def test_sql_is_only_in_the_store_layer() -> None:
+    """Queries go through drills/store; elsewhere the database is never touched directly."""
+    import re
+
+    direct = re.compile(r"\.db(\[|\.(execute|query|conn|table)\b)|\.conn\.execute\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "drills").rglob("*.py"))
+        if "store" not in path.relative_to(ROOT / "drills").parts[:1]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if direct.search(line)
+    ]
+    assert offenders == []

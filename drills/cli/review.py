@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from drills.cli.common import LANGS, db_option, open_store
-from scoring.profile import DEFAULT_PROFILE
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 
 
 @click.command()
@@ -60,7 +60,7 @@ def report(
         click.echo(text)
 
 
-def load_profile(path: Path | None):
+def load_profile(path: Path | None) -> ScoringProfile:
     """The default profile, or one read from a YAML/JSON file (with positioned errors)."""
     from engine.loader import read_document, validate_model
     from scoring.profile import DEFAULT_PROFILE, ScoringProfile
@@ -374,9 +374,9 @@ def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | 
     )
     for exp_id, a, b, sa, sb in result.credit_changes:
         click.echo(f"  {exp_id:<28} credit {a:.2f} -> {b:.2f}   ({sa} -> {sb})")
-    for inject, a, b in result.inject_changes:
-        before = "never" if a is None else clock(a)
-        after = "never" if b is None else clock(b)
+    for inject, fired_before, fired_after in result.inject_changes:
+        before = "never" if fired_before is None else clock(fired_before)
+        after = "never" if fired_after is None else clock(fired_after)
         click.echo(f"  inject {inject:<21} {before} -> {after}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from engine.compiled import IMMEDIATE_SECONDS
 from engine.fields import format_duration
 from engine.plan import Plan
 
@@ -161,9 +162,10 @@ def scenario_text(
     )
     if rule is None:
         raise ValueError(f"plan {plan.id} has no rules to build a scenario on")
-    limit = (rule.hard_limit or 2 * rule.deadline) if rule.deadline else 3600
+    deadline = IMMEDIATE_SECONDS if rule.deadline == "immediate" else rule.deadline
+    limit = (rule.hard_limit or 2 * deadline) if deadline else 3600
     duration = max(2 * 3600, limit + 3600)
-    hint = format_duration(max(60, (rule.deadline or 1800) // 2))
+    hint = format_duration(max(60, (deadline or 1800) // 2))
     return SCENARIO_TEMPLATE.format(
         id=scenario_id,
         plan_id=plan.id,

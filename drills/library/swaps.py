@@ -106,7 +106,7 @@ def _run(
 
 
 def _rank(rating: str) -> int:
-    return RATINGS.index(rating)  # type: ignore[arg-type]
+    return RATINGS.index(rating)
 
 
 def swap_rows(compiled: CompiledScenario, ideal: Run) -> list[SwapRow]:

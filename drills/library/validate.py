@@ -93,5 +93,5 @@ def validate_paths(
                 f"{path}: ok (scenario {scenario.id}: {len(scenario.injects)} injects, "
                 f"plan {plan.id})"
             )
-    unique = list(dict.fromkeys(diagnostics))
-    return unique, summaries
+    distinct = list(dict.fromkeys(diagnostics))
+    return distinct, summaries

@@ -15,7 +15,7 @@ from drills.store.database import Store, StoreError
 from engine.bots import make_bot
 from engine.bundle import Bundle
 from engine.clock import SimClock
-from engine.events import Decision, Event, Input, Kind, canonical_json
+from engine.events import Decision, Event, Input, Kind
 from engine.runner import Bot, Runner
 from engine.runtime import DrillEngine
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
@@ -147,7 +147,7 @@ class DrillSession:
             return
         self.runner.add_bot(make_bot(kind, roles, self.seed))
         self.bots = {**self.bots, **dict.fromkeys(roles, kind)}
-        self.store.db["drills"].update(self.drill_id, {"bots": canonical_json(self.bots)})
+        self.store.set_bots(self.drill_id, self.bots)
 
     # -- journal ---------------------------------------------------------------------
 

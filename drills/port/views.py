@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.fields import Bilingual
+from engine.fields import Bilingual as Bilingual  # re-exported: views carry it
 
 
 def both(words: Callable[[str], str]) -> Bilingual:

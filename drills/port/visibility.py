@@ -9,9 +9,11 @@ what is left as view events (``drills.port.views``). No screen checks the mode i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from drills.port.views import (
+    Bilingual,
     DecisionRecorded,
     DecisionRefused,
     DrillEnded,
@@ -112,10 +114,25 @@ def trainer_views(events: Iterable[Event], compiled: CompiledScenario) -> list[T
     views: list[TrainerView] = []
     for event in events:
         views.extend(_views(event, compiled, None))
-        line = both(lambda lang, e=event: describe_event(e, compiled, lang) or "")
+        line = both(partial(_timeline_line, event, compiled))
         if line.zh:
             views.append(TimelineEntry(event.seq, event.t, line))
     return views
+
+
+def _timeline_line(event: Event, compiled: CompiledScenario, lang: str) -> str:
+    return describe_event(event, compiled, lang) or ""
+
+
+def _title(title: Mapping[str, str], fallback: str, lang: str) -> str:
+    return title.get(lang) or title.get("en") or fallback
+
+
+def _hint_words(hint: object) -> Bilingual:
+    """A hint is a trainer's literal text, or a scenario's text in both languages."""
+    if isinstance(hint, dict):
+        return both(partial(_title, hint, ""))
+    return literal(str(hint))
 
 
 def _views(event: Event, compiled: CompiledScenario, role: str | None) -> list[Any]:
@@ -127,7 +144,7 @@ def _views(event: Event, compiled: CompiledScenario, role: str | None) -> list[A
         return [_inject(event, compiled), *_opened(event, compiled, role)]
     if kind == Kind.HINT_SENT:
         hint = data["text"]
-        words = both(hint.get) if isinstance(hint, dict) else literal(str(hint))
+        words = _hint_words(hint)
         return [HintArrived(*at, tuple(data["to"]), words)]
     if kind == Kind.STATE_CHANGED:
         return [StateChanged(*at, data["key"], data["value"])]
@@ -168,7 +185,7 @@ def _opened(event: Event, compiled: CompiledScenario, role: str | None) -> list[
             continue
         deadline, _hard = deadline_of(spec, DEFAULT_PROFILE)
         due = event.t + deadline + spec.grace if deadline is not None else None
-        title = both(lambda lang, s=spec: s.title.get(lang) or s.title.get("en") or s.id)
+        title = both(partial(_title, spec.title, spec.id))
         opened.append(ExpectationOpened(event.seq, event.t, exp_id, spec.role, title, due))
     return opened
 

@@ -271,7 +271,7 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if not self.address.startswith("\0"):
             Path(self.address).unlink(missing_ok=True)
         try:
-            super().__init__(self.address, _Connection)  # type: ignore[arg-type]
+            super().__init__(self.address, _Connection)
         except OSError as exc:
             raise rooms.RoomError(
                 f"drill {drill_id} is already hosted by another process ({exc.strerror})"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from drills.port.briefing import briefing_for
+from drills.port.clock import ClockState
 from drills.port.feeds import Briefing, ClockView, FeedError, RoleChoice
 from drills.port.results import TraineeResults
 from drills.port.views import (
@@ -33,7 +34,6 @@ from drills.port.views import (
 from drills.port.visibility import trainee_views
 from drills.rooms import gateway
 from drills.rooms.messages import (
-    ClockState,
     FreeRole,
     Join,
     Poll,

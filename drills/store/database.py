@@ -31,7 +31,7 @@ migrations = Migrations("drillhall")
 
 @migrations()
 def m001_journal(db: Database) -> None:
-    db["drills"].create(
+    db.table("drills").create(
         {
             "id": str,
             "scenario_id": str,
@@ -52,17 +52,17 @@ def m001_journal(db: Database) -> None:
         },
         pk="id",
     )
-    db["inputs"].create(
+    db.table("inputs").create(
         {"drill_id": str, "seq": int, "t": int, "wall": str, "data": str},
         pk=("drill_id", "seq"),
         foreign_keys=[("drill_id", "drills", "id")],
     )
-    db["events"].create(
+    db.table("events").create(
         {"drill_id": str, "seq": int, "t": int, "wall": str, "kind": str, "data": str},
         pk=("drill_id", "seq"),
         foreign_keys=[("drill_id", "drills", "id")],
     )
-    db["scores"].create(
+    db.table("scores").create(
         {
             "drill_id": str,
             "profile": str,
@@ -74,8 +74,8 @@ def m001_journal(db: Database) -> None:
         pk=("drill_id", "profile"),
         foreign_keys=[("drill_id", "drills", "id")],
     )
-    db["drills"].create_index(["scenario_id", "created"])
-    db["drills"].create_index(["status"])
+    db.table("drills").create_index(["scenario_id", "created"])
+    db.table("drills").create_index(["status"])
 
 
 @migrations(transactional=False)
@@ -87,8 +87,8 @@ def m002_wal(db: Database) -> None:
 def m003_review(db: Database) -> None:
     """Per-expectation results and role scores (for history and trends), the roster,
     hot-wash notes and self-assessments, improvement-plan edits and sign-offs."""
-    db["drills"].add_column("roster", str)
-    db["results"].create(
+    db.table("drills").add_column("roster", str)
+    db.table("results").create(
         {
             "drill_id": str,
             "profile": str,
@@ -105,9 +105,9 @@ def m003_review(db: Database) -> None:
         },
         pk=("drill_id", "profile", "expectation"),
     )
-    db["results"].create_index(["rule", "profile", "created"])
-    db["results"].create_index(["role", "profile", "created"])
-    db["role_scores"].create(
+    db.table("results").create_index(["rule", "profile", "created"])
+    db.table("results").create_index(["role", "profile", "created"])
+    db.table("role_scores").create(
         {
             "drill_id": str,
             "profile": str,
@@ -120,14 +120,14 @@ def m003_review(db: Database) -> None:
         },
         pk=("drill_id", "profile", "role"),
     )
-    db["role_scores"].create_index(["participant", "profile", "created"])
-    db["role_scores"].create_index(["role", "profile", "created"])
-    db["scores"].add_column("created", str)
-    db["scores"].create_index(["profile", "created"])
-    db["scores"].create_index(["profile", "rating", "created"])
-    db["drills"].create_index(["plan_id", "created"])
-    db["drills"].create_index(["created"])
-    db["notes"].create(
+    db.table("role_scores").create_index(["participant", "profile", "created"])
+    db.table("role_scores").create_index(["role", "profile", "created"])
+    db.table("scores").add_column("created", str)
+    db.table("scores").create_index(["profile", "created"])
+    db.table("scores").create_index(["profile", "rating", "created"])
+    db.table("drills").create_index(["plan_id", "created"])
+    db.table("drills").create_index(["created"])
+    db.table("notes").create(
         {
             "id": int,
             "drill_id": str,
@@ -139,9 +139,11 @@ def m003_review(db: Database) -> None:
         },
         pk="id",
     )
-    db["notes"].create_index(["drill_id"])
-    db["signoffs"].create({"drill_id": str, "name": str, "comment": str, "at": str}, pk="drill_id")
-    db["improvement_edits"].create(
+    db.table("notes").create_index(["drill_id"])
+    db.table("signoffs").create(
+        {"drill_id": str, "name": str, "comment": str, "at": str}, pk="drill_id"
+    )
+    db.table("improvement_edits").create(
         {"drill_id": str, "finding": str, "fields": str, "at": str}, pk=("drill_id", "finding")
     )
 
@@ -149,26 +151,26 @@ def m003_review(db: Database) -> None:
 @migrations()
 def m004_sources(db: Database) -> None:
     """Scenario and plan texts stored once each, by hash, instead of once per drill."""
-    db["sources"].create({"sha": str, "text": str}, pk="sha")
-    db["drills"].add_column("scenario_sha", str)
-    db["drills"].add_column("plan_sha", str)
+    db.table("sources").create({"sha": str, "text": str}, pk="sha")
+    db.table("drills").add_column("scenario_sha", str)
+    db.table("drills").add_column("plan_sha", str)
     for row in list(db.query("SELECT id, scenario_text, plan_text FROM drills")):
         shas = [_put_source(db, row["scenario_text"]), _put_source(db, row["plan_text"])]
         db.execute(
             "UPDATE drills SET scenario_sha = ?, plan_sha = ? WHERE id = ?", [*shas, row["id"]]
         )
-    db["drills"].transform(drop={"scenario_text", "plan_text"})
+    db.table("drills").transform(drop={"scenario_text", "plan_text"})
 
 
 @migrations()
 def m005_trend_indexes(db: Database) -> None:
     """Covering indexes: trend queries aggregate from the index without touching rows."""
-    db["results"].create_index(
+    db.table("results").create_index(
         ["profile", "rule", "created", "credit", "status", "latency", "deadline"],
         index_name="idx_results_trend",
     )
     for column in ("role", "participant"):
-        db["role_scores"].create_index(
+        db.table("role_scores").create_index(
             ["profile", column, "created", "score", "on_time"],
             index_name=f"idx_role_scores_trend_{column}",
         )
@@ -178,10 +180,10 @@ def m005_trend_indexes(db: Database) -> None:
 def m006_rooms(db: Database) -> None:
     """Hosted drills: who joined which role, decisions waiting for the host, the host's
     clock (so trainees in other processes show the same time)."""
-    db["participants"].create(
+    db.table("participants").create(
         {"drill_id": str, "role": str, "name": str, "joined": str}, pk=("drill_id", "role")
     )
-    db["submissions"].create(
+    db.table("submissions").create(
         {
             "id": int,
             "drill_id": str,
@@ -195,8 +197,8 @@ def m006_rooms(db: Database) -> None:
         },
         pk="id",
     )
-    db["submissions"].create_index(["drill_id", "status", "id"])
-    db["clock"].create(
+    db.table("submissions").create_index(["drill_id", "status", "id"])
+    db.table("clock").create(
         {"drill_id": str, "t": int, "speed": float, "paused": int, "wall": float, "ended": int},
         pk="drill_id",
     )
@@ -206,8 +208,8 @@ def m006_rooms(db: Database) -> None:
 def m007_submission_keys(db: Database) -> None:
     """A trainee's console names each decision it sends (a random key), so a decision
     resent after a lost answer or a host restart is stored once."""
-    db["submissions"].add_column("key", str)
-    db["submissions"].create_index(["drill_id", "key"], unique=True)
+    db.table("submissions").add_column("key", str)
+    db.table("submissions").create_index(["drill_id", "key"], unique=True)
 
 
 def _put_source(db: Database, text: str) -> str:
@@ -329,9 +331,9 @@ class Store:
         plan_text: str,
     ) -> str:
         drill_id = new_drill_id()
-        while self.db["drills"].count_where("id = ?", [drill_id]):
+        while self.db.table("drills").count_where("id = ?", [drill_id]):
             drill_id = new_drill_id()
-        self.db["drills"].insert(
+        self.db.table("drills").insert(
             {
                 "id": drill_id,
                 "scenario_id": scenario_id,
@@ -374,12 +376,12 @@ class Store:
         return [dict(row) for row in self.db.query(sql, [limit])]
 
     def finish(self, drill_id: str, last_t: int) -> None:
-        self.db["drills"].update(
+        self.db.table("drills").update(
             drill_id, {"status": "ended", "ended": now_iso(), "last_t": last_t}
         )
 
     def touch(self, drill_id: str, last_t: int) -> None:
-        self.db["drills"].update(drill_id, {"last_t": last_t})
+        self.db.table("drills").update(drill_id, {"last_t": last_t})
 
     # -- journal ---------------------------------------------------------------------
 
@@ -435,6 +437,14 @@ class Store:
         return list(self.iter_events(drill_id))
 
     # -- scores ----------------------------------------------------------------------
+
+    def saved_score(self, drill_id: str, profile: str) -> tuple[float, str] | None:
+        """The score and rating saved for ``drill_id`` under ``profile`` (None: none yet)."""
+        row = self.db.execute(
+            "SELECT score, rating FROM scores WHERE drill_id = ? AND profile = ?",
+            [drill_id, profile],
+        ).fetchone()
+        return (float(row[0]), str(row[1])) if row else None
 
     def save_score(self, drill_id: str, score: DrillScore) -> None:
         """Store a score with its per-expectation and per-role rows (replacing the same
@@ -506,5 +516,9 @@ class Store:
             roster.setdefault(role, f"bot:{kind}")
         return roster
 
+    def set_bots(self, drill_id: str, bots: dict[str, str]) -> None:
+        """Which bot plays which role (a hosted drill fills the roles nobody took)."""
+        self.db.table("drills").update(drill_id, {"bots": canonical_json(bots)})
+
     def set_roster(self, drill_id: str, roster: dict[str, str]) -> None:
-        self.db["drills"].update(drill_id, {"roster": canonical_json(roster)})
+        self.db.table("drills").update(drill_id, {"roster": canonical_json(roster)})

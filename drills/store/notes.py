@@ -20,7 +20,7 @@ def add_note(
     if not text.strip():
         raise StoreError("a note needs some text")
     record = store.drill(drill_id)
-    store.db["notes"].insert(
+    store.db.table("notes").insert(
         {
             "drill_id": record.id,
             "kind": kind,
@@ -33,7 +33,7 @@ def add_note(
 
 
 def notes(store: Store, drill_id: str) -> list[Note]:
-    rows = store.db["notes"].rows_where("drill_id = ?", [drill_id], order_by="id")
+    rows = store.db.table("notes").rows_where("drill_id = ?", [drill_id], order_by="id")
     return [Note(r["kind"], r["author"], r["role"], r["text"], r["at"]) for r in rows]
 
 
@@ -44,18 +44,18 @@ def sign_off(store: Store, drill_id: str, name: str, comment: str = "") -> SignO
     if not name.strip():
         raise StoreError("a sign-off needs the signer's name")
     at = now_iso()
-    store.db["signoffs"].upsert(
+    store.db.table("signoffs").upsert(
         {"drill_id": record.id, "name": name, "comment": comment, "at": at}, pk="drill_id"
     )
     return SignOff(name, at, comment)
 
 
 def signoff(store: Store, drill_id: str) -> SignOff | None:
-    rows = list(store.db["signoffs"].rows_where("drill_id = ?", [drill_id]))
+    rows = list(store.db.table("signoffs").rows_where("drill_id = ?", [drill_id]))
     return SignOff(rows[0]["name"], rows[0]["at"], rows[0]["comment"]) if rows else None
 
 
-def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str) -> None:
+def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str | None) -> None:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise StoreError(
@@ -64,7 +64,7 @@ def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str) -
     record = store.drill(drill_id)
     current = edits(store, record.id).get(finding, {})
     current.update({k: v for k, v in fields.items() if v is not None})
-    store.db["improvement_edits"].upsert(
+    store.db.table("improvement_edits").upsert(
         {
             "drill_id": record.id,
             "finding": finding,
@@ -76,5 +76,5 @@ def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str) -
 
 
 def edits(store: Store, drill_id: str) -> dict[str, dict[str, str]]:
-    rows = store.db["improvement_edits"].rows_where("drill_id = ?", [drill_id])
+    rows = store.db.table("improvement_edits").rows_where("drill_id = ?", [drill_id])
     return {r["finding"]: json.loads(r["fields"]) for r in rows}

@@ -42,7 +42,7 @@ def timeline_svg(report: Report, lang: str = "en", width: int = 1000) -> str:
     height = TOP + ROW * max(len(rows), 1) + 60
 
     def x(t: float) -> float:
-        return LEFT + plot * min(max(t, 0), span) / span
+        return float(LEFT + plot * min(max(t, 0), span) / span)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
