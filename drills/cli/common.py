@@ -1,18 +1,17 @@
-"""Pieces shared by the CLI modules: error handling, the --db option, loading."""
+"""Pieces shared by the CLI modules: error handling, the --db option, loading.
+
+The engine, the store and their errors are imported when a command needs them, not when
+the CLI starts: a console's first frame should not wait for models it does not use yet."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from drills.library.catalog import find_plan, resolve_scenario, scenario_plan_id
-from drills.port.feeds import FeedError
-from drills.store.database import Store, StoreError
-from drills.store.paths import default_db_path
-from drills.store.rooms import RoomError
-from engine.loader import LoadError
+if TYPE_CHECKING:
+    from drills.store.database import Store
 
 LANGS = click.Choice(["zh", "en"])
 
@@ -31,16 +30,31 @@ class DrillhallGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LoadError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(str(diagnostic), err=True)
-            ctx.exit(EXIT_INVALID)
-        except (RoomRefused, RoomError, FeedError) as exc:
-            click.echo(f"drillhall: {exc}", err=True)
-            ctx.exit(EXIT_REFUSED)
-        except StoreError as exc:
-            click.echo(f"drillhall: {exc}", err=True)
-            ctx.exit(EXIT_STORE)
+        except Exception as exc:
+            code = expected_failure(exc)
+            if code is None:
+                raise
+            ctx.exit(code)
+
+
+def expected_failure(exc: BaseException) -> int | None:
+    """Print an expected failure as its answer and return its exit code (None: a bug)."""
+    from drills.port.feeds import FeedError
+    from drills.store.database import StoreError
+    from drills.store.rooms import RoomError
+    from engine.loader import LoadError
+
+    if isinstance(exc, LoadError):
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        return EXIT_INVALID
+    if isinstance(exc, RoomRefused | RoomError | FeedError):
+        click.echo(f"drillhall: {exc}", err=True)
+        return EXIT_REFUSED
+    if isinstance(exc, StoreError):
+        click.echo(f"drillhall: {exc}", err=True)
+        return EXIT_STORE
+    return None
 
 
 def db_option(func: Any) -> Any:
@@ -54,10 +68,14 @@ def db_option(func: Any) -> Any:
 
 
 def open_store(db_path: Path | None) -> Store:
+    from drills.store.database import Store
+    from drills.store.paths import default_db_path
+
     return Store(db_path or default_db_path())
 
 
 def load_for_play(scenario: str, plan: Path | None) -> Any:
+    from drills.library.catalog import find_plan, resolve_scenario, scenario_plan_id
     from engine.bundle import load_bundle
 
     path = resolve_scenario(scenario)

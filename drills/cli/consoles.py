@@ -66,31 +66,35 @@ def play(
     db_path: Path | None,
 ) -> None:
     """Practise alone: you take one plan role, bots fill the others."""
-    from drills.play.solo import SoloSetup
     from drills.ui.app import make_app
-    from drills.ui.screens.role_picker import plan_roles
 
-    bundle = load_for_play(scenario, plan_file)
-    plan = bundle.compiled.plan
-    if role is not None and plan.role(role) is None:
-        roles = ", ".join(r.id for r in plan.roles)
-        raise click.BadParameter(
-            f"no role {role!r} in plan {plan.id} ({roles})", param_hint="--role"
-        )
-    store = open_store(db_path)
-    setup = SoloSetup(
-        bundle=bundle, store=store, mode=mode, speed=speed, others=others, seed=seed,
-        participant=name,
-    )  # fmt: skip
-    app = make_app(
-        "play",
-        lang=lang,
-        role=role,
-        roles=plan_roles(plan),
-        picker_title=plan.title.get(lang),
-        start_play=setup.start,
-    )
+    def prepare() -> Any:
+        """Off the UI thread, behind the console's first frame: read and check the files."""
+        from drills.play.solo import SoloSetup
+        from drills.port.briefing import plan_roles
+        from drills.port.feeds import PlayOpening
+
+        bundle = load_for_play(scenario, plan_file)
+        plan = bundle.compiled.plan
+        if role is not None and plan.role(role) is None:
+            roles = ", ".join(r.id for r in plan.roles)
+            raise click.BadParameter(
+                f"no role {role!r} in plan {plan.id} ({roles})", param_hint="--role"
+            )
+
+        def start(chosen: str) -> Any:  # on the UI thread, which owns the connection
+            setup = SoloSetup(
+                bundle=bundle, store=open_store(db_path), mode=mode, speed=speed,
+                others=others, seed=seed, participant=name,
+            )  # fmt: skip
+            return setup.start(chosen)
+
+        return PlayOpening(plan.title.get(lang), plan_roles(plan), start)
+
+    app = make_app("play", lang=lang, role=role, prepare=prepare)
     _run(app)
+    if app.failure is not None:
+        raise app.failure
 
 
 @click.command()

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from drills.cli.common import LANGS
-from drills.library.catalog import installed
 
 
 @click.command()
@@ -18,6 +17,7 @@ from drills.library.catalog import installed
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 def scenarios(as_json: bool, stats: bool, lang: str) -> None:
     """List the installed scenarios."""
+    from drills.library.catalog import installed
     from engine.fields import format_duration
 
     entries = installed()

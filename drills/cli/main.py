@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drills.cli.common import LANGS, DrillhallGroup, db_option, load_for_play, open_store
-from drills.store.database import Store
+
+if TYPE_CHECKING:
+    from drills.store.database import Store
 
 
 @click.group(cls=DrillhallGroup, context_settings={"help_option_names": ["-h", "--help"]})

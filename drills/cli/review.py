@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drills.cli.common import LANGS, db_option, open_store
-from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+
+if TYPE_CHECKING:
+    from scoring.profile import ScoringProfile
 
 
 @click.command()
@@ -210,6 +212,7 @@ def history(
 ) -> None:
     """List drills, newest first, with filters."""
     from drills.store.history import history as query
+    from scoring.profile import DEFAULT_PROFILE
 
     store = open_store(db_path)
     rows = query(

@@ -22,13 +22,14 @@ from drills.play.session import DrillSession, Outcome
 from drills.port.briefing import briefing_for
 from drills.port.feeds import Briefing, ClockView, FeedError, InjectChoice
 from drills.port.results import TraineeResults, trainee_results
-from drills.port.views import Bilingual, RosterChanged, Seat, TraineeView, TrainerView, both
+from drills.port.views import RosterChanged, Seat, TraineeView, TrainerView, both
 from drills.port.visibility import trainee_views, trainer_views
 from drills.store import rooms
 from drills.store.notes import add_note
 from engine.clock import SimClock
 from engine.compiled import CompiledScenario
 from engine.events import Decision, EndDrill, Event, FireInject, SendHint
+from engine.fields import Bilingual
 from engine.runtime import DrillEngine
 from scoring.score import DrillScore, score_drill
 

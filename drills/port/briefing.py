@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from drills.port.feeds import Briefing
+from drills.port.feeds import Briefing, RoleChoice
 from engine.compiled import CompiledScenario
+from engine.plan import Plan
 
 
 def briefing_for(
@@ -35,3 +36,8 @@ def briefing_for(
         speed=speed,
         hosted=hosted,
     )
+
+
+def plan_roles(plan: Plan) -> list[RoleChoice]:
+    """Every role of a plan, as choices with their duties."""
+    return [RoleChoice(r.id, r.name, r.duties) for r in plan.roles]

@@ -9,16 +9,18 @@ times a second and draws the views it gets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from drills.port.results import TraineeResults
-from drills.port.views import Bilingual, Seat, TraineeView, TrainerView
-from engine.compiled import CompiledScenario
-from engine.events import Decision
-from scoring.report import Report
-from scoring.score import DrillScore
+if TYPE_CHECKING:  # only types: a console's first frame need not wait for the models
+    from drills.port.results import TraineeResults
+    from drills.port.views import Bilingual, Seat, TraineeView, TrainerView
+    from engine.compiled import CompiledScenario
+    from engine.events import Decision
+    from scoring.report import Report
+    from scoring.score import DrillScore
 
 
 class FeedError(Exception):
@@ -237,3 +239,12 @@ class Lobby(Protocol):
     def join(self, code: str, role: str, name: str) -> TraineeFeed:
         """Take ``role`` as ``name`` (FeedError: refused, with the reason)."""
         ...
+
+
+@dataclass(frozen=True)
+class PlayOpening:
+    """A solo drill (or a hosted one to join) ready to start once a role is chosen."""
+
+    title: str
+    roles: list[RoleChoice]
+    start: Callable[[str], TraineeFeed]

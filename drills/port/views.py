@@ -11,17 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from engine.fields import Bilingual as Bilingual  # re-exported: views carry it
+if TYPE_CHECKING:
+    from engine.fields import Bilingual as Bilingual  # re-exported: views carry it
 
 
 def both(words: Callable[[str], str]) -> Bilingual:
     """A text worded once per language (``words("zh")``, ``words("en")``)."""
+    from engine.fields import Bilingual
+
     return Bilingual.model_construct(zh=words("zh"), en=words("en"))
 
 
 def literal(value: str) -> Bilingual:
     """A text that is the same in both languages (a name, a note, an id)."""
+    from engine.fields import Bilingual
+
     return Bilingual.model_construct(zh=value, en=value)
 
 

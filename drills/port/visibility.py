@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from drills.port.views import (
-    Bilingual,
     DecisionRecorded,
     DecisionRefused,
     DrillEnded,
@@ -33,6 +32,7 @@ from drills.port.views import (
 from drills.port.words import OUTCOME_KINDS, describe_event, refusal_words
 from engine.compiled import CompiledScenario
 from engine.events import Event, Kind
+from engine.fields import Bilingual
 from scoring.judge import deadline_of
 from scoring.profile import DEFAULT_PROFILE
 from scoring.wording import commission_line, outcome_line, status_word

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drills.port.views import Bilingual, literal
+from drills.port.views import literal
 from engine.compiled import CompiledScenario
+from engine.fields import Bilingual
 from scoring.wording import commission_line, outcome_line
 
 # Engine events that state an expectation's outcome, and the outcome word they carry.

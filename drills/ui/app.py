@@ -10,16 +10,36 @@ Everything is passed in, including the wall clock, so tests run deterministic dr
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Protocol
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.message import Message
 
-from drills.port.feeds import FeedError, Lobby, ReviewDesk, RoleChoice, TraineeFeed, TrainerFeed
+from drills.port.feeds import (
+    FeedError,
+    Lobby,
+    PlayOpening,
+    ReviewDesk,
+    RoleChoice,
+    TraineeFeed,
+    TrainerFeed,
+)
 from drills.ui.i18n import LABELS, _, localize_bindings, set_language
 
 StartPlay = Callable[[str], TraineeFeed]  # role id → the solo drill's feed, created then
+
+
+class Console(Protocol):
+    """A console screen that asks before quitting mid-drill (trainee, trainer)."""
+
+    def quit_question(self) -> str | None: ...
+
+    def quit_message(self) -> str: ...
+
+    def before_quit(self) -> None: ...
 
 
 def key_name(key: str) -> str:
@@ -31,12 +51,13 @@ class DrillhallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Drillhall"
     # Screens get -narrow / -short classes; app.tcss stacks and trims for small terminals.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (70, "-normal")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    # (Textual declares these as instance variables: hence the ignores.)
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (70, "-normal")]  # type: ignore[misc]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]  # type: ignore[misc]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "help"),
+        Binding("f1", "help", "key_help"),
         Binding("ctrl+t", "toggle_theme", "theme", show=False),
-        Binding("ctrl+q", "quit", "quit", priority=True),
+        Binding("ctrl+q", "quit", "key_quit", priority=True),
     ]
 
     def __init__(
@@ -50,6 +71,7 @@ class DrillhallApp(App[None]):
         roles: list[RoleChoice] | None = None,
         picker_title: str = "",
         start_play: StartPlay | None = None,
+        prepare: Callable[[], PlayOpening] | None = None,
         role: str | None = None,
         show_briefing: bool = True,
     ) -> None:
@@ -63,17 +85,22 @@ class DrillhallApp(App[None]):
         self.roles = roles or []
         self.picker_title = picker_title
         self.start_play = start_play
+        self.prepare = prepare
+        self.failure: BaseException | None = None  # why preparing failed (the CLI answers)
         self.role = role
         self.show_briefing = show_briefing
         self.farewell: str | None = None  # printed after the app exits (how to come back)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        if self.kind == "play":
-            if self.role:
-                self.open_play(self.role)
-            else:
-                self.pick_role()
+        if self.kind == "play" and self.prepare is not None:
+            from drills.ui.screens.loading import LoadingScreen
+
+            self.push_screen(LoadingScreen())
+            # after the first frame: the worker's imports would otherwise hold the GIL
+            self.call_after_refresh(self.run_worker, self._prepare, thread=True, group="prepare")
+        elif self.kind == "play":
+            self.play()
         elif self.kind == "lobby":
             from drills.ui.screens.lobby import LobbyScreen
 
@@ -95,10 +122,45 @@ class DrillhallApp(App[None]):
         if os.environ.get("DRILLHALL_EXIT_AFTER_FIRST_FRAME"):
             self.call_after_refresh(self.exit)  # benchmarks: process start to first frame
 
+    class Prepared(Message):
+        """The drill has been read; ``opening`` starts it in a role."""
+
+        def __init__(self, opening: PlayOpening | None, failure: BaseException | None) -> None:
+            super().__init__()
+            self.opening = opening
+            self.failure = failure
+
+    def _prepare(self) -> None:
+        """Read and check the scenario off the UI thread: the first frame does not wait."""
+        assert self.prepare is not None
+        try:
+            self.post_message(self.Prepared(self.prepare(), None))
+        except Exception as exc:  # answered by the CLI after the app exits
+            self.post_message(self.Prepared(None, exc))
+
+    def on_drillhall_app_prepared(self, message: Prepared) -> None:
+        if message.opening is None:
+            self.failure = message.failure
+            self.exit(return_code=1)
+            return
+        self.roles = message.opening.roles
+        self.picker_title = message.opening.title
+        self.start_play = message.opening.start
+        self.pop_screen()
+        self.play()
+
+    def play(self) -> None:
+        if self.role:
+            self.open_play(self.role)
+        else:
+            self.pick_role()
+
     def pick_role(self) -> None:
         from drills.ui.screens.role_picker import RolePickerScreen
 
         self.push_screen(RolePickerScreen(self.picker_title, self.roles), self.open_play)
+        if os.environ.get("DRILLHALL_EXIT_WHEN_READY"):
+            self.call_after_refresh(self.exit)
 
     def open_play(self, role: str | None) -> None:
         """Start (or join) the drill in ``role``; a refusal goes back to the picker."""
@@ -115,14 +177,22 @@ class DrillhallApp(App[None]):
         from drills.ui.screens.trainee import TraineeScreen
 
         self.push_screen(TraineeScreen(feed, show_briefing=self.show_briefing))
+        if os.environ.get("DRILLHALL_EXIT_WHEN_READY"):
+            self.call_after_refresh(self.exit)  # benchmarks: process start to the console
 
-    def key_table(self) -> list[tuple[str, str]]:
-        """The keys of the current console and the app, as (key, what it does)."""
+    def console_screen(self) -> Screen[object]:
+        """The screen whose keys apply now: the top one, under a briefing or the help."""
         from drills.ui.screens.briefing import BriefingScreen
+        from drills.ui.screens.help import HelpScreen
 
-        screens = [s for s in self.screen_stack if not isinstance(s, BriefingScreen)]
-        screen = screens[-1] if screens else self.screen
-        seen: dict[str, str] = {}
+        screens = [s for s in self.screen_stack if not isinstance(s, BriefingScreen | HelpScreen)]
+        return screens[-1] if screens else self.screen
+
+    def key_bindings(self) -> list[tuple[Binding, str]]:
+        """The bindings of the current console and the app that apply now, each once, with
+        its description in the console's language."""
+        screen = self.console_screen()
+        seen: dict[str, tuple[Binding, str]] = {}
         for binding in [*screen.BINDINGS, *self.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description or not binding.show:
                 continue
@@ -130,8 +200,29 @@ class DrillhallApp(App[None]):
                 continue
             description = binding.description
             shown = _(description) if description in LABELS else description
-            seen.setdefault(key_name(binding.key), shown)
-        return list(seen.items())
+            seen.setdefault(binding.key, (binding, shown))
+        return list(seen.values())
+
+    def key_table(self) -> list[tuple[str, str]]:
+        """The keys of the current console and the app, as (key, what it does)."""
+        return [(key_name(binding.key), shown) for binding, shown in self.key_bindings()]
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette (Ctrl+P): the console's own commands, then the theme and
+        quit, in the console's language."""
+        console = self.console_screen()
+        for binding, shown in self.key_bindings():
+            if binding.action in ("quit", "help"):
+                continue
+            target = self if binding.action in ("help", "toggle_theme") else console
+            yield SystemCommand(
+                shown,
+                f"{key_name(binding.key)}: {shown}",
+                lambda action=binding.action, node=target: self.run_action(action, node),
+            )
+        yield SystemCommand(_("key_help"), key_name("f1"), self.action_help)
+        yield SystemCommand(_("cmd_theme"), _("cmd_theme_help"), self.action_toggle_theme)
+        yield SystemCommand(_("key_quit"), _("cmd_quit_help"), self.action_quit)
 
     def action_help(self) -> None:
         from drills.ui.screens.help import HelpScreen
@@ -145,18 +236,20 @@ class DrillhallApp(App[None]):
         """Quit; a console in the middle of a drill asks first and says how to come back."""
         from drills.ui.screens.confirm import ConfirmScreen
 
-        console = next(
-            (s for s in reversed(self.screen_stack) if hasattr(s, "quit_question")), None
+        console: Console | None = next(
+            (s for s in reversed(self.screen_stack) if hasattr(s, "quit_question")),  # type: ignore[misc]
+            None,
         )
         question = console.quit_question() if console is not None else None
-        if question is None:
+        if console is None or question is None:
             self.exit()
             return
+        asking: Console = console
 
         def answered(yes: bool | None) -> None:
             if yes:
-                console.before_quit()
-                self.farewell = console.quit_message()
+                asking.before_quit()
+                self.farewell = asking.quit_message()
                 self.exit(message=self.farewell)
 
         self.push_screen(ConfirmScreen(question, _("quit")), answered)

@@ -114,6 +114,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "self_assess": ("自我评估", "Self-assessment"),
     "self_assess_prompt": ("哪些做得好？哪些需要改进？", "What went well? What would you change?"),
     "briefing": ("演练简报", "Briefing"),
+    "loading": ("正在读取演练想定……", "Reading the scenario…"),
     "show_roles": ("查看可选角色", "Show free roles"),
     "no_free_roles": ("没有空闲的角色。", "No role is free."),
     "code_and_name": ("请输入演练代码和你的姓名。", "Type the drill code and your name."),
@@ -187,7 +188,65 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "held_back": ("评定受限原因", "What held the rating back"),
     "back_to_drill": ("返回演练", "Back to the drill"),
+    # Short words for the footer (the help table and the briefing show the same words).
+    "key_help": ("帮助", "Help"),
+    "key_inbox": ("收件箱", "Inbox"),
+    "key_decide": ("决策", "Decide"),
+    "key_briefing": ("简报", "Briefing"),
+    "key_submit": ("提交", "Submit"),
+    "key_pause": ("暂停", "Pause"),
+    "key_slower": ("减速", "Slower"),
+    "key_faster": ("加速", "Faster"),
+    "key_skip": ("下一条", "Skip"),
+    "key_fire": ("发信息", "Fire"),
+    "key_hint": ("提示", "Hint"),
+    "key_free_seat": ("释放席位", "Free seat"),
+    "key_end": ("结束", "End"),
+    "key_quit": ("退出", "Quit"),
+    "key_report": ("报告", "Report"),
+    "key_hotwash": ("热回顾", "Hot wash"),
+    "key_back": ("返回", "Back"),
+    "key_export": ("导出", "Export"),
+    "key_sign": ("签字", "Sign"),
+    "key_filter": ("筛选", "Filter"),
+    "key_close": ("关闭", "Close"),
+    "key_cancel": ("取消", "Cancel"),
+    "palette": ("命令", "commands"),
+    "help_skip": ("跳到发给我的下一条信息", "Skip to my next inject"),
+    "cmd_theme": ("切换主题", "Theme"),
+    "cmd_theme_help": ("切换明暗主题", "Switch between the dark and light theme"),
+    "cmd_quit_help": ("退出控制台（演练中会先确认）", "Quit the console (asks first mid-drill)"),
+    "connected": ("在线", "connected"),
+    "joined": ("已加入", "joined"),
+    "seat_empty": ("空席", "empty"),
+    "bot": ("机器人", "bot"),
+    "rating_word": ("评定", "Rating"),
+    "board_what": ("预期行动 · 责任角色", "Expectation · role"),
 }
+
+# Units of the scenarios' tracked figures. Counts need no unit in English (the figure's
+# name says what is counted); 万 is ten thousand.
+UNITS: dict[str, tuple[str, str]] = {
+    "人": ("人", ""),
+    "台": ("台", ""),
+    "笔": ("笔", ""),
+    "个": ("个", ""),
+    "次": ("次", ""),
+    "处": ("处", ""),
+    "条": ("条", ""),
+    "万次": ("万次", "×10k"),
+    "万条": ("万条", "×10k"),
+    "万人": ("万人", "×10k"),
+}
+
+BOTS: dict[str, tuple[str, str]] = {
+    "ideal": ("标准", "ideal"),
+    "novice": ("新手", "novice"),
+    "idle": ("无动作", "idle"),
+    "rogue": ("违规", "rogue"),
+}
+
+RATINGS_ZH = {"P": "优", "S": "良", "M": "中", "U": "差"}
 
 CHANNELS: dict[str, tuple[str, str]] = {
     "phone": ("电话", "phone"),
@@ -224,6 +283,25 @@ def channel(name: str) -> str:
     return zh if _LANG == "zh" else en
 
 
+def unit(name: str | None) -> str:
+    """A tracked figure's unit in the console's language ("" for none)."""
+    if not name:
+        return ""
+    zh, en = UNITS.get(name, (name, name))
+    return zh if _LANG == "zh" else en
+
+
+def bot(policy: str) -> str:
+    """A bot policy's name in the console's language."""
+    zh, en = BOTS.get(policy, (policy, policy))
+    return zh if _LANG == "zh" else en
+
+
+def rating(letter: str) -> str:
+    """A P/S/M/U rating as the console shows it: ``P 优`` in Chinese, ``P`` in English."""
+    return f"{letter} {RATINGS_ZH.get(letter, '')}".rstrip() if _LANG == "zh" else letter
+
+
 def text(value: dict[str, str] | object) -> str:
     """Scenario text in the current language (dicts or Bilingual models)."""
     if isinstance(value, dict):
@@ -233,7 +311,8 @@ def text(value: dict[str, str] | object) -> str:
 
 
 def localize_bindings(node: object) -> None:
-    """Translate this instance's key-binding descriptions (written as label keys).
+    """Translate this instance's key-binding descriptions (written as label keys), and
+    show function keys as printed on a keyboard (``F2``, not ``f2``).
 
     Textual builds BINDINGS once per class; translating each instance's own copy is what
     lets one process show either language (the tests show both). Uses ``DOMNode._bindings``,
@@ -246,9 +325,18 @@ def localize_bindings(node: object) -> None:
         return
     for key, items in bindings.key_to_bindings.items():
         bindings.key_to_bindings[key] = [
-            replace(b, description=_(b.description)) if b.description in LABELS else b
+            replace(
+                b,
+                description=_(b.description) if b.description in LABELS else b.description,
+                key_display=b.key_display or function_key(b.key),
+            )
             for b in items
         ]
+
+
+def function_key(key: str) -> str | None:
+    """``f5`` → ``F5``; None for other keys (Textual's own display, e.g. ``^q``)."""
+    return key.upper() if key[:1] == "f" and key[1:].isdigit() else None
 
 
 def escape(value: str) -> str:

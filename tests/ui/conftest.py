@@ -10,8 +10,8 @@ from textual.widgets import Input
 from drills.play.live import LiveDrill
 from drills.play.session import DrillSession
 from drills.play.solo import SoloSetup
+from drills.port.briefing import plan_roles
 from drills.ui.app import make_app
-from drills.ui.screens.role_picker import plan_roles
 
 
 class Wall:

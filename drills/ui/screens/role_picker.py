@@ -41,8 +41,3 @@ class RolePickerScreen(Screen[str]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.dismiss(event.option.id)
-
-
-def plan_roles(plan: object) -> list[RoleChoice]:
-    """Every role of a plan, as choices."""
-    return [RoleChoice(r.id, r.name, r.duties) for r in plan.roles]  # type: ignore[attr-defined]
