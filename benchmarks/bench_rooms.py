@@ -31,6 +31,25 @@ from typing import Any
 from benchmarks.synthetic import room
 
 DRILLHALL = [sys.executable, "-m", "drills"]
+OUTAGE = 1.0  # seconds the killed host stays down
+PATIENCE = 300.0  # seconds to wait for a condition before declaring the run stuck
+
+
+def _wait_applied(db: Path, code: str, count: int, host: subprocess.Popen[str]) -> None:
+    """Until the host has applied ``count`` submissions (it must still be running)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        if host.poll() is not None:
+            raise RuntimeError(f"the host exited ({host.returncode}) before {count} were applied")
+        with sqlite3.connect(db, timeout=30) as conn:
+            done = conn.execute(
+                "SELECT COUNT(*) FROM submissions WHERE drill_id = ? AND status = 'applied'",
+                [code],
+            ).fetchone()[0]
+        if done >= count:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"fewer than {count} submissions applied after {PATIENCE:.0f} s")
 
 
 def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> dict[str, object]:
@@ -94,10 +113,10 @@ def _finish(
     db = folder / "room.db"
     resumed = False
     if kill:
-        time.sleep(0.5 * injects * 10 / speed + 2)  # half way through the inject stream
+        _wait_applied(db, code, injects // 2, host)  # half way through, by what happened
         os.kill(host.pid, signal.SIGKILL)
         host.wait()
-        time.sleep(1)  # clients keep submitting while the host is down
+        time.sleep(OUTAGE)  # the outage: clients keep deciding into their outboxes
         host = subprocess.Popen(
             [
                 *DRILLHALL,

@@ -16,23 +16,29 @@ import time
 from pathlib import Path
 
 from drills.port.views import DecisionRecorded, InjectArrived
-from drills.rooms.remote import RemoteDrill
-from drills.store.rooms import RoomError
+from drills.rooms.remote import HostUnreachable, RemoteDrill
 from engine.bundle import load_bundle
 from engine.events import Decision
+
+JOIN_PATIENCE = 120.0  # seconds: a loaded machine may start the host slowly
+
+
+def join(code: str, role: str, name: str) -> RemoteDrill:
+    """Join as soon as the host serves the drill (retrying only while it is unreachable)."""
+    deadline = time.monotonic() + JOIN_PATIENCE
+    while True:
+        try:
+            return RemoteDrill(code, role, name)
+        except HostUnreachable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def main() -> None:
     code, role, name, scenario, plan, out = sys.argv[1:7]
     compiled = load_bundle(Path(scenario), Path(plan)).compiled
-    for attempt in range(50):  # the host may still be opening its room
-        try:
-            remote = RemoteDrill(code, role, name)
-            break
-        except RoomError:
-            if attempt == 49:
-                raise
-            time.sleep(0.1)
+    remote = join(code, role, name)
     sent: dict[str, float] = {}  # note → wall time submitted
     latencies: list[float] = []
     while not remote.ended:

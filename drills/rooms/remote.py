@@ -24,7 +24,6 @@ from drills.port.clock import ClockState
 from drills.port.feeds import Briefing, ClockView, FeedError, RoleChoice
 from drills.port.results import TraineeResults
 from drills.port.views import (
-    Bilingual,
     ConnectionChanged,
     SubmissionRefused,
     TraineeView,
@@ -50,6 +49,7 @@ from drills.store.paths import reports_dir
 from drills.store.rooms import RoomError
 from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.events import Decision, Event
+from engine.fields import Bilingual
 from engine.plan import Plan
 from engine.scenario import Inject, Scenario
 
@@ -123,7 +123,7 @@ def free_roles(code: str, client: GatewayClient | None = None) -> list[RoleChoic
     try:
         reply = client.call(Roles(code))
     except HostUnreachable:
-        raise RoomError(_not_hosted(code)) from None
+        raise HostUnreachable(_not_hosted(code)) from None
     finally:
         client.close()
     return [_role_choice(FreeRole(r["id"], r["name"], r.get("duties"))) for r in reply["roles"]]
@@ -173,7 +173,7 @@ class RemoteDrill:
         try:
             reply = self._join()
         except HostUnreachable:
-            raise RoomError(_not_hosted(code)) from None
+            raise HostUnreachable(_not_hosted(code)) from None
         info = reply["briefing"]
         self.mode: str = info["mode"]
         self.drill_id: str = info["drill"]
