@@ -34,6 +34,7 @@ from engine.runtime import DrillEngine
 from scoring.score import DrillScore, score_drill
 
 ENDING_WAIT = 120.0  # seconds a headless caller waits for the final score at most
+ROSTER_EVERY = 1.0  # wall seconds between two reads of who has joined
 
 
 class Room(Protocol):
@@ -67,6 +68,8 @@ class LiveDrill:
         self.room_bots = room_bots or "ideal"
         self.started = not self.hosted or session.engine.now > 0
         self.room: Room | None = None
+        self._now = now
+        self._roster_read = float("-inf")
         self._applied_keys: set[str] | None = None
         self._roster: tuple[Seat, ...] = ()
         self.ending = DrillEnding(session.store.path, session.drill_id, session.compiled)
@@ -207,9 +210,11 @@ class LiveDrill:
         return [RosterChanged(self._roster)]
 
     def _roster_change(self) -> list[TrainerView]:
-        """A roster view when someone joined, left or was replaced by a bot."""
-        if not self.hosted:
+        """A roster view when someone joined, left or was replaced by a bot (read at most
+        once per ``ROSTER_EVERY`` wall seconds: the console ticks ten times a second)."""
+        if not self.hosted or self._now() - self._roster_read < ROSTER_EVERY:
             return []
+        self._roster_read = self._now()
         seats = self.roster()
         if seats == self._roster:
             return []
@@ -220,12 +225,13 @@ class LiveDrill:
         return len(self.room.connected_roles()) if self.room is not None else 0
 
     def free_seat(self, role: str) -> None:
-        """Release ``role`` so another trainee may take it (before the start)."""
+        """Release ``role`` so another trainee may take it."""
         if not self.hosted:
             raise FeedError("only a hosted drill has seats to free")
         if self.room is not None:
             self.room.release(role)
         rooms.release(self.session.store, self.drill_id, role)
+        self._roster_read = float("-inf")  # show it at the next tick
 
     # -- the trainer's controls ----------------------------------------------------------
 
