@@ -108,7 +108,7 @@ def test_new_plan_and_scenario_validate_and_play(
     idle = json.loads(invoke("run", "my-drill.yaml", "--bot", "idle", "--json", "--db", db).stdout)
     assert (ideal["score"], ideal["rating"], idle["rating"]) == (100.0, "P", "U")
     again = CliRunner().invoke(main, ["new", "plan", "my-plan"])
-    assert again.exit_code == 2 and "exists; use --force" in again.output
+    assert again.exit_code == 1 and "exists; use --force" in again.output  # invalid input
 
 
 def test_new_scenario_on_an_installed_plan(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.text.run import Run
 
 from drills.play.session import DrillSession
 from drills.review.report import load_report
@@ -28,19 +29,29 @@ def _report_bytes(store: Store, bundle: Bundle, lang: str) -> tuple[bytes, objec
     return render_docx(report, lang), report
 
 
+def east_asian_font(run: Run) -> str | None:
+    properties = run._element.rPr
+    fonts = properties.rFonts if properties is not None else None
+    return fonts.get(qn("w:eastAsia")) if fonts is not None else None
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_word_report_has_every_section_in_order(
     store: Store, flood_bundle: Bundle, lang: str
 ) -> None:
     data, _report = _report_bytes(store, flood_bundle, lang)
     document = Document(io.BytesIO(data))
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    headings = [
+        p.text
+        for p in document.paragraphs
+        if p.style and (p.style.name or "").startswith("Heading")
+    ]
     sections = ["overview", "summary", "method", "timeline", "analysis", "roles", "adequacy"]
     positions = [next(i for i, h in enumerate(headings) if h == t(s, lang)) for s in sections]
     assert positions == sorted(positions)
     assert document.tables, "the overview and registers are tables"
     runs = [run for p in document.paragraphs for run in p.runs if run.text.strip()]
-    fonts = {run._element.rPr.rFonts.get(qn("w:eastAsia")) for run in runs}
+    fonts = {east_asian_font(run) for run in runs}
     assert fonts == {"Noto Sans CJK SC"}
     if lang == "zh":
         assert any("演练" in p.text for p in document.paragraphs)

@@ -135,7 +135,7 @@ def _with_saved_result(path: Path, cell: str, value: str) -> None:
         parts = {name: archive.read(name) for name in archive.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     sheet, count = re.subn(
-        rf'<c r="{cell}"><f>(.*?)</f><v\s*/>',
+        rf'<c r="{cell}"><f>(.*?)</f>(?:<v\s*/>|<v></v>)',  # with lxml or without
         rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>',
         sheet,
     )

@@ -3,18 +3,33 @@ only here, so headless commands stay fast."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from drills.cli.common import LANGS, RoomRefused, db_option, load_for_play, open_store
+from drills.cli.common import (
+    LANGS,
+    SEED,
+    SPEED,
+    WAIT_COUNT,
+    RoomRefused,
+    db_option,
+    load_for_play,
+    log_option,
+    logged_failures,
+    open_store,
+    setup_logging,
+    warn_network,
+)
 
 
 def _mode_and_speed(func: Any) -> Any:
     """--mode and --speed, the same for every console that runs a drill."""
     func = click.option(
-        "--speed", type=float, help="Scenario seconds per wall second (default: the scenario's)."
+        "--speed", type=SPEED, help="Scenario seconds per wall second (default: the scenario's)."
     )(func)
     return click.option(
         "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
@@ -49,7 +64,7 @@ def _run(app: Any) -> None:
     help="Bots in the other roles.",
 )
 @click.option("--name", help="Your name, for the roster and the report.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
 @_plan_option
 @db_option
@@ -84,13 +99,14 @@ def play(
 
         def start(chosen: str) -> Any:  # on the UI thread, which owns the connection
             setup = SoloSetup(
-                bundle=bundle, store=open_store(db_path), mode=mode, speed=speed,
+                bundle=bundle, store=open_store(db_path, create=True), mode=mode, speed=speed,
                 others=others, seed=seed, participant=name,
             )  # fmt: skip
             return setup.start(chosen)
 
         return PlayOpening(plan.title.get(lang), plan_roles(plan), start)
 
+    warn_network(db_path)  # before the console owns the terminal
     app = make_app("play", lang=lang, role=role, prepare=prepare)
     _run(app)
     if app.failure is not None:
@@ -107,10 +123,11 @@ def play(
     show_default=True,
     help="Bots in the roles no trainee takes.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
 @_plan_option
 @db_option
+@log_option
 def trainer(
     scenario: str,
     mode: str,
@@ -120,6 +137,7 @@ def trainer(
     lang: str,
     plan_file: Path | None,
     db_path: Path | None,
+    log_file: Path | None,
 ) -> None:
     """Run a drill from the trainer console: timeline, board, scores and controls."""
     from drills.play.live import LiveDrill
@@ -127,13 +145,26 @@ def trainer(
     from drills.ui.app import make_app
 
     bundle = load_for_play(scenario, plan_file)
-    store = open_store(db_path)
+    store = open_store(db_path, create=True)
+    log = setup_logging(log_file, store.path)
     roles = [r.id for r in bundle.compiled.plan.roles]
     session = DrillSession.create(
         store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots), speed=speed or 0.0
     )
-    live = LiveDrill(session, speed or bundle.compiled.scenario.compression, paused=True)
-    _run(make_app("trainer", lang=lang, trainer=live))
+    log.info(
+        "drill %s created by the trainer (pid %s, %s)", session.drill_id, os.getpid(), store.path
+    )
+    try:
+        live = LiveDrill(session, speed or bundle.compiled.scenario.compression, paused=True)
+        app = make_app("trainer", lang=lang, trainer=live)
+    except Exception:
+        session.discard_if_unstarted()
+        raise
+    try:
+        with logged_failures(session.drill_id):
+            _run(app)
+    finally:
+        session.close()
 
 
 @click.command()
@@ -144,7 +175,8 @@ def review(lang: str, db_path: Path | None) -> None:
     from drills.review.desk import StoreDesk
     from drills.ui.app import make_app
 
-    _run(make_app("review", lang=lang, desk=StoreDesk(open_store(db_path))))
+    desk = StoreDesk(open_store(db_path))  # reads: a mistyped --db makes no database
+    _run(make_app("review", lang=lang, desk=desk))
 
 
 @click.command()
@@ -157,7 +189,7 @@ def review(lang: str, db_path: Path | None) -> None:
     show_default=True,
     help="Bots for the roles nobody joined when you start.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--headless",
     is_flag=True,
@@ -166,7 +198,7 @@ def review(lang: str, db_path: Path | None) -> None:
 )
 @click.option(
     "--wait-for",
-    type=int,
+    type=WAIT_COUNT,
     default=0,
     show_default=True,
     help="With --headless: how many trainees to wait for before starting.",
@@ -174,6 +206,7 @@ def review(lang: str, db_path: Path | None) -> None:
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
 @_plan_option
 @db_option
+@log_option
 def host(
     scenario: str,
     mode: str,
@@ -185,21 +218,30 @@ def host(
     lang: str,
     plan_file: Path | None,
     db_path: Path | None,
+    log_file: Path | None,
 ) -> None:
     """Host a drill: print its code for trainees to join, then run the trainer console."""
     from drills.play.live import LiveDrill
     from drills.play.session import DrillSession
+    from drills.rooms.hosting import LINGER_SECONDS, joined_at_least, open_room, run_hosted
     from drills.ui.app import make_app
 
     bundle = load_for_play(scenario, plan_file)
-    store = open_store(db_path)
+    store = open_store(db_path, create=True)
+    log = setup_logging(log_file, store.path)
     session = DrillSession.create(store, bundle, seed=seed, mode=mode, bots={}, speed=speed or 0.0)
-    live = LiveDrill(
-        session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
-    )
-    from drills.rooms.hosting import LINGER_SECONDS, joined_at_least, open_room, run_hosted
-
-    with open_room(live) as room:  # served before the code is printed: joins come at once
+    log.info("drill %s hosted (pid %s, %s)", session.drill_id, os.getpid(), store.path)
+    with contextlib.ExitStack() as stack:
+        stack.callback(session.close)
+        stack.enter_context(logged_failures(session.drill_id))
+        try:
+            live = LiveDrill(
+                session, speed or bundle.compiled.scenario.compression, paused=True, room_bots=bots
+            )
+            room = stack.enter_context(open_room(live))  # served before the code is printed
+        except Exception:
+            session.discard_if_unstarted()  # logged as it leaves: see logged_failures
+            raise
         click.echo(
             f"drill code: {session.drill_id}\n"
             f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME\n"
@@ -213,6 +255,12 @@ def host(
             _run(make_app("trainer", lang=lang, trainer=live))
             return
         outcome = run_hosted(live, start_when=joined_at_least(live, wait_for))
+        log.info(
+            "drill %s ended: score %s %s",
+            outcome.drill_id,
+            outcome.score.score,
+            outcome.score.rating,
+        )
         room.wait_idle(LINGER_SECONDS)
     click.echo(
         f"drill {outcome.drill_id} ended: score {outcome.score.score} "
@@ -265,7 +313,7 @@ def lobby(lang: str) -> None:
 
 
 @click.command()
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
     "--host",
     "bind",
@@ -273,21 +321,67 @@ def lobby(lang: str) -> None:
     show_default=True,
     help="Address to listen on. Keep localhost; see the README to expose it.",
 )
+@click.option(
+    "--allow-origin",
+    "origins",
+    multiple=True,
+    help="Another page origin whose browsers may connect (scheme://host[:port]), e.g. "
+    "the address of a reverse proxy in front of serve. Repeatable.",
+)
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
-def serve(port: int, bind: str, lang: str) -> None:
+def serve(port: int, bind: str, origins: tuple[str, ...], lang: str) -> None:
     """Serve the trainee console to browsers (textual-serve): trainees need only a browser.
 
     Each browser gets the join screen; it reaches hosted drills through their gateways,
-    never the database."""
+    never the database. A websocket opened by a page from another origin is refused (a
+    web page elsewhere cannot drive a console in the trainee's browser)."""
     import shlex
     import sys
-
-    from textual_serve.server import Server
 
     # A fixed command line, quoted: nothing a browser sends reaches the shell.
     command = shlex.join([sys.executable, "-m", "drills", "lobby", "--lang", lang])
     click.echo(f"serving the trainee console on http://{bind}:{port}")
-    Server(command, host=bind, port=port, title="Drillhall").serve()
+    _same_origin_server(command, bind, port, origins).serve()
+
+
+def _same_origin_server(command: str, bind: str, port: int, origins: tuple[str, ...]) -> Any:
+    """textual-serve's server, refusing cross-origin websockets (403)."""
+    import logging
+
+    from aiohttp import web
+    from textual_serve.server import Server
+
+    allowed = {o.rstrip("/").lower() for o in origins}
+
+    class SameOriginServer(Server):
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            origin = request.headers.get("Origin")
+            if origin is not None and not _origin_allowed(origin, request, allowed):
+                logging.getLogger("drills.cli").warning(
+                    "serve: refused a websocket from origin %r (host %r)", origin, request.host
+                )
+                raise web.HTTPForbidden(text="cross-origin websocket refused")
+            return await super().handle_websocket(request)
+
+    return SameOriginServer(command, host=bind, port=port, title="Drillhall")
+
+
+def _origin_allowed(origin: str, request: Any, allowed: set[str]) -> bool:
+    """Same origin: the page that opens the websocket was served by this host and port."""
+    from urllib.parse import urlsplit
+
+    origin = origin.rstrip("/").lower()
+    if origin in allowed:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    default = 443 if parts.scheme == "https" else 80
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    origin_host = f"{name}:{parts.port or default}"
+    host = str(request.host).lower()
+    request_host = host if ":" in host.rsplit("]", 1)[-1] else f"{host}:{default}"
+    return origin_host == request_host
 
 
 COMMANDS = [play, trainer, review, host, join, lobby, serve]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from drills.cli.common import LANGS
+from drills.cli.common import LANGS, EnvironmentProblem, write_output
 
 
 @click.command()
@@ -117,12 +117,15 @@ def schema(check: bool, out: Path | None) -> None:
     stale = []
     for name, text in schema_files().items():
         target = folder / name
-        current = target.read_text(encoding="utf-8") if target.exists() else None
+        try:
+            current = target.read_text(encoding="utf-8") if target.exists() else None
+        except (OSError, UnicodeDecodeError):
+            current = None  # unreadable: written anew (or reported stale)
         if current == text:
             continue
         stale.append(name)
         if not check:
-            target.write_text(text, encoding="utf-8")
+            write_output(target, text)
             click.echo(f"wrote {target}")
     if check and stale:
         click.echo(f"out of date: {', '.join(stale)}; run: drillhall schema", err=True)
@@ -183,8 +186,14 @@ def new(
             )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot make the folder for {target.name}: {(exc.strerror or str(exc)).lower()} "
+            f"({target.parent})"
+        ) from exc
+    write_output(target, text)
     diagnostics, _ = validate_paths([target], plan_path)
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)

@@ -1,25 +1,43 @@
 """The ``drillhall`` command line.
 
 Bad input never produces a traceback: broken files print ``file:line:col: field: message``
-and exit 1; database problems print what went wrong and exit 2.
+and bad options one line, exit 1; database and environment problems print
+``drillhall: <what failed> (<path>)`` and exit 2; a hosted drill's refusal exits 3.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from drills.cli.common import LANGS, DrillhallGroup, db_option, load_for_play, open_store
+from drills.cli.common import (
+    EXIT_CODES_HELP,
+    LANGS,
+    SEED,
+    SPEED_OR_ZERO,
+    DrillhallGroup,
+    db_option,
+    load_for_play,
+    log_option,
+    logged_failures,
+    open_store,
+    setup_logging,
+)
 
 if TYPE_CHECKING:
     from drills.store.database import Store
 
 
-@click.group(cls=DrillhallGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DrillhallGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP,
+)
 @click.version_option(package_name="drillhall")
 def main() -> None:
     """Drillhall: tabletop drills for emergency plans (应急预案演练)."""
@@ -34,13 +52,13 @@ def main() -> None:
     show_default=True,
     help="Policy that plays every role.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for bots and jitter.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for bots and jitter.")
 @click.option(
     "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
 )
 @click.option(
     "--speed",
-    type=float,
+    type=SPEED_OR_ZERO,
     default=0.0,
     help="Play in real time at this compression (scenario s per wall s); 0 = as fast as possible.",
 )
@@ -71,20 +89,26 @@ def run(
     bundle = load_for_play(scenario, plan)
     for warning in bundle.warnings:
         click.echo(str(warning), err=True)
-    store = open_store(db_path)
+    store = open_store(db_path, create=True)
     bots = {role.id: bot for role in bundle.compiled.plan.roles}
     session = DrillSession.create(
         store, bundle, seed=seed, mode=mode, bots=bots, speed=speed, durable_inputs=speed > 0
     )
-    if not as_json and speed > 0:
-        click.echo(
-            f"drill {session.drill_id} running at {speed:g}x; "
-            f"resume with: drillhall resume {session.drill_id}",
-            err=True,
-        )
-    if follow:
-        _follow(session, lang)
-    outcome = session.run_paced(speed) if speed > 0 else session.run_headless()
+    try:
+        if not as_json and speed > 0:
+            click.echo(
+                f"drill {session.drill_id} running at {speed:g}x; "
+                f"resume with: drillhall resume {session.drill_id}",
+                err=True,
+            )
+        if follow:
+            _follow(session, lang)
+        outcome = session.run_paced(speed) if speed > 0 else session.run_headless()
+    except Exception:
+        # Nothing journaled yet (a bot run keeps its inputs until the end): no drill is
+        # left "running" that a resume could not finish. With inputs, it stays resumable.
+        session.discard_if_unstarted()
+        raise
     _print_outcome(outcome, session, store, as_json, lang)
 
 
@@ -171,7 +195,7 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
 @click.argument("drill")
 @click.option(
     "--speed",
-    type=float,
+    type=SPEED_OR_ZERO,
     default=0.0,
     help="Continue in real time at this compression; 0 = as fast as possible.",
 )
@@ -180,6 +204,7 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
 @click.option("--headless", is_flag=True, help="Finish a hosted drill with bots, no console.")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @db_option
+@log_option
 def resume(
     drill: str,
     speed: float,
@@ -188,16 +213,51 @@ def resume(
     headless: bool,
     lang: str,
     db_path: Path | None,
+    log_file: Path | None,
 ) -> None:
     """Resume a drill that was interrupted (killed, power loss, quit) from its journal.
 
     A solo drill reopens its trainee's console, a hosted drill the trainer console
     (unless --headless)."""
     from drills.play.session import DrillSession
-    from drills.store import rooms
+    from drills.store.database import StoreError
 
     store = open_store(db_path)
-    session = DrillSession.resume(store, drill)
+    log = setup_logging(log_file, store.path)
+    try:
+        session = DrillSession.resume(store, drill)
+    except StoreError as exc:
+        log.warning("resume of drill %s refused: %s", drill, exc)
+        raise
+    except Exception:
+        log.exception("resume of drill %s failed", drill)
+        raise
+    log.info(
+        "drill %s resumed at %ss by pid %s (%s)",
+        session.drill_id,
+        session.engine.now,
+        os.getpid(),
+        store.path,
+    )
+    try:
+        with logged_failures(session.drill_id):
+            _continue(session, store, speed, as_json, follow, headless, lang)
+    finally:
+        session.close()
+
+
+def _continue(
+    session: Any,
+    store: Store,
+    speed: float,
+    as_json: bool,
+    follow: bool,
+    headless: bool,
+    lang: str,
+) -> None:
+    """Play a resumed drill on: in its console, hosted, or headless."""
+    from drills.store import rooms
+
     people = [r.id for r in session.compiled.plan.roles if r.id not in session.bots]
     solo = len(people) == 1 and not rooms.participants(store, session.drill_id)
     if solo and not (headless or as_json or follow):
@@ -323,9 +383,9 @@ def journal(drill: str, db_path: Path | None) -> None:
 
 def _register() -> None:
     """Commands that live in their own modules (library tools, reviews and history)."""
-    from drills.cli import consoles, library, review
+    from drills.cli import consoles, library, msel, review
 
-    for module in (library, review, consoles):
+    for module in (library, review, consoles, msel):
         for command in module.COMMANDS:
             main.add_command(command)
 

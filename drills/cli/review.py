@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from drills.cli.common import LANGS, db_option, open_store
+from drills.cli.common import (
+    COUNT,
+    DAY,
+    LANGS,
+    db_option,
+    open_store,
+    writable_file,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from scoring.profile import ScoringProfile
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
     help="Write to this file instead of the terminal.",
 )
 @click.option("--lang", type=LANGS, default="zh", show_default=True)
@@ -51,7 +61,7 @@ def report(
     loaded = load_report(store, drill, load_profile(profile_path))
     text = render(loaded.report, "html" if fmt == "html" else "md", lang)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         click.echo(f"wrote {output}")
     elif fmt == "term":
         from rich.console import Console
@@ -60,6 +70,11 @@ def report(
         Console().print(Markdown(text))
     else:
         click.echo(text)
+
+
+def _needs_text(value: str, param: str, message: str) -> None:
+    if not value.strip():
+        raise click.BadParameter(message, param_hint=param)
 
 
 def load_profile(path: Path | None) -> ScoringProfile:
@@ -95,6 +110,8 @@ def note(
     """Record a hot-wash note or a participant's self-assessment on a drill."""
     from drills.store.notes import add_note
 
+    _needs_text(text, "TEXT", "a note needs some text")
+    _needs_text(author, "--author", "give the author's name")
     store = open_store(db_path)
     add_note(store, drill, "self" if self_assessment else "hotwash", author, text, role)
     click.echo(f"noted on drill {store.drill(drill).id}")
@@ -109,6 +126,7 @@ def signoff(drill: str, name: str, comment: str, db_path: Path | None) -> None:
     """Sign off a drill's report: it stops being a draft (草稿)."""
     from drills.store.notes import sign_off
 
+    _needs_text(name, "--name", "a sign-off needs the signer's name")
     store = open_store(db_path)
     signed = sign_off(store, drill, name, comment)
     click.echo(f"drill {store.drill(drill).id} signed off by {signed.name} at {signed.at}")
@@ -120,7 +138,7 @@ def signoff(drill: str, name: str, comment: str, db_path: Path | None) -> None:
 @click.option("--action", help="Corrective action.")
 @click.option("--element", help="Capability element (规划/组织/装备/培训/演练).")
 @click.option("--owner", help="Responsible person or unit.")
-@click.option("--due", help="Due date (YYYY-MM-DD).")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Due date (YYYY-MM-DD).")
 @click.option("--status", type=click.Choice(["open", "in-progress", "done"]))
 @click.option("--json", "as_json", is_flag=True)
 @db_option
@@ -130,14 +148,12 @@ def improve(
     action: str | None,
     element: str | None,
     owner: str | None,
-    due: str | None,
+    due: datetime | None,
     status: str | None,
     as_json: bool,
     db_path: Path | None,
 ) -> None:
     """Show the improvement plan of a drill, or edit the row of one FINDING (F1, F2 ...)."""
-    from datetime import date
-
     from drills.review.report import load_report
     from drills.store.database import StoreError
     from drills.store.notes import edit_improvement
@@ -148,11 +164,6 @@ def improve(
         if finding not in {f.id for f in report_data.findings}:
             known = ", ".join(f.id for f in report_data.findings) or "none"
             raise StoreError(f"no finding {finding!r} in drill {report_data.drill.id} ({known})")
-        if due is not None:
-            try:
-                date.fromisoformat(due)
-            except ValueError:
-                raise click.BadParameter(f"{due!r} is not a date (YYYY-MM-DD)") from None
         edit_improvement(
             store,
             drill,
@@ -160,7 +171,7 @@ def improve(
             action=action,
             element=element,
             owner=owner,
-            due=due,
+            due=due.date().isoformat() if due is not None else None,
             status=status,
         )
         report_data = load_report(store, drill).report
@@ -190,8 +201,8 @@ def filter_options(func: Any) -> Any:
             click.option("--plan", help="Plan id."),
             click.option("--trainee", help="Participant name."),
             click.option("--role", help="Plan role id."),
-            click.option("--since", help="From this date (YYYY-MM-DD)."),
-            click.option("--until", help="Up to and including this date."),
+            click.option("--since", type=DAY, help="From this date (YYYY-MM-DD)."),
+            click.option("--until", type=DAY, help="Up to and including this date."),
             click.option("--rating", type=click.Choice(["P", "S", "M", "U"])),
         ]
     ):
@@ -201,7 +212,7 @@ def filter_options(func: Any) -> Any:
 
 @click.command()
 @filter_options
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=COUNT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 def history(
@@ -247,6 +258,7 @@ def history(
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
     help="Also write the table as CSV.",
 )
 @click.option("--json", "as_json", is_flag=True)
@@ -260,6 +272,7 @@ def trends(
 ) -> None:
     """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
     import csv
+    import io
 
     from drills.store.history import sparkline
     from drills.store.history import trends as query
@@ -272,13 +285,12 @@ def trends(
     )
     fields = ["key", "drills", "mean", "first", "last", "on_time", "latency_ratio"]
     if csv_path is not None:
-        with csv_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([*fields, "series"])
-            for row in rows:
-                writer.writerow(
-                    [getattr(row, f) for f in fields] + [" ".join(map(str, row.series))]
-                )
+        table = io.StringIO(newline="")
+        writer = csv.writer(table)
+        writer.writerow([*fields, "series"])
+        for row in rows:
+            writer.writerow([getattr(row, f) for f in fields] + [" ".join(map(str, row.series))])
+        write_output(csv_path, table.getvalue())
     if as_json:
         click.echo(json.dumps([vars(r) for r in rows], ensure_ascii=False))
         return
@@ -353,10 +365,13 @@ def regrade(
 def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | None) -> None:
     """Replay a drill with decisions added, removed or moved, and show what would differ."""
     from drills.port.words import clock
-    from drills.review.whatif import what_if
+    from drills.review.whatif import ChangeError, what_if
 
     store = open_store(db_path)
-    result = what_if(store, drill, list(changes))
+    try:
+        result = what_if(store, drill, list(changes))
+    except ChangeError as exc:  # the --change cannot be read or applied: invalid input
+        raise click.BadParameter(str(exc), param_hint="--change") from None
     data = {
         "score": [result.before.score, result.after.score],
         "rating": [result.before.rating, result.after.rating],
@@ -385,7 +400,7 @@ def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | 
 
 @click.command()
 @click.argument("scenario")
-@click.option("--runs", type=int, default=200, show_default=True)
+@click.option("--runs", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
 @click.option(
     "--bot",
     type=click.Choice(["novice", "ideal", "idle", "rogue"]),

@@ -6,6 +6,7 @@ by the CLI today and by the Textual consoles later (they call ``tick`` from a ti
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import DrillScore, score_drill
 
 FLUSH_EVERY = 2000
+
+log = logging.getLogger(__name__)
 
 
 class JournalMismatch(StoreError):
@@ -104,10 +107,22 @@ class DrillSession:
             scenario_text=bundle.scenario_text,
             plan_text=bundle.plan_text,
         )
-        session = cls(
-            store, drill_id, bundle, seed=seed, mode=mode, bots=bots, durable_inputs=durable_inputs
-        )
-        session.runner.start()
+        try:
+            session = cls(
+                store,
+                drill_id,
+                bundle,
+                seed=seed,
+                mode=mode,
+                bots=bots,
+                durable_inputs=durable_inputs,
+            )
+            session.hold()
+            session.runner.start()
+        except Exception:
+            store.release_drill(drill_id)
+            discard_unstarted(store, drill_id)
+            raise
         return session
 
     @classmethod
@@ -120,6 +135,7 @@ class DrillSession:
         session = cls(
             store, record.id, bundle, seed=record.seed, mode=record.mode, bots=record.bots
         )
+        session.hold()  # refused while the process that plays it is alive
         inputs = store.inputs(record.id)
         session._stored = store.events(record.id)
         session._input_seq = len(inputs)
@@ -140,6 +156,20 @@ class DrillSession:
             session.runner.run_until(session._stored[-1].t)
         session.flush()
         return session
+
+    def hold(self) -> None:
+        """Lock the drill for this process: one writer per journal (``DrillBusy``)."""
+        self.store.hold_drill(self.drill_id)
+
+    def close(self) -> None:
+        """Let go of the drill (the process ends, or the drill did)."""
+        self.store.release_drill(self.drill_id)
+
+    def discard_if_unstarted(self) -> bool:
+        """After a failed start: remove the drill if nothing of it was journaled as an
+        input (see ``discard_unstarted``) and let go of it."""
+        self.close()
+        return discard_unstarted(self.store, self.drill_id)
 
     def add_bots(self, kind: str, roles: list[str]) -> None:
         """Give roles nobody took to a bot (a hosted drill, when the trainer starts it)."""
@@ -242,7 +272,26 @@ class DrillSession:
         if self.engine.ended:
             self.store.finish(self.drill_id, self.engine.now)
         self.store.save_score(self.drill_id, score)
+        if self.engine.ended:
+            self.close()
         return Outcome(self.drill_id, score, len(self.engine.events))
+
+
+def discard_unstarted(store: Store, drill_id: str) -> bool:
+    """Remove a drill whose start failed before any input was journaled, so no drill
+    stays ``running`` that nobody can resume. (Statuses for drills interrupted later are
+    the records issue's.) A failing database is logged, not raised: the caller is already
+    answering the first failure."""
+    try:
+        removed = store.discard_drill(drill_id)
+    except StoreError as exc:
+        log.warning("drill %s: could not remove it after a failed start: %s", drill_id, exc)
+        return False
+    if removed:
+        log.info("drill %s: start failed before any input; removed", drill_id)
+    else:
+        log.warning("drill %s: failed after inputs were journaled; kept to resume", drill_id)
+    return removed
 
 
 def replay_journal(store: Store, drill_id: str) -> tuple[Bundle, list[Event]]:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import socketserver
+import struct
 import sys
 import tempfile
 import threading
@@ -53,6 +55,8 @@ from drills.store.database import Store, StoreError
 from drills.store.notes import add_note
 from engine.compiled import CompiledScenario
 from engine.events import Decision, Event
+
+log = logging.getLogger(__name__)
 
 # What a trainee's console needs to draw an inject, and nothing of its triggers, effects,
 # expectations or controller background.
@@ -206,25 +210,52 @@ class _Connection(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         service = self.server.service
-        store = Store(service.db_path)  # sqlite connections belong to one thread
+        peer = peer_of(self.request)
+        log.info("drill %s: connection from %s", service.drill_id, peer)
+        store = Store(service.db_path, create=False)  # connections belong to one thread
         who: tuple[str, str] | None = None
         self.server.connections.add(self.request)
         try:
             while line := self.rfile.readline(MAX_LINE + 1):
+                op = "?"
                 try:
                     if len(line) > MAX_LINE:
                         raise ProtocolError("request too large")
-                    request = parse_request(json.loads(line))
+                    raw = json.loads(line)
+                    op = str(raw.get("op"))[:16] if isinstance(raw, dict) else "?"
+                    request = parse_request(raw)
                     reply, who = self._answer(service, store, request, who)
+                    if isinstance(request, Join):
+                        log.info(
+                            "drill %s: %s joined as %s (%s)",
+                            service.drill_id,
+                            request.name,
+                            request.role,
+                            peer,
+                        )
                 except (rooms.RoomError, StoreError, ProtocolError) as exc:
+                    _log_refusal(service.drill_id, op, who, peer, exc)
                     reply = {"ok": False, "error": str(exc)}
                 except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep
+                    log.warning(
+                        "drill %s: bad request from %s: %s",
+                        service.drill_id,
+                        peer,
+                        type(exc).__name__,
+                    )
                     reply = {"ok": False, "error": f"bad request: {type(exc).__name__}"}
                 self.wfile.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
                 self.wfile.flush()
-        except (ConnectionError, OSError):
-            pass  # the trainee's console went away; it reconnects and joins again
+        except (ConnectionError, OSError) as exc:
+            # the trainee's console went away; it reconnects and joins again
+            log.info("drill %s: connection from %s lost: %s", service.drill_id, peer, exc)
         finally:
+            log.info(
+                "drill %s: %s (%s) disconnected",
+                service.drill_id,
+                who[0] if who else "a console",
+                peer,
+            )
             self.server.connections.discard(self.request)
             service.leave(self)
             store.close()
@@ -259,6 +290,27 @@ class _Connection(socketserver.StreamRequestHandler):
         return service.report(store, request.lang), who
 
 
+def peer_of(sock: socket.socket) -> str:
+    """Who is on the other end of a local socket: process and user (Linux)."""
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, uid, _gid = struct.unpack("3i", raw)
+    except (AttributeError, OSError, struct.error):
+        return "an unknown peer"
+    return f"pid {pid} uid {uid}"
+
+
+def _log_refusal(
+    drill_id: str, op: str, who: tuple[str, str] | None, peer: str, exc: Exception
+) -> None:
+    """A refusal is the room working (info); a failing database is an error."""
+    level = logging.INFO if isinstance(exc, rooms.RoomError) else logging.WARNING
+    if isinstance(exc, StoreError) and not isinstance(exc, rooms.RoomError):
+        level = logging.ERROR
+    role = who[0] if who else "-"
+    log.log(level, "drill %s: %s by %s (%s) refused: %s", drill_id, op, role, peer, exc)
+
+
 class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     """Serves one hosted drill in background threads while the host's console runs."""
 
@@ -281,6 +333,11 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def connected_roles(self) -> set[str]:
         return self.service.connected_roles()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """An unexpected failure in one connection: logged with its context (socketserver
+        would print a traceback on the host's terminal); the connection is dropped."""
+        log.exception("drill %s: a request from %s failed", self.service.drill_id, peer_of(request))
 
     def release(self, role: str) -> None:
         """Free ``role``: hang up on the console that holds it (the trainer's call)."""

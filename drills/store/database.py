@@ -8,25 +8,38 @@ an old database still opens.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import inspect
 import json
+import logging
+import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
 from sqlite_utils.migrations import Migrations
 
+from drills.store.locks import FileLock, LockHeld
 from engine.bundle import Bundle, bundle_from_texts
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
 from scoring.score import DrillScore
 
 migrations = Migrations("drillhall")
+
+# The drills loggers write to a file when a command gives them one (host, trainer and
+# resume: --log-file), never over a console or an answer: without one, nothing is shown
+# (the failure itself is the answer). A NullHandler keeps logging's last resort quiet.
+if not logging.getLogger("drills").handlers:
+    logging.getLogger("drills").addHandler(logging.NullHandler())
 
 
 @migrations()
@@ -212,6 +225,13 @@ def m007_submission_keys(db: Database) -> None:
     db.table("submissions").create_index(["drill_id", "key"], unique=True)
 
 
+# Every table with a drill_id column (m001..m007), for removing an unstarted drill.
+DRILL_TABLES = (
+    "inputs", "events", "scores", "results", "role_scores", "notes", "signoffs",
+    "improvement_edits", "participants", "submissions", "clock",
+)  # fmt: skip
+
+
 def _put_source(db: Database, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
@@ -234,7 +254,109 @@ def _bundle(scenario_text: str, plan_text: str, name: str) -> Bundle:
 
 
 class StoreError(Exception):
-    """The database cannot be opened or does not hold what was asked for."""
+    """The database cannot be opened, read or written, or does not hold what was asked
+    for. The message is one line: what failed, then the file in parentheses."""
+
+
+class NoDatabase(StoreError):
+    """A command that only reads was pointed at a database that does not exist."""
+
+
+class NoSuchDrill(StoreError):
+    """The database holds no drill with that id (or the prefix names more than one)."""
+
+
+class DrillBusy(StoreError):
+    """Another live process plays this drill: a second writer is refused."""
+
+
+# What the disk, the file system and SQLite raise: locked after the busy timeout, disk
+# full, read-only file, corrupt pages, permission denied, a file deleted under us.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, NotFoundError)
+BUSY_TIMEOUT = 5.0  # seconds a writer waits for another writer's lock
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    if isinstance(exc, NotFoundError):
+        return "the row is gone"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    # "Could not decode to UTF-8 column 'data' with text '<garbage>'": not the garbage
+    text = text.split(" with text '", 1)[0]
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+def storage_failure(what: str, path: Path | str, exc: BaseException) -> StoreError:
+    """``what failed: why (path)``; an OSError names its own file when it has one."""
+    where = exc.filename if isinstance(exc, OSError) and exc.filename else path
+    return StoreError(f"{what}: {_reason(exc)} ({where})")
+
+
+def storage(
+    what: str, *, writes: bool = False, decodes: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn what the disk and SQLite raise into a ``StoreError`` saying ``what`` failed.
+
+    ``what`` may name the call's arguments (``"cannot save the score of drill {drill_id}"``).
+    The first argument is the ``Store`` (``self``, or ``store`` in the store's modules).
+    ``writes``: check first and last that the database and its write-ahead log are still
+    the files this connection opened (a deleted ``-wal`` loses every write since the last
+    checkpoint, silently). ``decodes``: rows that SQLite reads but that do not decode (a
+    damaged page holding garbage) are a ``StoreError`` too, not a traceback."""
+    content = (ValueError, KeyError, TypeError) if decodes else ()
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(func)
+
+        def failure(args: Any, kwargs: Any, exc: BaseException) -> StoreError:
+            store = args[0]
+            assert isinstance(store, Store)
+            what_failed = _fill(what, signature.bind(*args, **kwargs).arguments)
+            if isinstance(exc, STORAGE_ERRORS):
+                return storage_failure(what_failed, store.path, exc)
+            return StoreError(
+                f"{what_failed}: damaged data ({type(exc).__name__}: {exc}) ({store.path})"
+            )
+
+        @functools.wraps(func)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                if writes:
+                    _store(args).check_files()
+                result = func(*args, **kwargs)
+                if writes:
+                    _store(args).check_files()
+                return result
+            except StoreError:
+                raise
+            except (*STORAGE_ERRORS, *content) as exc:
+                raise failure(args, kwargs, exc) from exc
+
+        return guarded
+
+    return decorate
+
+
+def _store(args: tuple[Any, ...]) -> Store:
+    store = args[0]
+    assert isinstance(store, Store)
+    return store
+
+
+def _fill(what: str, arguments: dict[str, Any]) -> str:
+    try:
+        return what.format(**arguments)
+    except (KeyError, IndexError, ValueError):
+        return what
+
+
+def escape_like(text: str) -> str:
+    """``text`` matched literally by ``LIKE ... ESCAPE '\\'`` (ids may hold ``%`` or ``_``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -286,24 +408,144 @@ class Store:
         "JOIN sources sc ON sc.sha = d.scenario_sha JOIN sources pl ON pl.sha = d.plan_sha "
     )
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """Open (``create``: or make) the database and bring its schema up to date.
+
+        Without ``create`` a missing file is ``NoDatabase``: a command that only reads
+        must not leave an empty database at a mistyped path."""
         self.path = Path(path)
+        self._drills: dict[str, FileLock] = {}  # drills this connection writes (locked)
+        self._file_id: tuple[int, int] | None = None
+        self._wal_id: tuple[int, int] | None = None
+        self._wal: Path | None = None
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not self.path.exists():
-                # private to its owner: trainees who log in as themselves reach a hosted
-                # drill only through its gateway, never the journal and its answer key
-                self.path.touch(mode=0o600)
-            self.db = Database(self.path)
-            self.db.execute("PRAGMA busy_timeout = 5000")
-            migrations.apply(self.db)
+            if create:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not self.path.exists():
+                    # private to its owner: trainees who log in as themselves reach a hosted
+                    # drill only through its gateway, never the journal and its answer key
+                    self.path.touch(mode=0o600)
+            elif not self.path.is_file():
+                raise NoDatabase(f"no database at {self.path}")
+            self.db = Database(self._connect(create))
+        except StoreError:
+            raise
+        except STORAGE_ERRORS as exc:
+            raise storage_failure("cannot open the drill database", self.path, exc) from exc
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            self._migrate()
             self._synchronous = ""
             self._sync("FULL")
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(f"cannot open the drill database {self.path}: {exc}") from None
+            self._remember_files()
+        except BaseException as exc:
+            self.db.close()
+            if isinstance(exc, STORAGE_ERRORS):
+                raise storage_failure("cannot open the drill database", self.path, exc) from exc
+            raise
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        if create:
+            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
+        # mode=rw: never create the file, even if it disappears between check and open
+        uri = self.path.resolve().as_uri() + "?mode=rw"
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT)
+
+    def _migrate(self) -> None:
+        """Apply pending migrations, one process at a time: first uses of a new database
+        by many processes at once must all succeed (without the lock 1 in 5 failed)."""
+        if not migrations.pending(self.db):
+            return
+        lock = FileLock(self.path.with_name(self.path.name + ".migrating"))
+        try:
+            lock.acquire(wait=max(60.0, 4 * BUSY_TIMEOUT))
+        except LockHeld as exc:
+            raise StoreError(
+                f"another process (pid {exc.holder or '?'}) has been upgrading the database "
+                f"for a minute; try again ({self.path})"
+            ) from None
+        try:
+            migrations.apply(self.db)  # applies only what is still pending
+        finally:
+            lock.release()
+
+    def _remember_files(self) -> None:
+        """The database and write-ahead log files this connection works on (see
+        ``check_files``). The ``-wal`` exists while any connection is open."""
+        st = os.stat(self.path)
+        self._file_id = (st.st_dev, st.st_ino)
+        mode = self.db.execute("PRAGMA journal_mode").fetchone()
+        if mode and str(mode[0]).lower() == "wal":
+            self._wal = self.path.with_name(self.path.name + "-wal")
+            with contextlib.suppress(FileNotFoundError):
+                ws = os.stat(self._wal)
+                self._wal_id = (ws.st_dev, ws.st_ino)
+
+    def check_files(self) -> None:
+        """Stop before writing (and before reporting success) if the database file was
+        deleted or replaced, or its ``-wal`` deleted, while this connection had them open:
+        SQLite would go on writing into files nobody will ever read."""
+        if self._file_id is None:
+            return
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreError(f"the database file was deleted while in use ({self.path})") from None
+        if (st.st_dev, st.st_ino) != self._file_id:
+            raise StoreError(f"the database file was replaced while in use ({self.path})")
+        if self._wal is None:
+            return
+        try:
+            ws = os.stat(self._wal)
+        except FileNotFoundError:
+            raise StoreError(
+                "the database's write-ahead log was deleted while in use: the latest "
+                f"changes are lost ({self._wal})"
+            ) from None
+        if self._wal_id is None:
+            self._wal_id = (ws.st_dev, ws.st_ino)
+        elif (ws.st_dev, ws.st_ino) != self._wal_id:
+            raise StoreError(
+                "the database's write-ahead log was replaced while in use: the latest "
+                f"changes are lost ({self._wal})"
+            )
 
     def close(self) -> None:
-        self.db.close()
+        """Close the connection; the drills it wrote are let go (see ``hold_drill``)."""
+        for drill_id in list(self._drills):
+            self.release_drill(drill_id)
+        try:
+            self.db.close()
+        except sqlite3.Error as exc:
+            raise storage_failure("cannot close the drill database", self.path, exc) from exc
+
+    def drill_lock_path(self, drill_id: str) -> Path:
+        return self.path.with_name(f"{self.path.name}-{drill_id}.lock")
+
+    def hold_drill(self, drill_id: str) -> None:
+        """Make this connection the one writer of ``drill_id``'s journal until
+        ``release_drill`` or ``close`` (a lock file next to the database, held by this
+        process; the kernel drops it when the process dies, so a killed drill resumes).
+
+        ``DrillBusy`` if another live process, or another connection, plays it."""
+        if drill_id in self._drills:
+            return
+        lock = FileLock(self.drill_lock_path(drill_id))
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            raise DrillBusy(
+                f"drill {drill_id} is being played by another process (pid "
+                f"{exc.holder or '?'}); resume it when that process has ended ({self.path})"
+            ) from None
+        except OSError as exc:
+            raise storage_failure(f"cannot lock drill {drill_id}", lock.path, exc) from exc
+        self._drills[drill_id] = lock
+
+    def release_drill(self, drill_id: str) -> None:
+        lock = self._drills.pop(drill_id, None)
+        if lock is not None:
+            lock.release()
 
     def _sync(self, level: str) -> None:
         """FULL for inputs (the truth: they survive power loss, not only a killed process);
@@ -315,6 +557,7 @@ class Store:
 
     # -- drills ----------------------------------------------------------------------
 
+    @storage("cannot create a drill", writes=True)
     def create_drill(
         self,
         *,
@@ -355,18 +598,25 @@ class Store:
         )
         return drill_id
 
+    @storage("cannot read drill {drill_id}", decodes=True)
     def drill(self, drill_id: str) -> DrillRecord:
         rows = list(self.db.query(self.DRILL_SQL + "WHERE d.id = ?", [drill_id]))
-        if not rows:
+        if not rows and drill_id:
             rows = list(
-                self.db.query(self.DRILL_SQL + "WHERE d.id LIKE ? LIMIT 2", [drill_id + "%"])
+                self.db.query(
+                    self.DRILL_SQL + "WHERE d.id LIKE ? ESCAPE '\\' LIMIT 2",
+                    [escape_like(drill_id) + "%"],
+                )
             )
             if len(rows) > 1:
-                raise StoreError(f"drill id {drill_id!r} is ambiguous; give more characters")
+                raise NoSuchDrill(
+                    f"drill id {drill_id!r} is ambiguous; give more characters ({self.path})"
+                )
         if not rows:
-            raise StoreError(f"no drill {drill_id!r} in {self.path}")
+            raise NoSuchDrill(f"no drill {drill_id!r} ({self.path})")
         return DrillRecord.from_row(rows[0])
 
+    @storage("cannot list the drills")
     def drills(self, limit: int = 50) -> list[dict[str, Any]]:
         sql = (
             "SELECT d.id, d.scenario_id, d.seed, d.mode, d.bots, d.status, d.created, "
@@ -375,16 +625,33 @@ class Store:
         )
         return [dict(row) for row in self.db.query(sql, [limit])]
 
+    @storage("cannot record the end of drill {drill_id}", writes=True)
     def finish(self, drill_id: str, last_t: int) -> None:
         self.db.table("drills").update(
             drill_id, {"status": "ended", "ended": now_iso(), "last_t": last_t}
         )
 
+    @storage("cannot write the journal of drill {drill_id}", writes=True)
     def touch(self, drill_id: str, last_t: int) -> None:
         self.db.table("drills").update(drill_id, {"last_t": last_t})
 
+    @storage("cannot remove the unstarted drill {drill_id}", writes=True)
+    def discard_drill(self, drill_id: str) -> bool:
+        """Remove a drill whose start failed, with its rows, if no input of it was
+        journaled yet (nothing anyone decided is lost). Returns whether it was removed."""
+        with self.db.conn:
+            if self.db.conn.execute(
+                "SELECT 1 FROM inputs WHERE drill_id = ? LIMIT 1", (drill_id,)
+            ).fetchone():
+                return False
+            for table in DRILL_TABLES:
+                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ?", (drill_id,))
+            self.db.conn.execute("DELETE FROM drills WHERE id = ?", (drill_id,))
+        return True
+
     # -- journal ---------------------------------------------------------------------
 
+    @storage("cannot write the journal of drill {drill_id}", writes=True)
     def append_input(self, drill_id: str, seq: int, t: int, item: Input) -> None:
         self._sync("FULL")
         with self.db.conn:
@@ -393,6 +660,7 @@ class Store:
                 (drill_id, seq, t, now_iso(), canonical_json(input_to_dict(item))),
             )
 
+    @storage("cannot write the journal of drill {drill_id}", writes=True)
     def append_inputs(self, drill_id: str, rows: list[tuple[int, int, Input]]) -> None:
         self._sync("FULL")
         wall = now_iso()
@@ -402,6 +670,7 @@ class Store:
                 [(drill_id, s, t, wall, canonical_json(input_to_dict(i))) for s, t, i in rows],
             )
 
+    @storage("cannot write the journal of drill {drill_id}", writes=True)
     def append_events(self, drill_id: str, events: list[Event], last_t: int) -> None:
         self._sync("NORMAL")
         wall = now_iso()
@@ -412,6 +681,7 @@ class Store:
             )
             self.db.conn.execute("UPDATE drills SET last_t = ? WHERE id = ?", (last_t, drill_id))
 
+    @storage("cannot read the journal of drill {drill_id}", decodes=True)
     def inputs(self, drill_id: str) -> list[tuple[int, Input]]:
         rows = self.db.execute(
             "SELECT t, data FROM inputs WHERE drill_id = ? ORDER BY seq", [drill_id]
@@ -419,12 +689,20 @@ class Store:
         return [(int(t), input_from_dict(json.loads(data))) for t, data in rows]
 
     def iter_events(self, drill_id: str) -> Iterator[Event]:
-        cursor = self.db.execute(
-            "SELECT seq, t, kind, data FROM events WHERE drill_id = ? ORDER BY seq", [drill_id]
-        )
-        for seq, t, kind, data in cursor:
-            yield Event(int(seq), int(t), kind, json.loads(data))
+        what = f"cannot read the journal of drill {drill_id}"
+        try:
+            cursor = self.db.execute(
+                "SELECT seq, t, kind, data FROM events WHERE drill_id = ? ORDER BY seq",
+                [drill_id],
+            )
+            for seq, t, kind, data in cursor:
+                yield Event(int(seq), int(t), kind, json.loads(data))
+        except STORAGE_ERRORS as exc:
+            raise storage_failure(what, self.path, exc) from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{what}: damaged data ({exc}) ({self.path})") from exc
 
+    @storage("cannot read the journal of drill {drill_id}", decodes=True)
     def events_after(self, drill_id: str, seq: int) -> list[Event]:
         """Events with a sequence number above ``seq`` (what a follower has not seen)."""
         rows = self.db.execute(
@@ -438,6 +716,7 @@ class Store:
 
     # -- scores ----------------------------------------------------------------------
 
+    @storage("cannot read the score of drill {drill_id}")
     def saved_score(self, drill_id: str, profile: str) -> tuple[float, str] | None:
         """The score and rating saved for ``drill_id`` under ``profile`` (None: none yet)."""
         row = self.db.execute(
@@ -446,6 +725,7 @@ class Store:
         ).fetchone()
         return (float(row[0]), str(row[1])) if row else None
 
+    @storage("cannot save the score of drill {drill_id}", writes=True)
     def save_score(self, drill_id: str, score: DrillScore) -> None:
         """Store a score with its per-expectation and per-role rows (replacing the same
         profile's earlier ones; other profiles' results stay)."""
@@ -506,6 +786,7 @@ class Store:
                 ],
             )
 
+    @storage("cannot read the roster of drill {drill_id}", decodes=True)
     def roster(self, drill_id: str) -> dict[str, str]:
         """Who played each role: a person's name, or ``bot:<policy>``."""
         row = self.db.execute("SELECT roster, bots FROM drills WHERE id = ?", [drill_id]).fetchone()
@@ -516,9 +797,11 @@ class Store:
             roster.setdefault(role, f"bot:{kind}")
         return roster
 
+    @storage("cannot save the bots of drill {drill_id}", writes=True)
     def set_bots(self, drill_id: str, bots: dict[str, str]) -> None:
         """Which bot plays which role (a hosted drill fills the roles nobody took)."""
         self.db.table("drills").update(drill_id, {"bots": canonical_json(bots)})
 
+    @storage("cannot save the roster of drill {drill_id}", writes=True)
     def set_roster(self, drill_id: str, roster: dict[str, str]) -> None:
         self.db.table("drills").update(drill_id, {"roster": canonical_json(roster)})

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from drills.store.database import Store
+from drills.store.database import Store, escape_like, storage
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import score_drill
 
@@ -39,8 +39,11 @@ class Filters:
             clauses.append(f"{alias}.plan_id = ?")
             args.append(self.plan)
         if self.search:
-            clauses.append(f"({alias}.scenario_id LIKE ? OR {alias}.id LIKE ?)")
-            args += [f"%{self.search}%", f"{self.search}%"]
+            clauses.append(
+                f"({alias}.scenario_id LIKE ? ESCAPE '\\' OR {alias}.id LIKE ? ESCAPE '\\')"
+            )
+            search = escape_like(self.search)
+            args += [f"%{search}%", f"{search}%"]
         if self.since:
             clauses.append(f"{alias}.created >= ?")
             args.append(self.since)
@@ -69,6 +72,7 @@ def _end_of(day: str) -> str:
     return day + "\uffff" if len(day) == 10 else day
 
 
+@storage("cannot read the drill history")
 def history(store: Store, filters: Filters, limit: int = 50) -> list[dict[str, Any]]:
     where, args = filters.where()
     # A drill not yet regraded under this profile shows the result it was saved with, and
@@ -148,6 +152,7 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
     return join, " AND ".join(clauses), args
 
 
+@storage("cannot read the trends")
 def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Trend]:
     """How scores (per rule: credit), on-time rate and latency moved across drills.
 
@@ -203,6 +208,7 @@ def sparkline(values: list[float], low: float = 0.0, high: float = 100.0) -> str
     return "".join(SPARK[min(7, max(0, int((v - low) / span * 7.999)))] for v in values)
 
 
+@storage("cannot list the drills")
 def drill_ids(store: Store, filters: Filters) -> list[str]:
     where, args = filters.where()
     sql = (
@@ -212,6 +218,7 @@ def drill_ids(store: Store, filters: Filters) -> list[str]:
     return [row[0] for row in store.db.execute(sql, [filters.profile, *args]).fetchall()]
 
 
+@storage("cannot read earlier scores")
 def previous_results(
     store: Store, ids: list[str], profile_label: str
 ) -> dict[str, tuple[float, str, str]]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from drills.store.database import Store, StoreError, now_iso
+from drills.store.database import Store, StoreError, now_iso, storage
 from engine.events import canonical_json
 from scoring.report import Note, SignOff
 
 EDITABLE = ("action", "element", "owner", "due", "status")
 
 
+@storage("cannot add a note to drill {drill_id}", writes=True)
 def add_note(
     store: Store, drill_id: str, kind: str, author: str, text: str, role: str | None = None
 ) -> None:
@@ -32,11 +33,13 @@ def add_note(
     )
 
 
+@storage("cannot read the notes of drill {drill_id}")
 def notes(store: Store, drill_id: str) -> list[Note]:
     rows = store.db.table("notes").rows_where("drill_id = ?", [drill_id], order_by="id")
     return [Note(r["kind"], r["author"], r["role"], r["text"], r["at"]) for r in rows]
 
 
+@storage("cannot sign off drill {drill_id}", writes=True)
 def sign_off(store: Store, drill_id: str, name: str, comment: str = "") -> SignOff:
     record = store.drill(drill_id)
     if record.status != "ended":
@@ -50,11 +53,13 @@ def sign_off(store: Store, drill_id: str, name: str, comment: str = "") -> SignO
     return SignOff(name, at, comment)
 
 
+@storage("cannot read the sign-off of drill {drill_id}")
 def signoff(store: Store, drill_id: str) -> SignOff | None:
     rows = list(store.db.table("signoffs").rows_where("drill_id = ?", [drill_id]))
     return SignOff(rows[0]["name"], rows[0]["at"], rows[0]["comment"]) if rows else None
 
 
+@storage("cannot edit the improvement plan of drill {drill_id}", writes=True)
 def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str | None) -> None:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -75,6 +80,7 @@ def edit_improvement(store: Store, drill_id: str, finding: str, **fields: str | 
     )
 
 
+@storage("cannot read the improvement plan of drill {drill_id}", decodes=True)
 def edits(store: Store, drill_id: str) -> dict[str, dict[str, str]]:
     rows = store.db.table("improvement_edits").rows_where("drill_id = ?", [drill_id])
     return {r["finding"]: json.loads(r["fields"]) for r in rows}

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from drills.port.clock import ClockState
-from drills.store.database import Store, StoreError, now_iso
+from drills.store.database import NoSuchDrill, Store, StoreError, now_iso, storage
 from engine.events import Decision, Event, Kind, canonical_json
 
 
@@ -24,11 +24,12 @@ class RoomError(StoreError):
     """A join or a submission the room refuses, with the reason."""
 
 
+@storage("cannot join drill {code}", writes=True)
 def join(store: Store, code: str, role: str, name: str) -> str:
     """Register ``name`` as the player of ``role``; returns the drill id."""
     try:
         record = store.drill(code)
-    except StoreError:
+    except NoSuchDrill:
         raise RoomError(
             f"no drill with code {code!r}: check the code the trainer gave you"
         ) from None
@@ -56,6 +57,7 @@ def join(store: Store, code: str, role: str, name: str) -> str:
     return record.id
 
 
+@storage("cannot free a seat of drill {drill_id}", writes=True)
 def release(store: Store, drill_id: str, role: str) -> None:
     """Free ``role``'s seat: the next trainee to join may take it."""
     with store.db.conn:
@@ -64,6 +66,7 @@ def release(store: Store, drill_id: str, role: str) -> None:
         )
 
 
+@storage("cannot read who joined drill {drill_id}")
 def participants(store: Store, drill_id: str) -> dict[str, str]:
     rows = store.db.execute(
         "SELECT role, name FROM participants WHERE drill_id = ?", [drill_id]
@@ -71,11 +74,13 @@ def participants(store: Store, drill_id: str) -> dict[str, str]:
     return {role: name for role, name in rows}
 
 
+@storage("cannot read the clock of drill {drill_id}")
 def hosted_started(store: Store, drill_id: str) -> bool:
     row = store.db.execute("SELECT t, paused FROM clock WHERE drill_id = ?", [drill_id]).fetchone()
     return bool(row) and (row[0] > 0 or not row[1])
 
 
+@storage("cannot store a decision for drill {drill_id}", writes=True)
 def submit(
     store: Store, drill_id: str, role: str, name: str, decision: Decision, key: str | None = None
 ) -> int:
@@ -101,6 +106,7 @@ def submit(
     return int(cursor.lastrowid or 0)
 
 
+@storage("cannot read the decisions sent to drill {drill_id}", decodes=True)
 def pending(store: Store, drill_id: str) -> list[tuple[int, Decision]]:
     """Submissions not yet applied, oldest first, as decisions tied to their participant."""
     rows = store.db.execute(
@@ -126,6 +132,7 @@ def pending(store: Store, drill_id: str) -> list[tuple[int, Decision]]:
     return out
 
 
+@storage("cannot mark a decision applied", writes=True)
 def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
     answer = next(
         (e for e in events if e.kind in (Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED)), None
@@ -141,6 +148,7 @@ def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
         )
 
 
+@storage("cannot publish the clock of drill {drill_id}", writes=True)
 def publish_clock(
     store: Store, drill_id: str, t: int, speed: float, paused: bool, ended: bool
 ) -> None:
@@ -152,6 +160,7 @@ def publish_clock(
         )
 
 
+@storage("cannot read the clock of drill {drill_id}")
 def read_clock(store: Store, drill_id: str) -> ClockState:
     row = store.db.execute(
         "SELECT t, speed, paused, wall, ended FROM clock WHERE drill_id = ?", [drill_id]
