@@ -30,11 +30,35 @@ def test_run_json_has_the_documented_fields(tmp_path: Path) -> None:
 
 def test_run_summary_in_both_languages(tmp_path: Path) -> None:
     db = str(tmp_path / "d.db")
-    en = invoke("run", *WORKED, "--bot", "idle", "--db", db)
+    en = invoke("run", *WORKED, "--bot", "idle", "--db", db, "--lang", "en")
     assert "Rating  U 差 (Unable to be performed)" in en.stdout
     assert "critical action A1 omitted or wrong" in en.stdout
     zh = invoke("run", *WORKED, "--bot", "idle", "--db", db, "--lang", "zh")
     assert "评定  U 差 (不合格，需重新演练)" in zh.stdout and "超警戒水位" in zh.stdout
+
+
+def test_one_language_default_for_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chinese unless DRILLHALL_LANG (or lang in the config file) says otherwise."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("DRILLHALL_LANG", raising=False)
+    db = str(tmp_path / "d.db")
+    default = invoke("run", *WORKED, "--bot", "idle", "--db", db)
+    assert "评定  U 差" in default.stdout
+    monkeypatch.setenv("DRILLHALL_LANG", "en")
+    assert "Rating  U 差" in invoke("run", *WORKED, "--bot", "idle", "--db", db).stdout
+    monkeypatch.delenv("DRILLHALL_LANG")
+    config = tmp_path / "config" / "drillhall" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('lang = "en"\n', encoding="utf-8")
+    assert "Rating  U 差" in invoke("run", *WORKED, "--bot", "idle", "--db", db).stdout
+    monkeypatch.setenv("DRILLHALL_LANG", "fr")
+    wrong = CliRunner().invoke(main, ["run", *WORKED, "--db", db])
+    assert wrong.exit_code == 1 and "'fr' is not one of 'zh', 'en'" in wrong.output
+    for command in main.commands.values():  # every command that speaks takes the same option
+        langs = [p for p in command.params if p.name == "lang"]
+        assert all(callable(p.default) for p in langs), command.name
 
 
 def test_score_and_replay_of_a_journaled_drill(tmp_path: Path) -> None:

@@ -82,3 +82,25 @@ def test_libreoffice_renders_the_word_report(
     pdf = tmp_path / "report.pdf"
     assert pdf.exists() and pdf.stat().st_size > 20_000
     assert b"/Font" in pdf.read_bytes()
+
+
+def test_the_cli_writes_a_word_report_and_needs_a_file(
+    store: Store, flood_bundle: Bundle, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    roles = [r.id for r in flood_bundle.compiled.plan.roles]
+    drill = DrillSession.create(store, flood_bundle, bots=dict.fromkeys(roles, "ideal"))
+    outcome = drill.run_headless()
+    runner = CliRunner()
+    db = ["--db", str(store.path)]
+    refused = runner.invoke(main, ["report", outcome.drill_id, "--format", "docx", *db])
+    assert refused.exit_code == 1 and "needs a file" in refused.output
+    target = tmp_path / "r.docx"
+    written = runner.invoke(
+        main, ["report", outcome.drill_id, "--format", "docx", "-o", str(target), *db]
+    )
+    assert written.exit_code == 0, written.output
+    assert Document(str(target)).paragraphs

@@ -25,6 +25,44 @@ if TYPE_CHECKING:
     from drills.store.database import Store
 
 LANGS = click.Choice(["zh", "en"])
+LANG_ENV = "DRILLHALL_LANG"
+
+
+def config_path() -> Path:
+    """A small TOML file for defaults one sets once (today: ``lang = "en"``)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("drillhall", appauthor=False)) / "config.toml"
+
+
+def default_lang() -> str:
+    """``--lang`` when it is not given, the same for every command: ``$DRILLHALL_LANG``,
+    else ``lang`` in the config file, else Chinese (zh)."""
+    chosen = os.environ.get(LANG_ENV)
+    if chosen:
+        return chosen  # checked by the option's type: a wrong value is an invalid input
+    path = config_path()
+    if path.exists():
+        import tomllib
+
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--lang") from None
+        return str(config.get("lang", "zh"))
+    return "zh"
+
+
+def lang_option(func: Any) -> Any:
+    """``--lang zh|en``: one default for every command (see ``default_lang``)."""
+    return click.option(
+        "--lang",
+        type=LANGS,
+        default=default_lang,
+        show_default=f"zh, or ${LANG_ENV}, or lang in config.toml",
+        help="Language of what is shown.",
+    )(func)
+
 
 # Exit codes (README "CLI reference" and `drillhall --help`): 0 ok, 1 invalid input,
 # 2 database or environment, 3 refused by a hosted drill (wrong code, role taken, ended).
@@ -216,8 +254,13 @@ def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None
 
 def write_output(path: Path, text: str) -> None:
     """Write a report or table; a failing disk is an answer, not a traceback."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file; a failing disk is an answer, not a traceback."""
     try:
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data)
     except OSError as exc:
         raise EnvironmentProblem(
             f"cannot write {path.name}: {(exc.strerror or str(exc)).lower()} ({path})"

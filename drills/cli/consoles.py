@@ -11,12 +11,12 @@ from typing import Any
 import click
 
 from drills.cli.common import (
-    LANGS,
     SEED,
     SPEED,
     WAIT_COUNT,
     RoomRefused,
     db_option,
+    lang_option,
     load_for_play,
     log_option,
     logged_failures,
@@ -65,7 +65,7 @@ def _run(app: Any) -> None:
 )
 @click.option("--name", help="Your name, for the roster and the report.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 @_plan_option
 @db_option
 def play(
@@ -124,7 +124,7 @@ def play(
     help="Bots in the roles no trainee takes.",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True)
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 @_plan_option
 @db_option
 @log_option
@@ -168,7 +168,7 @@ def trainer(
 
 
 @click.command()
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 @db_option
 def review(lang: str, db_path: Path | None) -> None:
     """Review drills: scores, findings, trends, report export and sign-off."""
@@ -203,7 +203,7 @@ def review(lang: str, db_path: Path | None) -> None:
     show_default=True,
     help="With --headless: how many trainees to wait for before starting.",
 )
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 @_plan_option
 @db_option
 @log_option
@@ -272,7 +272,7 @@ def host(
 @click.argument("code")
 @click.option("--role", help="The plan role you take (default: pick a free one on screen).")
 @click.option("--name", required=True, help="Your name (one person per role).")
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 def join(code: str, role: str | None, name: str, lang: str) -> None:
     """Join a hosted drill as a plan role, from any terminal on the host machine.
 
@@ -303,7 +303,7 @@ def join(code: str, role: str | None, name: str, lang: str) -> None:
 
 
 @click.command(hidden=True)
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 def lobby(lang: str) -> None:
     """The join screen (what `drillhall serve` shows each browser)."""
     from drills.rooms.remote import GatewayLobby
@@ -328,7 +328,7 @@ def lobby(lang: str) -> None:
     help="Another page origin whose browsers may connect (scheme://host[:port]), e.g. "
     "the address of a reverse proxy in front of serve. Repeatable.",
 )
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 def serve(port: int, bind: str, origins: tuple[str, ...], lang: str) -> None:
     """Serve the trainee console to browsers (textual-serve): trainees need only a browser.
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from drills.cli.common import LANGS, EnvironmentProblem, write_output
+from drills.cli.common import EnvironmentProblem, lang_option, write_output
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--stats", is_flag=True, help="Injects, branches, roles, scored rules per scenario.")
-@click.option("--lang", type=LANGS, default="en", show_default=True)
+@lang_option
 def scenarios(as_json: bool, stats: bool, lang: str) -> None:
     """List the installed scenarios."""
     from drills.library.catalog import installed

@@ -17,11 +17,11 @@ import click
 
 from drills.cli.common import (
     EXIT_CODES_HELP,
-    LANGS,
     SEED,
     SPEED_OR_ZERO,
     DrillhallGroup,
     db_option,
+    lang_option,
     load_for_play,
     log_option,
     logged_failures,
@@ -69,7 +69,7 @@ def main() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
-@click.option("--lang", type=LANGS, default="en", show_default=True)
+@lang_option
 @db_option
 def run(
     scenario: str,
@@ -202,7 +202,7 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
 @click.option("--headless", is_flag=True, help="Finish a hosted drill with bots, no console.")
-@click.option("--lang", type=LANGS, default="en", show_default=True)
+@lang_option
 @db_option
 @log_option
 def resume(
@@ -340,7 +340,7 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
 @main.command()
 @click.argument("drill")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--lang", type=LANGS, default="en", show_default=True)
+@lang_option
 @db_option
 def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
     """Score a drill from its journal."""

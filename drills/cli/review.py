@@ -14,10 +14,11 @@ import click
 from drills.cli.common import (
     COUNT,
     DAY,
-    LANGS,
     db_option,
+    lang_option,
     open_store,
     writable_file,
+    write_bytes,
     write_output,
 )
 
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("drill")
 @click.option(
-    "--format", "fmt", type=click.Choice(["term", "md", "html"]), default="term", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["term", "md", "html", "docx"]),
+    default="term",
+    show_default=True,
+    help="docx: a Word document for filing (needs -o).",
 )
 @click.option(
     "-o",
@@ -37,7 +43,7 @@ if TYPE_CHECKING:
     callback=writable_file,
     help="Write to this file instead of the terminal.",
 )
-@click.option("--lang", type=LANGS, default="zh", show_default=True)
+@lang_option
 @click.option(
     "--profile",
     "profile_path",
@@ -53,12 +59,19 @@ def report(
     profile_path: Path | None,
     db_path: Path | None,
 ) -> None:
-    """The after-action report (演练评估报告) of a drill: terminal, Markdown or HTML."""
+    """The after-action report (演练评估报告) of a drill: terminal, Markdown, HTML or Word."""
     from drills.review.report import load_report
-    from drills.review.reports import render
+    from drills.review.reports import render, render_docx
 
+    if fmt == "docx" and output is None:
+        raise click.BadParameter("a Word document needs a file: add -o FILE.docx", param_hint="-o")
     store = open_store(db_path)
     loaded = load_report(store, drill, load_profile(profile_path))
+    if fmt == "docx":
+        assert output is not None
+        write_bytes(output, render_docx(loaded.report, lang))
+        click.echo(f"wrote {output}")
+        return
     text = render(loaded.report, "html" if fmt == "html" else "md", lang)
     if output is not None:
         write_output(output, text)
