@@ -195,7 +195,9 @@ def _decision(event: Event, compiled: CompiledScenario) -> DecisionRecorded | De
     action = compiled.plan.action(data["action"])
     name = action.name if action else literal(str(data["action"]))
     if event.kind == Kind.DECISION_REFUSED:
-        return DecisionRefused(event.seq, event.t, data["role"], name, refusal_words(data))
+        return DecisionRefused(
+            event.seq, event.t, data["role"], name, refusal_words(data, compiled.plan)
+        )
     params = tuple(sorted((data.get("params") or {}).items()))
     return DecisionRecorded(
         event.seq,

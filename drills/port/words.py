@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drills.port.views import literal
+from drills.port.views import both, literal
 from engine.compiled import CompiledScenario
 from engine.fields import Bilingual
+from engine.plan import Param, Plan
 from scoring.wording import commission_line, outcome_line
 
 # Engine events that state an expectation's outcome, and the outcome word they carry.
@@ -31,9 +32,69 @@ def name_of(items: Any, item_id: str, lang: str) -> str:
     return item_id
 
 
-def refusal_words(data: dict[str, Any]) -> Bilingual:
-    """Why the engine refused a decision (its reason as journaled)."""
-    return literal(str(data.get("reason", "")))
+# Why the engine refuses a decision, by reason code (engine/params.py ``Problem.code``):
+# worded here in both languages with the plan's own names, never the engine's English.
+REFUSALS: dict[str, tuple[str, str]] = {
+    "drill_ended": (
+        "演练已结束，不再受理决策",
+        "the drill has ended: decisions are no longer taken",
+    ),
+    "unknown_role": ("预案中没有角色“{value}”", "the plan has no role {value!r}"),
+    "unknown_action": ("预案中没有行动“{value}”", "the plan has no action {value!r}"),
+    "not_authorised": (
+        "预案未授权{role}执行“{action}”",
+        "the plan does not authorise {role} to {action}",
+    ),
+    "unknown_param": ("“{action}”没有参数“{param}”", "{action} has no parameter {param!r}"),
+    "missing_param": ("缺少“{param}”", "{param} is missing"),
+    "not_allowed_value": ("“{param}”应为{allowed}之一", "{param} must be one of {allowed}"),
+    "not_a_role": ("“{param}”应为预案中的角色", "{param} must be a role of the plan"),
+    "not_a_number": ("“{param}”应为数字", "{param} must be a number"),
+    "not_whole": ("“{param}”应为整数", "{param} must be a whole number"),
+    "below_min": ("“{param}”不得小于{limit}", "{param} must be at least {limit}"),
+    "above_max": ("“{param}”不得大于{limit}", "{param} must be at most {limit}"),
+    "empty_text": ("“{param}”不能为空", "{param} cannot be empty"),
+    "not_bool": ("“{param}”应为是或否", "{param} must be yes or no"),
+}
+
+
+def refusal_words(data: dict[str, Any], plan: Plan | None = None) -> Bilingual:
+    """Why the engine refused a decision, in both languages.
+
+    Journals of this engine carry reason codes (``problems``); older ones only the
+    English reason, which is shown as it was journaled."""
+    problems = data.get("problems")
+    if data.get("code") == "drill_ended":
+        return both(lambda lang: _refusal({"code": "drill_ended"}, data, plan, lang))
+    if not isinstance(problems, list) or not problems:
+        return literal(str(data.get("reason", "")))
+    return both(lambda lang: "; ".join(_refusal(p, data, plan, lang) for p in problems))
+
+
+def _refusal(problem: dict[str, Any], data: dict[str, Any], plan: Plan | None, lang: str) -> str:
+    zh, en = REFUSALS.get(str(problem.get("code")), ("{value}", "{value}"))
+    action = plan.action(str(data.get("action"))) if plan else None
+    param = action.param(str(problem.get("param"))) if action and problem.get("param") else None
+    words = {
+        "value": str(problem.get("value", "")),
+        "role": name_of(plan.roles, str(data.get("role")), lang) if plan else data.get("role"),
+        "action": action.name.get(lang) if action else data.get("action"),
+        "param": param.name.get(lang) if param else problem.get("param", ""),
+        "limit": problem.get("limit", ""),
+        "allowed": _allowed(problem.get("allowed") or [], plan, param, lang),
+    }
+    return (zh if lang == "zh" else en).format(**words)
+
+
+def _allowed(ids: list[Any], plan: Plan | None, param: Param | None, lang: str) -> str:
+    """The allowed values by their names (scale levels, choices)."""
+    names = {str(i): str(i) for i in ids}
+    if param is not None and param.type == "choice":
+        names.update({c.id: c.name.get(lang) for c in param.choices})
+    elif param is not None and plan is not None and param.scale:
+        scale = plan.scale(param.scale)
+        names.update({lv.id: lv.name.get(lang) for lv in scale.levels} if scale else {})
+    return ("、" if lang == "zh" else ", ").join(names[str(i)] for i in ids)
 
 
 def clock(seconds: int) -> str:
@@ -63,7 +124,8 @@ def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> 
         return f"{when}  → {role(data['role'])}: {action} {params}".rstrip()
     if kind == "decision_refused":
         action = name_of(plan.actions, data["action"], lang)
-        return f"{when}  ✗ {role(data['role'])}: {action} — {data['reason']}"
+        reason = refusal_words(data, plan).get(lang)
+        return f"{when}  ✗ {role(data['role'])}: {action} — {reason}"
     if kind in OUTCOME_KINDS:
         spec = compiled.expectations.get(data["expectation"])
         if spec is None:
