@@ -1,7 +1,12 @@
 """The trainee console in a real browser: `drillhall serve`, Debian's headless Chromium
-(driven by Playwright; no browser download), a decision that reaches the host."""
+(driven by Playwright; no browser download), a decision that reaches the host.
+
+The terminal is drawn on a canvas; what it shows is read from the terminal output the
+server sends over the page's websocket, and the drill's state from the host's database:
+each step waits for one of them, never for a fixed time."""
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -44,27 +49,56 @@ def wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?$<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[=>()][0-9A-Za-z]?"
+)
+
+
+class TerminalOutput:
+    """Everything the served console has written to the page's terminal, as text."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.page: Any = None
+
+    def received(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            self.frames.append(payload)
+
+    def text(self) -> str:
+        return ANSI.sub(b"", b"".join(self.frames)).decode("utf-8", "replace")
+
+    def wait_for(self, text: str, timeout: float = 20) -> None:
+        """Poll through Playwright (its sync API delivers websocket frames only while
+        one of its calls runs)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.text():
+            if time.monotonic() > deadline:
+                tail = self.text()[-2000:]
+                raise AssertionError(f"{text!r} never showed on the page; last:\n{tail}")
+            self.page.wait_for_timeout(100)
+
+
+def test_a_browser_trainee_picks_a_free_role_and_decides(tmp_path: Path) -> None:
+    """The served lobby: code, Enter, name, Enter; the free roles, picked with arrows and
+    Enter; the briefing, closed with Enter; then F3, Enter, Down, Enter, F5."""
+    from playwright.sync_api import WebSocket, sync_playwright
 
     db = tmp_path / "d.db"
     host, code = start_headless_host(db)
     port = free_port()
     serve = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drills",
-            "serve",
-            "--port",
-            str(port),
-            "--lang",
-            "en",
-        ],
+        [sys.executable, "-m", "drills", "serve", "--port", str(port), "--lang", "en"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    shown = TerminalOutput()
+
+    def db_row(sql: str, *args: object) -> Any:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql, args).fetchone()
+
     try:
         wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 20, "the server")
         with sync_playwright() as p:
@@ -82,37 +116,60 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path: Path) -> No
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.route("**/fonts.googleapis.com/**", lambda route: route.abort())
             page.route("**/fonts.gstatic.com/**", lambda route: route.abort())
+
+            def watch(ws: WebSocket) -> None:
+                ws.on("framereceived", shown.received)
+
+            page.on("websocket", watch)
+            shown.page = page
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("#terminal.-connected canvas", timeout=30_000)
-            time.sleep(2)  # the lobby's first frame
-            page.locator("#terminal").click()
-            for text in (code, "hydrology", "Browser Li"):
-                page.keyboard.type(text)
-                page.keyboard.press("Enter")
-                time.sleep(0.4)
-            with sqlite3.connect(db) as conn:
-                wait_for(
-                    lambda: conn.execute(
-                        "SELECT name FROM participants WHERE drill_id = ?", [code]
-                    ).fetchone(),
-                    20,
-                    "the browser trainee to join",
-                )
-            time.sleep(2)  # the host starts, I01 reaches the trainee console
-            for key in ("Control+d", "Enter", "ArrowDown", "Enter", "Control+s"):
-                page.keyboard.press(key)
-                time.sleep(0.4)
-
-            def applied() -> Any:
-                with sqlite3.connect(db) as conn:
-                    return conn.execute(
-                        "SELECT result FROM submissions WHERE drill_id = ? AND name = ? "
-                        "AND status = 'applied'",
-                        [code, "Browser Li"],
-                    ).fetchone()
-
-            result = wait_for(applied, 30, "the host to apply the browser's decision")
+            shown.wait_for("Join a drill", 30)  # the lobby's first frame
+            # keys to the terminal, without a click that would land on a field of the form
+            page.locator("#terminal .xterm-helper-textarea").focus()
+            page.keyboard.type(code)
+            page.keyboard.press("Enter")
+            page.keyboard.type("Browser Li")
+            page.keyboard.press("Enter")
+            shown.wait_for("Pick your role")  # the free roles, as a list
+            shown.wait_for("HQ commander (mayor)")
+            for _ in range(5):  # political commissar, commander, ... to hydrology
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            joined = wait_for(
+                lambda: db_row(
+                    "SELECT role FROM participants WHERE drill_id = ? AND name = ?",
+                    code,
+                    "Browser Li",
+                ),
+                20,
+                "the browser trainee to join",
+            )
+            assert joined[0] == "hydrology"
+            shown.wait_for("Role: City hydrology bureau")  # the briefing comes first
+            shown.wait_for("Close")
+            page.keyboard.press("Enter")
+            shown.wait_for("Hekou station starts to rise", 30)  # the host started: I01
+            page.keyboard.press("F3")
+            page.keyboard.press("Enter")
+            shown.wait_for("Issue a flood forecast")
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            shown.wait_for("Forecast crest (m)")
+            page.keyboard.press("F5")
+            result = wait_for(
+                lambda: db_row(
+                    "SELECT result FROM submissions WHERE drill_id = ? AND name = ? "
+                    "AND status = 'applied'",
+                    code,
+                    "Browser Li",
+                ),
+                30,
+                "the host to apply the browser's decision",
+            )
             assert '"accepted":true' in result[0]
+            shown.wait_for("Recorded: Issue a flood forecast")
+            assert "Traceback" not in shown.text()
             page.screenshot(path=str(tmp_path / "browser.png"))
             browser.close()
         assert (tmp_path / "browser.png").stat().st_size > 10_000
@@ -122,3 +179,4 @@ def test_a_browser_trainee_decides_and_the_host_applies_it(tmp_path: Path) -> No
     finally:
         for proc in (serve, host):
             proc.kill()
+            proc.wait()

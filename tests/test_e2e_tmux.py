@@ -1,7 +1,12 @@
-"""End to end in a real terminal: tmux runs the installed `drillhall`, we read the screen."""
+"""End to end in a real terminal: tmux runs the installed `drillhall`, we read the screen.
+
+Keys go in with `tmux send-keys`; every step waits for the text it should bring on screen
+(or in the database), never for a fixed time."""
 
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -57,15 +62,49 @@ def _own_tmux_server() -> Iterator[None]:
     subprocess.run(["tmux", "-L", _SOCKET, "kill-server"], capture_output=True, env=_ENV)
 
 
-def _wait_for(session: str, text: str, timeout: float) -> str:
+def _screen(session: str) -> str:
+    """What the pane shows now (the visible screen only: a full-screen app redraws it)."""
+    return _tmux("capture-pane", "-p", "-t", session)
+
+
+def _wait_for(
+    session: str, text: str | re.Pattern[str], timeout: float, *, history: bool = True
+) -> str:
+    """The pane's text once ``text`` (a literal, or a compiled regex) is in it."""
     deadline = time.monotonic() + timeout
     screen = ""
+
+    def found(screen: str) -> bool:
+        return bool(text.search(screen)) if isinstance(text, re.Pattern) else text in screen
+
     while time.monotonic() < deadline:
-        screen = _tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session)
-        if text in screen:
+        if history:
+            screen = _tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session)
+        else:
+            screen = _screen(session)
+        if found(screen):
             return screen
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+
+def _wait_gone(session: str, text: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    screen = _screen(session)
+    while text in screen:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} did not go away; the screen was:\n{screen}")
+        time.sleep(0.1)
+        screen = _screen(session)
+    return screen
+
+
+def _keys(session: str, *keys: str) -> None:
+    _tmux("send-keys", "-t", session, *keys)
+
+
+def _type(session: str, text: str) -> None:
+    _tmux("send-keys", "-t", session, "-l", text)
 
 
 def _open_files_below(pid: int) -> list[str]:
@@ -104,51 +143,151 @@ def test_a_followed_drill_in_a_terminal(tmp_path: Path) -> None:
         _close_terminal(session)
 
 
-def test_a_whole_solo_drill_played_through_drillhall_play(tmp_path: Path) -> None:
-    """Keys in, screen out: a trainee makes a decision, the drill runs to its end, and the
-    results screen shows the score."""
+def _decisions(db: Path, participant: str) -> list[str]:
+    """The journaled decisions of ``participant`` (the bots' are journaled too), oldest
+    first, as their JSON."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT data FROM inputs ORDER BY rowid").fetchall()
+    return [row[0] for row in rows if f'"participant":"{participant}"' in row[0]]
+
+
+def _decide_forecast(session: str, crest: str, note: str) -> None:
+    """F3, open the actions, the first (Issue a flood forecast), Enter; the crest; Tab to
+    the note; type it; Enter there, which must not submit. Each step waits for the screen
+    to show it (the line under the form says which field has the focus)."""
+    _keys(session, "F3")
+    _wait_for(session, "Enter opens the list", 20, history=False)
+    _keys(session, "Enter")
+    _wait_for(session, "Issue a flood forecast", 20, history=False)  # the list is open
+    _keys(session, "Down", "Enter")
+    _wait_for(session, "Forecast crest (m)", 20, history=False)  # its parameter ...
+    _wait_for(session, "Tab next field", 20, history=False)  # ... which has the focus
+    _type(session, crest)
+    _wait_for(session, crest, 20, history=False)
+    _keys(session, "Tab")
+    _wait_for(session, "Enter does not submit · F5 submit", 20, history=False)  # the note
+    _type(session, note)
+    _wait_for(session, note, 20, history=False)
+    _keys(session, "Enter")  # Enter in the note: says how to submit, submits nothing
+    _wait_for(session, "press F5 (or Ctrl+S)", 20, history=False)
+
+
+def test_a_new_trainee_reads_the_briefing_decides_with_keys_quits_and_resumes(
+    tmp_path: Path,
+) -> None:
+    """`drillhall play` as a new trainee would use it, keys only: the briefing, two injects
+    answered (one reached with F9), Enter in the note that does not submit, F5 that does,
+    Ctrl+Q with its question, then `drillhall resume` back into the same console."""
     drillhall = Path(sys.executable).parent / "drillhall"
+    db = tmp_path / "d.db"
     command = (
-        f"{drillhall} play flood-river-crest --role hydrology --speed 500 --lang en "
-        f"--name Tester --db {tmp_path / 'd.db'}; echo EXIT=$?; sleep 60"
+        f"{drillhall} play flood-river-crest --role hydrology --lang en --name Tester "
+        f"--db {db}; exec bash --norc --noprofile"
     )
     session = _open_terminal(command)
     try:
-        _wait_for(session, "Hekou station starts", timeout=20)
-        for key in ("C-d", "Enter", "Down", "Enter", "C-s"):  # action list, first action, submit
-            _tmux("send-keys", "-t", session, key)
-            time.sleep(0.4)
-        _wait_for(session, "Recorded: Issue a flood forecast", timeout=10)
-        for _ in range(3):  # the rest of the drill at 4000x: the speed keys work in a terminal
-            _tmux("send-keys", "-t", session, "]")
-            time.sleep(0.2)
-        _wait_for(session, "×4000", timeout=5)
-        screen = _wait_for(session, "Your score:", timeout=40)
-        assert "Team score:" in screen and "Rating:" in screen
+        briefing = _wait_for(session, "Start the drill", 30, history=False)
+        assert "Briefing" in briefing and "River crest and levee piping" in briefing
+        assert "The water at Hekou station (fictional)" in briefing  # the summary
+        assert "Member unit; monitors water levels" in briefing  # hydrology's duties
+        assert "Role: City hydrology bureau" in briefing and "F5  Submit" in briefing
+        _keys(session, "Enter")  # "Start the drill"
+        _wait_gone(session, "Start the drill", 20)
+        _wait_for(session, "Hekou station starts to rise", 20, history=False)
+
+        # I01: forecast the crest; Enter in the note does not submit, F5 does
+        _decide_forecast(session, "34.8", "first forecast")
+        assert "Recorded" not in _screen(session) and _decisions(db, "Tester") == []
+        _keys(session, "F5")
+        _wait_for(session, "Recorded: Issue a flood forecast", 20, history=False)
+
+        # F9: on to hydrology's next inject, I07 at 08:30 (2:30:00 into the drill)
+        _keys(session, "F9")
+        screen = _wait_for(session, "Hekou passes the warning level", 20, history=False)
+        assert "06-30 08:3" in screen  # the clock bar
+        _decide_forecast(session, "35.1", "revised forecast")
+        _keys(session, "F5")
+        _wait_for(session, re.compile(r"2:3\d:\d\d  → Recorded: Issue a flood"), 20, history=False)
+        decided = _decisions(db, "Tester")
+        assert len(decided) == 2
+        assert '"note":"first forecast"' in decided[0] and '"crest":35.1' in decided[1]
+
+        # Ctrl+Q asks first, then says how to come back
+        _keys(session, "C-q")
+        _wait_for(session, "Quit now?", 20, history=False)
+        _keys(session, "BTab", "Enter")  # from Cancel (the safe default) to Quit, pressed
+        farewell = _wait_for(session, re.compile(r"drillhall resume (d[0-9a-f]+|\w+)"), 15)
+        match = re.search(r"Continue with: drillhall resume (\S+)", farewell)
+        assert match, farewell
+        drill = match.group(1)
+        assert "Traceback" not in farewell
+
+        # the same pane: resume, and the trainee's own console comes back with the inbox
+        _type(session, f"{drillhall} resume {drill} --db {db} --lang en")
+        _keys(session, "Enter")
+        _wait_for(session, "Start the drill", 30, history=False)  # the briefing again
+        _keys(session, "Enter")
+        _wait_gone(session, "Start the drill", 20)
+        screen = _wait_for(session, "2:30:00 [system] Hekou", 20, history=False)
+        assert "0:00:00 [system] Hekou" in screen  # I01 and I07, read before quitting
+        assert "Role: City hydrology bureau" in screen
+        _keys(session, "C-q")
+        _wait_for(session, "Quit now?", 20, history=False)
+        _keys(session, "BTab", "Enter")
+        screen = _wait_for(session, f"Continue with: drillhall resume {drill}", 15)
         assert "Traceback" not in screen
-        _tmux("send-keys", "-t", session, "q")
-        _wait_for(session, "EXIT=0", timeout=10)
     finally:
         _close_terminal(session)
 
 
 def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) -> None:
-    """Host headless, join from tmux with keys, and the host applies the decision."""
-    import sqlite3
-
+    """Host headless, join from tmux with keys (one with --role, one picking a free role
+    from the list), and the host applies the decision."""
     db = tmp_path / "d.db"
-    host, code = start_headless_host(db)
+    host, code = start_headless_host(db, wait_for=2)
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
         f"{drillhall} join {code} --role hydrology --name Wang --lang en; echo EXIT=$?; sleep 60"
     )
     session = _open_terminal(command)
+    picker = ""
     try:
-        _wait_for(session, "Hekou station starts", timeout=20)
-        for key in ("C-d", "Enter", "Down", "Enter", "C-s"):
-            _tmux("send-keys", "-t", session, key)
-            time.sleep(0.4)
-        screen = _wait_for(session, "Recorded: Issue a flood forecast", timeout=15)
+        _wait_for(session, "Close", 20, history=False)  # the briefing; the trainer starts
+        assert "Role: City hydrology bureau" in _screen(session)
+        assert "F6" not in _screen(session)  # the host's clock: no clock keys here
+        _keys(session, "Enter")
+        _wait_gone(session, "Key bindings", 20)
+        # a second trainee on the same role is refused with the reason, not a traceback
+        second = subprocess.run(
+            [str(drillhall), "join", code, "--role", "hydrology", "--name", "Zhao"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 3  # the documented exit code: refused by a room
+        assert "role 'hydrology' is already taken by Wang" in second.stderr
+        assert "Traceback" not in second.stderr
+        # without --role: a list of the free roles to pick from
+        picker = _open_terminal(
+            f"{drillhall} join {code} --name Zhao --lang en; echo EXIT=$?; sleep 60"
+        )
+        roles = _wait_for(picker, "Pick your role", 20, history=False)
+        assert "HQ commander (mayor)" in roles and "City hydrology bureau" not in roles
+        _keys(picker, "Down", "Enter")  # the second free role: the commander
+        _wait_for(picker, "Role: HQ commander (mayor)", 20, history=False)
+        with sqlite3.connect(db) as conn:
+            joined = dict(conn.execute("SELECT role, name FROM participants").fetchall())
+        assert joined == {"hydrology": "Wang", "commander": "Zhao"}
+        # two have joined: the host starts, I01 reaches hydrology
+        _wait_for(session, "Hekou station starts to rise", 30, history=False)
+        _keys(session, "F3")
+        _wait_for(session, "Enter opens the list", 20, history=False)
+        _keys(session, "Enter")
+        _wait_for(session, "Issue a flood forecast", 20, history=False)
+        _keys(session, "Down", "Enter")
+        _wait_for(session, "Forecast crest (m)", 20, history=False)
+        _keys(session, "F5")
+        screen = _wait_for(session, "Recorded: Issue a flood forecast", 15, history=False)
         assert "Traceback" not in screen
         # the trainee's process holds no file of the drill's database: only the gateway
         pid = _tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()
@@ -160,23 +299,9 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) ->
                 [code],
             ).fetchone()
         assert row[0] == "applied" and '"accepted":true' in row[1]
-        # a second trainee on the same role is refused with the reason, not a traceback
-        second = subprocess.run(
-            [
-                str(drillhall),
-                "join",
-                code,
-                "--role",
-                "hydrology",
-                "--name",
-                "Zhao",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert second.returncode == 2
-        assert "role 'hydrology' is already taken by Wang" in second.stderr
     finally:
         _close_terminal(session)
+        if picker:
+            _close_terminal(picker)
         host.kill()
+        host.wait()

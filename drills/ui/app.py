@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.message import Message
+from textual.screen import Screen
 
 from drills.port.feeds import (
     FeedError,
@@ -27,11 +27,12 @@ from drills.port.feeds import (
     TraineeFeed,
     TrainerFeed,
 )
-from drills.ui.i18n import LABELS, _, localize_bindings, set_language
+from drills.ui.i18n import _, localize_bindings, long_label, set_language
 
 StartPlay = Callable[[str], TraineeFeed]  # role id → the solo drill's feed, created then
 
 
+@runtime_checkable
 class Console(Protocol):
     """A console screen that asks before quitting mid-drill (trainee, trainer)."""
 
@@ -188,19 +189,17 @@ class DrillhallApp(App[None]):
         screens = [s for s in self.screen_stack if not isinstance(s, BriefingScreen | HelpScreen)]
         return screens[-1] if screens else self.screen
 
-    def key_bindings(self) -> list[tuple[Binding, str]]:
-        """The bindings of the current console and the app that apply now, each once, with
-        its description in the console's language."""
-        screen = self.console_screen()
+    def key_bindings(self, screen: Screen[object] | None = None) -> list[tuple[Binding, str]]:
+        """The bindings of ``screen`` (default: the current console) and the app that
+        apply now, each once, with its description in the console's language."""
+        screen = screen or self.console_screen()
         seen: dict[str, tuple[Binding, str]] = {}
         for binding in [*screen.BINDINGS, *self.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description or not binding.show:
                 continue
             if screen.check_action(binding.action, ()) is False:
                 continue
-            description = binding.description
-            shown = _(description) if description in LABELS else description
-            seen.setdefault(binding.key, (binding, shown))
+            seen.setdefault(binding.key, (binding, long_label(binding.description)))
         return list(seen.values())
 
     def key_table(self) -> list[tuple[str, str]]:
@@ -210,24 +209,27 @@ class DrillhallApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P): the console's own commands, then the theme and
         quit, in the console's language."""
-        console = self.console_screen()
-        for binding, shown in self.key_bindings():
-            if binding.action in ("quit", "help"):
+        from textual.screen import ModalScreen
+
+        console = self.console_screen() if isinstance(screen, ModalScreen) else screen
+        for binding, shown in self.key_bindings(console):
+            if binding.action.removeprefix("app.") in ("quit", "help"):
                 continue
-            target = self if binding.action in ("help", "toggle_theme") else console
+            target = self if binding.action == "toggle_theme" else console
             yield SystemCommand(
                 shown,
                 f"{key_name(binding.key)}: {shown}",
                 lambda action=binding.action, node=target: self.run_action(action, node),
             )
-        yield SystemCommand(_("key_help"), key_name("f1"), self.action_help)
+        yield SystemCommand(_("help"), key_name("f1"), self.action_help)
         yield SystemCommand(_("cmd_theme"), _("cmd_theme_help"), self.action_toggle_theme)
-        yield SystemCommand(_("key_quit"), _("cmd_quit_help"), self.action_quit)
+        yield SystemCommand(_("quit"), _("cmd_quit_help"), self.action_quit)
 
     def action_help(self) -> None:
         from drills.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.key_table()))
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_table()))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -236,10 +238,7 @@ class DrillhallApp(App[None]):
         """Quit; a console in the middle of a drill asks first and says how to come back."""
         from drills.ui.screens.confirm import ConfirmScreen
 
-        console: Console | None = next(
-            (s for s in reversed(self.screen_stack) if hasattr(s, "quit_question")),  # type: ignore[misc]
-            None,
-        )
+        console = next((s for s in reversed(self.screen_stack) if isinstance(s, Console)), None)
         question = console.quit_question() if console is not None else None
         if console is None or question is None:
             self.exit()

@@ -140,19 +140,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Quit now?",
     ),
     "quit_joined": (
-        "演练仍在进行，退出后你的角色无人操作。"
-        "可用 drillhall join {drill} --role {role} 重新加入。现在退出？",
-        "The drill goes on without you. Rejoin with drillhall join {drill} --role {role}. "
-        "Quit now?",
+        "演练仍在进行，退出后你的角色无人操作。可用 {command} 重新加入。现在退出？",
+        "The drill goes on without you. Rejoin with {command}. Quit now?",
     ),
     "come_back_solo": (
         "演练已暂停。继续：drillhall resume {drill}",
         "Drill paused. Continue with: drillhall resume {drill}",
     ),
-    "come_back_joined": (
-        "重新加入：drillhall join {drill} --role {role}",
-        "Rejoin with: drillhall join {drill} --role {role}",
-    ),
+    "come_back_joined": ("重新加入：{command}", "Rejoin with: {command}"),
     "computing": ("正在计算最终得分……", "Computing the final score…"),
     "opens": ("将产生的预期行动", "Opens"),
     "then": ("随后触发", "Then"),
@@ -198,6 +193,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "key_slower": ("减速", "Slower"),
     "key_faster": ("加速", "Faster"),
     "key_skip": ("下一条", "Skip"),
+    "key_skip_mine": ("下一条", "Skip"),
     "key_fire": ("发信息", "Fire"),
     "key_hint": ("提示", "Hint"),
     "key_free_seat": ("释放席位", "Free seat"),
@@ -217,12 +213,52 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmd_theme_help": ("切换明暗主题", "Switch between the dark and light theme"),
     "cmd_quit_help": ("退出控制台（演练中会先确认）", "Quit the console (asks first mid-drill)"),
     "connected": ("在线", "connected"),
+    "unread": ("{count} 条未读", "{count} unread"),
+    "enter_does_not_submit": (
+        "回车不会提交：按 F5（或 Ctrl+S）提交决策。",
+        "Enter does not submit: press F5 (or Ctrl+S) to submit the decision.",
+    ),
+    "submit_key": ("F5 提交", "F5 submit"),
+    "hint_in_action": ("回车展开列表 · F5 提交", "Enter opens the list · F5 submit"),
+    "hint_in_field": ("Tab 下一项 · F5 提交", "Tab next field · F5 submit"),
+    "hint_in_note": ("回车不提交 · F5 提交", "Enter does not submit · F5 submit"),
     "joined": ("已加入", "joined"),
     "seat_empty": ("空席", "empty"),
     "bot": ("机器人", "bot"),
     "rating_word": ("评定", "Rating"),
     "board_what": ("预期行动 · 责任角色", "Expectation · role"),
 }
+
+# The footer's short word → what the help table and the command palette say.
+LONG: dict[str, str] = {
+    "key_help": "help",
+    "key_inbox": "focus_inbox",
+    "key_decide": "focus_composer",
+    "key_briefing": "briefing",
+    "key_submit": "submit",
+    "key_pause": "pause",
+    "key_slower": "slower",
+    "key_faster": "faster",
+    "key_skip": "skip",
+    "key_skip_mine": "help_skip",
+    "key_fire": "fire",
+    "key_hint": "send_hint",
+    "key_free_seat": "free_seat",
+    "key_end": "end",
+    "key_quit": "quit",
+    "key_report": "open_report",
+    "key_hotwash": "hotwash",
+    "key_back": "back_to_drill",
+    "key_export": "export",
+    "key_sign": "sign",
+    "key_filter": "filter",
+}
+
+
+def long_label(key: str) -> str:
+    """What a binding written with label ``key`` does, in full."""
+    return _(LONG.get(key, key)) if key in LABELS else key
+
 
 # Units of the scenarios' tracked figures. Counts need no unit in English (the figure's
 # name says what is counted); 万 is ten thousand.

@@ -1,17 +1,33 @@
-"""Deterministic consoles: a fake wall clock, frozen cursors, fixed ids and dates."""
+"""Deterministic consoles: a fake wall clock, frozen cursors, fixed ids and dates; and
+helpers that wait for a condition instead of for time."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Input, RichLog, Static
 
-from drills.play.live import LiveDrill
+from drills.play.live import LiveDrill, LocalTrainee
 from drills.play.session import DrillSession
 from drills.play.solo import SoloSetup
 from drills.port.briefing import plan_roles
-from drills.ui.app import make_app
+from drills.rooms.gateway import RoomGateway
+from drills.rooms.remote import RemoteDrill
+from drills.store.database import Store
+from drills.ui.app import DrillhallApp, make_app
+from drills.ui.widgets.clock import ClockBar
+from engine.bundle import Bundle
+
+POLL_TIMEOUT = 20.0  # seconds a condition may take at most (on a loaded machine); ticks are 0.1 s
 
 
 class Wall:
@@ -38,16 +54,110 @@ def deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("drills.store.database.now_iso", lambda: "2026-07-01T08:00:00.000+00:00")
 
 
+@pytest.fixture
+def random_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gateways are machine-wide (one socket per drill code): tests running at the same
+    time in other workers must not share the fixed ids the snapshots use."""
+    monkeypatch.setattr("drills.store.database.new_drill_id", lambda: secrets.token_hex(4))
+
+
+# -- waiting ---------------------------------------------------------------------------------
+
+
+async def until(
+    pilot: Pilot[None],
+    predicate: Callable[[], object],
+    what: str = "",
+    timeout: float = POLL_TIMEOUT,
+    *,
+    tick: Callable[[], object] | None = None,
+) -> None:
+    """Let the app run until ``predicate()`` holds; fail saying what never happened.
+
+    Each turn waits for the app to go idle (``pilot.pause()``), so timers, workers and
+    messages get their turn; nothing waits a fixed time. ``tick`` runs before each look
+    (a host's console ticking in another process, say)."""
+    deadline = time.monotonic() + timeout
+    while (tick is None or tick() or True) and not predicate():
+        if time.monotonic() > deadline:
+            name = what or _source(predicate)
+            raise AssertionError(f"timed out after {timeout:g}s waiting for: {name}")
+        await pilot.pause()
+
+
+def _source(predicate: Callable[[], object]) -> str:
+    try:
+        return inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        return repr(predicate)
+
+
+# -- reading the screen ----------------------------------------------------------------------
+
+
+def plain(widget: Widget) -> str:
+    """What a Static (or a RichLog) shows, as plain text."""
+    if isinstance(widget, RichLog):
+        return "\n".join(line.text for line in widget.lines)
+    if isinstance(widget, ClockBar):
+        return widget.render()
+    if isinstance(widget, Static):
+        content = widget.content
+        return content.plain if isinstance(content, Text) else str(content)
+    return str(widget.render())
+
+
+def screen_text(app: DrillhallApp) -> str:
+    """Every character on the terminal now, line by line."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def region_text(app: DrillhallApp, widget: Widget) -> str:
+    """What ``widget`` shows on the terminal, its lines joined with spaces (a wrapped
+    name reads whole again)."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    text = " ".join(strip.crop(region.x, region.right).text for strip in strips)
+    return " ".join(text.split())
+
+
+def feedback(app: DrillhallApp) -> list[str]:
+    """The trainee's feedback log, one entry per line."""
+    return [line.text for line in app.screen.query_one("#feedback", RichLog).lines]
+
+
+def solo(app: DrillhallApp) -> LocalTrainee:
+    """The solo trainee's feed (its ``live`` is the drill)."""
+    assert isinstance(app.trainee, LocalTrainee), app.trainee
+    return app.trainee
+
+
+def hosting(app: DrillhallApp) -> LiveDrill:
+    """The trainer console's drill."""
+    assert isinstance(app.trainer, LiveDrill), app.trainer
+    return app.trainer
+
+
+# -- consoles --------------------------------------------------------------------------------
+
+
 def trainee_app(
-    store, bundle, wall, *, lang="en", role="hydrology", mode="training", speed=60.0,
-    briefing=False,
-):  # fmt: skip
+    store: Store,
+    bundle: Bundle,
+    wall: Wall,
+    *,
+    lang: str = "en",
+    role: str | None = "hydrology",
+    mode: str = "training",
+    speed: float = 60.0,
+    briefing: bool = False,
+) -> DrillhallApp:
     """A solo trainee console; the briefing is skipped unless asked for (the clock runs)."""
     setup = SoloSetup(
         bundle=bundle, store=store, mode=mode, speed=speed, now=wall, participant="Li Ming"
     )
 
-    def start(chosen: str):
+    def start(chosen: str) -> LocalTrainee:
         feed = setup.start(chosen)
         if not briefing:
             feed.live.toggle_pause()  # as if the trainee had read the briefing
@@ -65,8 +175,54 @@ def trainee_app(
     )
 
 
-def trainer_app(store, bundle, wall, *, lang="en", bots="novice", speed=600.0):
+def trainer_app(
+    store: Store,
+    bundle: Bundle,
+    wall: Wall,
+    *,
+    lang: str = "en",
+    bots: str = "novice",
+    speed: float = 600.0,
+) -> DrillhallApp:
     roles = [r.id for r in bundle.compiled.plan.roles]
     session = DrillSession.create(store, bundle, seed=3, bots=dict.fromkeys(roles, bots))
     live = LiveDrill(session, speed, now=wall, paused=True)
     return make_app("trainer", lang=lang, trainer=live)
+
+
+class HostedDrill:
+    """A drill hosted in this process, served by its gateway, for joined consoles."""
+
+    def __init__(self, path: Path, bundle: Bundle, wall: Wall, mode: str = "training") -> None:
+        self.store = Store(path)
+        session = DrillSession.create(self.store, bundle, bots={}, mode=mode)
+        self.live = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
+        self.code = session.drill_id
+        self.room = RoomGateway(self.store.path, self.code).start()
+        self.live.room = self.room
+
+    def tick(self) -> None:
+        """What the host's console does every tenth of a second."""
+        self.live.advance()
+
+    def join(self, role: str, name: str) -> RemoteDrill:
+        return RemoteDrill(self.code, role, name)
+
+    def restart_gateway(self) -> None:
+        self.room = RoomGateway(self.store.path, self.code).start()
+        self.live.room = self.room
+
+    def close(self) -> None:
+        self.live.room = None
+        self.room.stop()
+        self.store.close()
+
+
+@pytest.fixture
+def hosted(
+    tmp_path: Path, flood_bundle: Bundle, wall: Wall, random_codes: None
+) -> Iterator[HostedDrill]:
+    """The flood drill hosted for trainees (ideal bots in the roles nobody takes)."""
+    drill = HostedDrill(tmp_path / "hosted.db", flood_bundle, wall)
+    yield drill
+    drill.close()

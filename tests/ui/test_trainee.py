@@ -1,163 +1,538 @@
-"""The trainee console, driven as a trainee would: read, choose, fill in, submit."""
+"""The solo trainee console, driven as a new trainee would: read the briefing, read the
+message, choose, fill in, submit; with keys only, waiting for the console, never for time."""
 
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Input, Select, TextArea
+from textual.widgets._footer import FooterKey
+
+from drills.store.database import Store
+from drills.store.notes import notes
+from drills.ui.app import DrillhallApp
+from drills.ui.screens.briefing import BriefingScreen
+from drills.ui.screens.confirm import ConfirmScreen
+from drills.ui.screens.help import HelpScreen
 from drills.ui.screens.results import ResultsScreen
 from drills.ui.screens.role_picker import RolePickerScreen
 from drills.ui.screens.trainee import TraineeScreen
 from drills.ui.widgets.checklist import Checklist
+from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
-from drills.ui.widgets.inbox import Inbox
-from engine.events import Kind
+from drills.ui.widgets.inbox import Inbox, InboxItem
+from engine.bundle import Bundle
+from engine.events import Event, Kind
 
-from .conftest import trainee_app
+from .conftest import Wall, feedback, plain, screen_text, solo, trainee_app, until
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
-def feedback(app) -> list[str]:
-    return [line.text for line in app.screen.query_one("#feedback").lines]
+def decisions(app: DrillhallApp) -> list[Event]:
+    feed = solo(app)
+    return [e for e in feed.live.engine.events if e.kind == Kind.DECISION_ACCEPTED]
 
 
-async def test_a_decision_made_with_keys_is_accepted_and_scored(store, flood_bundle, wall):
+def inbox_titles(screen: TraineeScreen) -> list[str]:
+    return [item.entry.title for item in screen.query(InboxItem)]
+
+
+def help_keys(screen: HelpScreen) -> dict[str, str]:
+    table = screen.query_one("#help-table", DataTable)
+    rows = [table.get_row_at(i) for i in range(table.row_count)]
+    return {str(key): str(does) for key, does in rows}
+
+
+def footer_keys(screen: Screen[object]) -> dict[str, str]:
+    return {k.key: k.description for k in screen.query(FooterKey)}
+
+
+def shows(bar: ClockBar, t: int) -> Callable[[], bool]:
+    return lambda: bar.now == t
+
+
+async def choose_first_action(pilot: Pilot[None]) -> None:
+    """F3, open the list, the first action, Enter: as a trainee does it."""
+    await pilot.press("f3", "enter", "down", "enter")
+
+
+# -- the briefing ----------------------------------------------------------------------------
+
+
+async def test_the_briefing_comes_first_and_closing_it_starts_the_clock(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, briefing=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        shown = plain(app.screen.query_one("#briefing-text"))
+        scenario = flood_bundle.compiled.scenario
+        hydrology = flood_bundle.compiled.plan.role("hydrology")
+        assert scenario.summary is not None and hydrology is not None
+        assert hydrology.duties is not None
+        assert scenario.summary.en in shown
+        assert all(o.text.en in shown for o in scenario.objectives)
+        assert hydrology.duties.en in shown and "Role: City hydrology bureau" in shown
+        assert "Training: what the plan expects" in shown
+        for key in ("F2", "F3", "F4", "F5", "F6", "F9", "F1", "Ctrl+Q"):
+            assert re.search(rf"^\s*{re.escape(key)}  \S", shown, re.M), key
+        feed = solo(app)
+        wall.t += 100  # reading takes its time: the drill waits
+        await pilot.pause()
+        assert feed.clock().paused and feed.clock().now == 0
+        assert str(app.screen.query_one("#ready", Button).label) == "Start the drill"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        assert not feed.clock().paused
+        assert app.focused is not None and app.focused.id == "action"  # ready to decide
+        wall.t += 5
+        await until(pilot, lambda: feed.clock().now == 300, "06:05 on the clock")
+        await pilot.press("f4")  # read again: it does not touch the clock
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing again")
+        assert str(app.screen.query_one("#ready", Button).label) == "Close"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console again")
+        assert not feed.clock().paused
+
+
+async def test_the_exam_briefing_holds_nothing_of_the_answer_key(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, mode="exam", briefing=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        shown = plain(app.screen.query_one("#briefing-text"))
+        assert "Exam: nothing is judged on screen until the drill ends." in shown
+        compiled = flood_bundle.compiled
+        for spec in compiled.expectations.values():
+            assert spec.id not in shown
+            assert str(spec.title.get("en")) not in shown
+        for rule in compiled.plan.rules:
+            assert rule.id not in shown
+        for inject in compiled.scenario.injects:  # nor what will happen
+            assert inject.text.en not in shown
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        assert not app.screen.query(Checklist)
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+async def test_a_decision_made_with_keys_is_accepted_and_scored(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainee_app(store, flood_bundle, wall)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, TraineeScreen)
-        assert app.screen.query_one(Inbox).unread() == 1  # I01 at 06:00 is for hydrology
-        checklist = app.screen.query_one(Checklist)
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, TraineeScreen)
+        await until(pilot, lambda: screen.query_one(Inbox).children, "I01 in the inbox")
+        assert inbox_titles(screen) == ["Hekou station starts to rise"]
+        assert "06:00 — Hekou station at 33.62 m" in plain(screen.query_one("#message"))
+        checklist = screen.query_one(Checklist)
         assert list(checklist.items) == ["E-forecast-1"]
-        await pilot.press("ctrl+d")  # focus the action list
-        assert app.focused.id == "action"
-        app.screen.query_one(Composer).set_action("issue_forecast")
-        await pilot.pause()
-        await pilot.click("#param-crest")
-        await pilot.press(*"34.9")
-        await pilot.click("#note")
-        await pilot.press(*"河口站洪峰预报", "enter")
-        await pilot.pause()
+        await choose_first_action(pilot)
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
+        assert screen.query_one(Composer).action is not None
+        await pilot.press(*"34.9", "tab", *"crest")
+        assert app.focused is not None and app.focused.id == "note"
+        await pilot.press("f5")
+        await until(pilot, lambda: checklist.items["E-forecast-1"].status == "met", "met")
         lines = feedback(app)
         assert any("Recorded: Issue a flood forecast" in line for line in lines)
         assert any(
             line.split("  ", 1)[1].startswith("✓ met: Hydrology bureau issues") for line in lines
         )
-        assert checklist.items["E-forecast-1"].status == "met"
-        accepted = [e for e in app.live.engine.events if e.kind == Kind.DECISION_ACCEPTED]
+        accepted = decisions(app)
         assert accepted[0].data["params"] == {"crest": 34.9}
-        assert accepted[0].data["note"] == "河口站洪峰预报"
+        assert accepted[0].data["note"] == "crest"
         assert accepted[0].data["participant"] == "Li Ming"
 
 
-async def test_incomplete_and_refused_decisions_say_why(store, flood_bundle, wall):
+async def test_enter_in_the_note_never_submits_and_the_form_resets_after_a_submit(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        composer = app.screen.query_one(Composer)
+        await choose_first_action(pilot)
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
+        await pilot.press("enter")  # Enter in a parameter: on to the next field
+        assert app.focused is not None and app.focused.id == "note"
+        await pilot.press(*"first", "enter", "enter", "enter")  # three Enters, as in the bug
+        await pilot.pause()
+        assert decisions(app) == []
+        assert app.focused is not None and app.focused.id == "note"
+        assert any("press F5" in n.message for n in app._notifications)
+        await pilot.press("f5")
+        await until(pilot, lambda: len(decisions(app)) == 1, "one decision")
+        await until(pilot, lambda: not composer.query(".param"), "the parameters gone")
+        assert composer.query_one("#action", Select).value is Select.NULL
+        assert composer.query_one("#note", Input).value == ""
+        assert app.focused is not None and app.focused.id == "action"  # ready for the next
+        await pilot.press("f5")  # an empty form is refused with the reason, not submitted
+        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Choose an action"))
+        assert len(decisions(app)) == 1
+
+
+async def test_incomplete_decisions_say_what_is_missing(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainee_app(store, flood_bundle, wall, role="commander")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+s")  # nothing chosen
-        await pilot.pause()
-        assert feedback(app)[-1].endswith("✗ Choose an action")
-        composer = app.screen.query_one(Composer)
-        composer.set_action("activate_response")
-        await pilot.pause()
-        await pilot.press("ctrl+s")  # level missing
-        await pilot.pause()
-        assert feedback(app)[-1].endswith("✗ Level?")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        await pilot.press("ctrl+s")  # Ctrl+S submits too
+        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Choose an action"))
+        app.screen.query_one(Composer).set_action("activate_response")
+        await until(pilot, lambda: app.screen.query("#param-level"), "the level field")
+        await pilot.press("f5")
+        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Level?"))
 
 
-async def test_pause_freezes_the_clock_and_skip_jumps_to_the_next_inject(store, flood_bundle, wall):
+async def test_the_same_decision_again_soon_asks_first(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainee_app(store, flood_bundle, wall)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        wall.t += 5
-        await pilot.pause(0.2)
-        assert app.live.now == 300
-        await pilot.press("space")
-        wall.t += 100
-        await pilot.pause(0.2)
-        assert app.live.now == 300 and app.live.clock.paused
-        await pilot.press("space")
-        await pilot.pause(0.2)
-        assert app.live.now == 300  # no catch-up burst after the pause
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.2)
-        assert app.live.now == 900  # I02 at 06:15
-        await pilot.press("right_square_bracket")
-        assert app.live.clock.speed == 120
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        console = app.screen
+
+        async def forecast() -> None:
+            await choose_first_action(pilot)
+            await until(pilot, lambda: console.query("#param-crest"), "the crest field")
+            await pilot.press("f5")
+
+        await forecast()
+        await until(pilot, lambda: len(decisions(app)) == 1, "the first forecast")
+        await forecast()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = plain(app.screen.query_one("#question"))
+        assert "same decision (Issue a flood forecast) a moment ago" in question
+        assert app.focused is not None and app.focused.id == "no"  # the safe answer
+        await pilot.press("enter")  # cancel: nothing is submitted
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert len(decisions(app)) == 1
+        assert console.query_one(Composer).action is not None  # the form is kept to edit
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await pilot.click("#yes")
+        await until(pilot, lambda: len(decisions(app)) == 2, "the repeat, confirmed")
+        wall.t += 6  # six scenario minutes later it is a new decision, asked of nobody
+        await until(pilot, lambda: solo(app).clock().now >= 360)
+        await forecast()
+        await until(pilot, lambda: len(decisions(app)) == 3, "a later forecast")
+        assert app.screen is console
 
 
-async def test_the_clock_keeps_ticking_while_a_decision_is_typed(store, flood_bundle, wall):
-    app = trainee_app(store, flood_bundle, wall)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.click("#note")
-        seen = []
-        for ch in "typing a long note":
-            wall.t += 1
-            await pilot.press(ch)
-            await pilot.pause(0.12)
-            seen.append(app.live.now)
-        assert seen == sorted(seen) and len(set(seen)) > 10
-
-
-async def test_exam_mode_shows_no_answer_key(store, flood_bundle, wall):
+async def test_exam_mode_shows_no_answer_key(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainee_app(store, flood_bundle, wall, mode="exam")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         assert not app.screen.query(Checklist)
-        composer = app.screen.query_one(Composer)
-        composer.set_action("issue_forecast")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        lines = feedback(app)
-        assert any("Recorded" in line for line in lines)
-        assert not any("met:" in line or "proxy" in line for line in lines)
+        app.screen.query_one(Composer).set_action("issue_forecast")
+        await until(pilot, lambda: app.screen.query("#param-crest"), "the crest field")
+        await pilot.press("f5")
+        await until(pilot, lambda: any("Recorded" in line for line in feedback(app)))
+        assert not any("met:" in line or "proxy" in line for line in feedback(app))
 
 
-async def test_results_screen_and_report(store, flood_bundle, wall):
+# -- messages and the clock ------------------------------------------------------------------
+
+
+async def test_the_newest_message_opens_unless_the_trainee_is_reading_or_writing(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, role="duty_officer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, TraineeScreen)
+        message = screen.query_one("#message")
+        wall.t += 16  # 06:16: I02, the forecast fax, arrives; nothing else is going on
+        await until(pilot, lambda: "Flood forecast faxed" in plain(message), "I02 opened")
+        await pilot.press("f3", "enter", "down", "enter")  # writing: a decision is begun
+        await until(pilot, lambda: screen.query_one(Composer).dirty, "an action chosen")
+        wall.t += 75  # 07:31: I06, the reporter's call, arrives while the trainee writes
+        await until(pilot, lambda: len(inbox_titles(screen)) == 2, "I06 in the inbox")
+        assert "Flood forecast faxed" in plain(message)  # not swapped under the writer
+        inbox = screen.query_one(Inbox)
+        assert inbox.unread() == 1 and "1 unread" in str(inbox.border_title)
+        screen.query_one(Composer).reset()
+        await pilot.press("f2")  # reading: the inbox has focus
+        assert app.focused is inbox
+        await pilot.press("up")  # back to the fax
+        await until(pilot, lambda: "Flood forecast faxed" in plain(message))
+        wall.t += 60  # 08:31: I07, the warning level, arrives while the trainee reads
+        await until(pilot, lambda: len(inbox_titles(screen)) == 3, "I07 in the inbox")
+        assert "Flood forecast faxed" in plain(message)
+        app.set_focus(None)  # neither reading nor writing: the next one opens by itself
+        await pilot.press("f9")
+        await until(pilot, lambda: len(inbox_titles(screen)) >= 4, "the next injects")
+        await until(pilot, lambda: inbox_titles(screen)[-1] in plain(message), "it opened")
+
+
+async def test_skip_goes_to_the_next_inject_for_my_role(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, role="hydrology")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, TraineeScreen)
+        feed = solo(app)
+        await pilot.click("#note")  # F9 works from a text field too
+        await pilot.press("f9")
+        # I02 (06:15) goes to the flood office; I07 at 08:30 is hydrology's next
+        await until(pilot, lambda: feed.clock().now >= 9000, "08:30")
+        assert feed.clock().now == 9000
+        await until(pilot, lambda: "Hekou passes the warning level" in inbox_titles(screen))
+        assert "Flood forecast faxed to the flood office" not in inbox_titles(screen)
+        assert screen.query_one("#note", Input).value == ""  # F9 typed nothing
+
+
+async def test_pause_and_speed_keys_work_whatever_has_focus(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        feed = solo(app)
+        bar = app.screen.query_one(ClockBar)
+        await pilot.click("#note")
+        wall.t += 5
+        await until(pilot, lambda: feed.clock().now == 300, "06:05")
+        await pilot.press("f6")
+        assert feed.clock().paused
+        await until(pilot, lambda: bar.paused, "paused on the bar")
+        wall.t += 100
+        await pilot.pause()
+        assert feed.clock().now == 300
+        await pilot.press("f6")
+        await pilot.pause()
+        assert feed.clock().now == 300  # no catch-up burst after the pause
+        await pilot.press("f8")
+        assert feed.clock().speed == 120
+        await pilot.press("f7", "f7")
+        assert feed.clock().speed == 30
+        await until(pilot, lambda: "×30 running" in plain(bar), "the bar says so")
+        assert app.screen.query_one("#note", Input).value == ""
+
+
+async def test_the_clock_keeps_ticking_while_a_decision_is_typed(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        solo(app)
+        bar = app.screen.query_one(ClockBar)
+        await pilot.click("#note")
+        for second, ch in enumerate("typing a note", 1):
+            wall.t += 1
+            await pilot.press(ch)
+            await until(pilot, shows(bar, 60 * second), f"the clock at {second} min")
+        assert app.screen.query_one("#note", Input).value == "typing a note"
+
+
+async def test_countdowns_in_the_checklist_follow_the_wall_clock(
+    store: Store, worked_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, worked_bundle, wall, role="duty_chief")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        checklist = app.screen.query_one(Checklist)
+        await until(pilot, lambda: "A1" in checklist.items, "A1 opened")
+        await until(pilot, lambda: "left 35:00" in plain(checklist), "35 minutes left")
+        wall.t += 10  # ten minutes at 60x
+        await until(pilot, lambda: "left 25:00" in plain(checklist), "25 minutes left")
+        wall.t += 26
+        await until(pilot, lambda: "overdue" in plain(checklist), "overdue")
+
+
+async def test_the_message_stays_readable_while_composing_at_80x24(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, role="duty_officer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        wall.t += 16
+        await until(
+            pilot, lambda: "Flood forecast faxed" in plain(app.screen.query_one("#message"))
+        )
+        await pilot.press("f3", "enter", "down", "down", "enter")  # Report: it has a parameter
+        await until(pilot, lambda: app.screen.query(".param"), "the parameter")
+        await pilot.press("tab", *"call")
+        await pilot.pause()
+        box = app.screen.query_one("#message-box")
+        assert box.content_region.height >= 5
+        text = screen_text(app)
+        assert "Hydrology bureau forecast (06:15): Hekou is" in text
+        assert "34.00 m warning level" in text
+
+
+# -- the end ---------------------------------------------------------------------------------
+
+
+async def test_results_screen_and_report(store: Store, flood_bundle: Bundle, wall: Wall) -> None:
     app = trainee_app(store, flood_bundle, wall, speed=100_000)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         wall.t += 10
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, ResultsScreen)
-        text = "\n".join(app.screen.text_lines)
+        await until(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results", 30)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await until(pilot, lambda: screen.results is not None, "the final score", 30)
+        text = "\n".join(screen.text_lines)
         assert "Your score" in text and "Team score" in text
+        assert not CJK.search(text.split("Findings")[0])  # English mode: no 优/良/中/差
         await pilot.click("#report")
-        await app.workers.wait_for_complete()
-        for _ in range(50):  # the worker's message is handled on a later turn
-            if hasattr(app.screen, "report_path"):
-                break
-            await pilot.pause(0.05)
-        path = Path(app.screen.report_path)
+        await until(pilot, lambda: hasattr(screen, "report_path"), "the report", 30)
+        path = Path(screen.report_path)
         assert path.exists() and path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
         await pilot.click("#self")
-        await pilot.pause()
-        app.screen.query_one("#text").text = "I forecast late; I will check the gauges sooner."
+        await until(pilot, lambda: app.screen.query("#text"), "the self-assessment")
+        app.screen.query_one("#text", TextArea).text = "I forecast late; I will check sooner."
         await pilot.click("#ok")
-        await pilot.pause()
-        from drills.store.notes import notes
-
-        saved = notes(store, app.live.session.drill_id)
+        drill = solo(app).live.drill_id
+        await until(pilot, lambda: notes(store, drill), "the note saved")
+        saved = notes(store, drill)
         assert [(n.kind, n.author, n.role) for n in saved] == [("self", "Li Ming", "hydrology")]
 
 
-async def test_without_a_role_the_trainee_picks_one(store, flood_bundle, wall):
+async def test_quitting_mid_drill_asks_and_says_how_to_come_back(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        console = app.screen
+        feed = solo(app)
+        drill = feed.live.drill_id
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = plain(app.screen.query_one("#question"))
+        assert "The drill has not ended" in question
+        assert f"drillhall resume {drill}" in question
+        await pilot.press("escape")  # no: back to the drill, still running
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert app.is_running and not feed.clock().paused
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await pilot.click("#yes")
+        await until(pilot, lambda: not app.is_running, "the app to exit")
+    assert feed.clock().paused  # the drill waits where it stopped
+    assert app.farewell == f"Drill paused. Continue with: drillhall resume {drill}"
+
+
+async def test_quitting_after_the_end_asks_nothing(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, speed=100_000)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        wall.t += 10
+        await until(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results", 30)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.farewell is None
+
+
+# -- choosing a role, help, languages --------------------------------------------------------
+
+
+async def test_without_a_role_the_trainee_picks_one(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainee_app(store, flood_bundle, wall, role=None)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, RolePickerScreen)
+        await until(pilot, lambda: isinstance(app.screen, RolePickerScreen), "the picker")
+        assert "Duties:" in screen_text(app)
         await pilot.press("down", "enter")  # the second role: the commander
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         assert isinstance(app.screen, TraineeScreen) and app.screen.role == "commander"
 
 
-async def test_help_and_theme(store, flood_bundle, wall):
-    app = trainee_app(store, flood_bundle, wall)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("f1")
-        await pilot.pause()
-        table = app.screen.query_one("#help-table")
-        keys = [table.get_row_at(i)[0] for i in range(table.row_count)]
-        assert "space" in keys and "ctrl+s" in keys and "f1" in keys
+async def test_help_lists_only_the_keys_that_apply(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, speed=100_000)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        console = app.screen
+        await pilot.click("#note")
+        await pilot.press("f1")  # from a text field too
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert isinstance(app.screen, HelpScreen)
+        assert help_keys(app.screen) == {
+            "F2": "Go to inbox",
+            "F3": "Go to decision",
+            "F4": "Briefing",
+            "F5": "Submit",
+            "F6": "Pause/resume",
+            "F7": "Slower",
+            "F8": "Faster",
+            "F9": "Skip to my next inject",
+            "F1": "Help",
+            "Ctrl+Q": "Quit",
+        }
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert set(footer_keys(console)) >= {"f2", "f3", "f4", "f5", "f6", "f9"}
         await pilot.press("ctrl+t")
         assert app.theme == "textual-light"
+        solo(app).live.clock_.set_speed(100_000)
+        wall.t += 10  # the drill ends: clock keys no longer apply
+        await until(pilot, lambda: solo(app).clock().ended, "the end")
+        assert console.check_action("toggle_pause", ()) is False
+        assert "f6" not in footer_keys(console)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_briefing_and_the_console_speak_one_language(
+    store: Store, flood_bundle: Bundle, wall: Wall, lang: str
+) -> None:
+    app = trainee_app(store, flood_bundle, wall, lang=lang, role="duty_officer", briefing=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        briefing = screen_text(app)
+        headings = {
+            "zh": ["演练简报", "情景", "演练目的", "职责", "按键说明", "开始演练"],
+            "en": ["Briefing", "Situation", "Objectives", "Duties", "Key bindings", "Start"],
+        }[lang]
+        assert all(h in briefing for h in headings)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        console = app.screen
+        wall.t += 16  # I02 arrives
+        await until(pilot, lambda: len(console.query(InboxItem)) == 1, "I02")
+        text = screen_text(app)
+        footer = footer_keys(console)
+        clock = plain(console.query_one(ClockBar))
+        if lang == "en":
+            # the whole screen: scenario text is English too, and the UI adds no 台/人/差
+            assert not CJK.search(briefing), CJK.findall(briefing)
+            assert not CJK.search(text), CJK.findall(text)
+            assert "People evacuated 0 │" in clock and "running" in clock
+            assert footer["f2"] == "Inbox" and footer["f5"] == "Submit"
+        else:
+            assert "进行中" in clock and "已转移群众 0 人" in clock
+            assert footer["f2"] == "收件箱" and footer["f5"] == "提交"
+            ui_words = [*footer.values(), str(console.query_one(Inbox).border_title)]
+            ui_words += [str(console.query_one("#message-box").border_title), "[传真]"]
+            assert not any(re.search("[A-Za-z]{2,}", w) for w in ui_words), ui_words
+            assert "来自: 市水文局" in text and "[传真]" in text and "[fax]" not in text
+            await pilot.press("f1")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+            assert isinstance(app.screen, HelpScreen)
+            described = list(help_keys(app.screen).values())
+            assert not any(re.search("[A-Za-z]", d) for d in described), described

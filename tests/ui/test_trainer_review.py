@@ -1,196 +1,439 @@
 """The trainer and review consoles, driven with keys, buttons and dialogs."""
 
-import pytest
-from textual.widgets import DataTable, Input, Select, TextArea
+from __future__ import annotations
 
+import re
+
+import pytest
+from textual.command import CommandList
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, TextArea
+from textual.widgets._footer import FooterKey
+
+from drills.play.session import DrillSession
+from drills.port.views import HintArrived
+from drills.port.visibility import trainee_views
+from drills.review.desk import StoreDesk
+from drills.store import rooms
+from drills.store.database import Store
 from drills.store.notes import notes
-from drills.ui.app import make_app
+from drills.ui.app import DrillhallApp, make_app
+from drills.ui.screens.confirm import ConfirmScreen
 from drills.ui.screens.dialogs import DialogScreen
+from drills.ui.screens.fire import FireScreen
+from drills.ui.screens.help import HelpScreen
+from drills.ui.screens.hint import HintScreen
 from drills.ui.screens.review import ReviewScreen
 from drills.ui.screens.trainer import TrainerScreen
-from engine.events import Kind
+from drills.ui.screens.trainer_results import TrainerResultsScreen
+from drills.ui.widgets.clock import ClockBar
+from engine.bundle import Bundle
+from engine.events import Event, Kind
+from scoring.score import DrillScore
 
-from .conftest import trainer_app
+from .conftest import (
+    HostedDrill,
+    Wall,
+    hosting,
+    plain,
+    region_text,
+    trainer_app,
+    until,
+)
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
-async def test_trainer_controls_fire_hint_and_hotwash(store, flood_bundle, wall):
+def events_of(app: DrillhallApp, kind: Kind) -> list[Event]:
+    live = hosting(app)
+    return [e for e in live.engine.events if e.kind == kind]
+
+
+def help_keys(screen: HelpScreen) -> dict[str, str]:
+    table = screen.query_one("#help-table", DataTable)
+    return {
+        str(row[0]): str(row[1]) for row in (table.get_row_at(i) for i in range(table.row_count))
+    }
+
+
+def footer_keys(screen: Screen[object]) -> set[str]:
+    return {k.key for k in screen.query(FooterKey)}
+
+
+def stale_score(score: float = 100.0) -> DrillScore:
+    """A live score as a worker might deliver it late: never the drill's final one."""
+    from scoring.score import Metrics
+
+    metrics = Metrics(None, None, None, 0, 0, 0, 0, {}, 0, None, 0, 0)
+    return DrillScore(score, "P", "优", "default", [], {}, {}, [], metrics, [])
+
+
+# -- running the drill ---------------------------------------------------------------------
+
+
+async def test_start_speed_and_skip_in_the_trainer(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainer_app(store, flood_bundle, wall)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, TrainerScreen)
-        assert app.live.clock.paused
-        await pilot.click("#pause")  # start
-        wall.t += 2
-        await pilot.pause(0.2)
-        assert app.live.now == 1200
-        board = screen.query_one("#board", DataTable)
-        assert "E-forecast-1" in board.rows
-        # fire an inject by hand
-        await pilot.press("ctrl+f")
-        await pilot.pause()
-        assert isinstance(app.screen, DialogScreen)
-        app.screen.query_one("#inject", Select).value = "I08"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        live = hosting(app)
+        assert live.clock().paused
+        await pilot.press("f9")  # skipping works while paused too
+        await until(pilot, lambda: live.clock().now == 900, "06:15")
+        assert live.clock().paused
+        await pilot.click("#pause")  # the Start button
+        assert not live.clock().paused
+        await pilot.press("f9")
+        await until(pilot, lambda: live.clock().now >= 1800, "06:30")
+        await pilot.press("f7")
+        assert live.clock().speed == 300
+        await pilot.press("f8", "f8")
+        assert live.clock().speed == 1200
+        bar = app.screen.query_one(ClockBar)
+        await until(pilot, lambda: "×1200 running" in plain(bar), "the bar says so")
+        wall.t += 3  # an hour at 1200x
+        await until(pilot, lambda: live.clock().now >= 1800 + 3600, "an hour later")
+        board = app.screen.query_one("#board", DataTable)
+        await until(pilot, lambda: "E-forecast-1" in board.rows, "the board")
+
+
+async def test_the_fire_dialog_previews_what_the_inject_opens(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainer_app(store, flood_bundle, wall)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, FireScreen), "the fire dialog")
+        options = app.screen.query_one("#injects", OptionList)
+        preview = app.screen.query_one("#preview")
+        assert options.has_focus
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "I01" not in ids and ids[0] == "I02"  # I01 has fired at 06:00
+        # the first is highlighted and previewed at once: I02, then I03 follows it
+        await until(pilot, lambda: "I02" in plain(preview), "the preview of I02")
+        assert "To: Flood-office duty officer, Director of the city flood-control" in plain(preview)
+        assert "Then: I03" in plain(preview)
+        while options.highlighted_option is None or options.highlighted_option.id != "I08":
+            await pilot.press("down")
+        await until(pilot, lambda: "I08" in plain(preview), "the preview of I08")
+        shown = plain(preview)
+        assert "Opens: E-county-report County HQ reports a sudden danger" in shown
+        assert "E-fight-seepage Local HQ organises fighting the piping" in shown
+        assert "E-experts Water bureau sends experts" in shown
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is console, "the console")
+        fired = events_of(app, Kind.INJECT_DELIVERED)
+        assert fired[-1].data["inject"] == "I08" and fired[-1].data["manual"] is True
+        board = console.query_one("#board", DataTable)
+        await until(pilot, lambda: "E-fight-seepage" in board.rows, "its expectations")
+        await pilot.press("f2")  # Escape fires nothing
+        await until(pilot, lambda: isinstance(app.screen, FireScreen), "the dialog again")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert len(events_of(app, Kind.INJECT_DELIVERED)) == len(fired)
+
+
+async def test_hints_reach_only_the_roles_ticked_and_none_ticked_means_all(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainer_app(store, flood_bundle, wall)
+    compiled = flood_bundle.compiled
+    roles = [r.id for r in compiled.plan.roles]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the hint dialog")
+        picks = app.screen.query_one(SelectionList)
+        assert picks.has_focus
+        for _ in range(roles.index("rescue")):
+            await pilot.press("down")
+        await pilot.press("space", "down", "space")  # rescue and county_hq
+        await pilot.press("tab")
+        app.screen.query_one("#hint-text", Input).value = "Check the Xindi dike"
+        await pilot.press("enter")  # Enter in the text moves to Send; it sends nothing yet
+        assert events_of(app, Kind.HINT_SENT) == []
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is console, "the console")
+        (hint,) = events_of(app, Kind.HINT_SENT)
+        assert sorted(hint.data["to"]) == ["county_hq", "rescue"]
+        seen = {
+            role: [v for v in trainee_views([hint], compiled, role, "training")] for role in roles
+        }
+        assert {r for r, views in seen.items() if views} == {"county_hq", "rescue"}
+        assert all(isinstance(v, HintArrived) for views in seen.values() for v in views)
+        await pilot.press("f3")  # none ticked: every role
+        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the dialog again")
+        app.screen.query_one("#hint-text", Input).value = "Everyone: report your status"
+        await pilot.click("#ok")
+        await until(pilot, lambda: len(events_of(app, Kind.HINT_SENT)) == 2, "the second hint")
+        assert events_of(app, Kind.HINT_SENT)[-1].data["to"] == roles
+        await pilot.press("f3")  # an empty hint is not sent
+        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the dialog again")
         await pilot.click("#ok")
         await pilot.pause()
-        fired = [e for e in app.live.engine.events if e.kind == Kind.INJECT_DELIVERED]
-        assert fired[-1].data == {**fired[-1].data, "inject": "I08", "manual": True}
-        # a hint to one role
-        await pilot.press("ctrl+h")
-        await pilot.pause()
-        app.screen.query_one("#role", Select).value = "county_hq"
-        app.screen.query_one("#text", Input).value = "Check the Xindi dike"
-        await pilot.click("#ok")
-        await pilot.pause()
-        hints = [e for e in app.live.engine.events if e.kind == Kind.HINT_SENT]
-        assert hints[-1].data["to"] == ["county_hq"]
-        # end, then the hot-wash notes
+        assert isinstance(app.screen, HintScreen)
+        await pilot.press("escape")
+        assert len(events_of(app, Kind.HINT_SENT)) == 2
+
+
+async def test_ending_asks_first_then_the_results_show_the_saved_final_score(
+    store: Store, flood_bundle: Bundle, wall: Wall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = trainer_app(store, flood_bundle, wall)
+    live = hosting(app)
+    # A late live score must never become the drill's result (the stale-score race).
+    monkeypatch.setattr(live, "live_score", lambda: stale_score(100.0))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        scoreboard = console.query_one("#scoreboard")
+        assert plain(scoreboard) == "—"  # nothing to score at 0:00
+        await pilot.press("f6")
+        wall.t += 6
+        await until(pilot, lambda: live.clock().now >= 3600, "an hour in")
+        await until(pilot, lambda: "100.0" in plain(scoreboard), "a live score")
         await pilot.press("ctrl+e")
-        await pilot.pause()
-        assert app.live.ended and isinstance(app.screen, DialogScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = plain(app.screen.query_one("#question"))
+        assert question == "End the drill? No decision can be made after it."
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert not live.ended
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.click("#yes")
+        await until(pilot, lambda: live.ended, "the end")
+        await until(pilot, lambda: isinstance(app.screen, TrainerResultsScreen), "results", 30)
+        final = live.final_score(0)
+        assert final is not None
+        saved = store.saved_score(live.drill_id, final.profile)  # what history reads
+        assert saved is not None and saved[0] != 100.0
+        shown = plain(app.screen.query_one("#results-text"))
+        assert f"Final score: {saved[0]:.1f}   Rating: {saved[1]}" in shown
+        assert "100.0" not in shown.split("\n\n")[1]
+        assert "What held the rating back" in shown and not CJK.search(shown.split("back")[0])
+        assert f"Final score: {saved[0]:.1f}" in plain(scoreboard)  # the board says so too
+        await pilot.press("f6")  # the hot-wash notes
+        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the hot-wash")
         app.screen.query_one("#author", Input).value = "Trainer Wang"
         app.screen.query_one("#notes", TextArea).text = "Reports were slow."
         await pilot.click("#ok")
-        await pilot.pause()
-        saved = notes(store, app.live.session.drill_id)
-        assert [(n.author, n.text) for n in saved] == [("Trainer Wang", "Reports were slow.")]
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "Team score" in str(screen.query_one("#scoreboard").render())
+        await until(pilot, lambda: notes(store, live.drill_id), "the notes saved")
+        saved_notes = notes(store, live.drill_id)
+        assert [(n.author, n.text) for n in saved_notes] == [("Trainer Wang", "Reports were slow.")]
+        await pilot.press("escape")  # back to the drill's board and timeline
+        await until(pilot, lambda: app.screen is console, "the console")
+        await pilot.press("ctrl+q")  # ended: quits without asking
+        await until(pilot, lambda: not app.is_running, "the app to exit")
 
 
-async def test_speed_and_skip_in_the_trainer(store, flood_bundle, wall):
+async def test_countdowns_on_the_trainer_board_follow_the_wall_clock(
+    store: Store, worked_bundle: Bundle, wall: Wall
+) -> None:
+    app = trainer_app(store, worked_bundle, wall, bots="idle", speed=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        board = app.screen.query_one("#board", DataTable)
+        await pilot.press("f6")
+        await until(pilot, lambda: "A1" in board.rows, "A1 on the board")
+
+        def status(exp_id: str) -> str:
+            return str(board.get_cell(exp_id, "status"))
+
+        await until(pilot, lambda: status("A1") == "pending 35:00", "35 minutes left")
+        assert status("A2") == "pending 30:00" and status("A3") == "pending 40:00"
+        wall.t += 10
+        await until(pilot, lambda: status("A1") == "pending 25:00", "25 minutes left")
+        assert status("A2") == "pending 20:00"
+        wall.t += 25  # A2's deadline has passed: overdue, still open until its hard limit
+        await until(pilot, lambda: status("A2") == "pending -5:00", "A2 five minutes over")
+        wall.t += 30  # past A2's hard limit (an hour): judged missed
+        await until(pilot, lambda: status("A2") == "missed", "A2 missed")
+
+
+async def test_trainer_help_and_palette_offer_only_what_applies(
+    store: Store, flood_bundle: Bundle, wall: Wall
+) -> None:
     app = trainer_app(store, flood_bundle, wall)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert isinstance(app.screen, HelpScreen)
+        assert help_keys(app.screen) == {
+            "F6": "Pause/resume",
+            "F7": "Slower",
+            "F8": "Faster",
+            "F9": "Skip to next inject",
+            "F2": "Fire an inject",
+            "F3": "Send a hint",
+            "Ctrl+E": "End the drill",
+            "F1": "Help",
+            "Ctrl+Q": "Quit",
+        }  # no F4: a drill nobody joins has no seats to free
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        titles = [c.title for c in app.get_system_commands(console)]
+        assert titles[:7] == [
+            "Pause/resume",
+            "Slower",
+            "Faster",
+            "Skip to next inject",
+            "Fire an inject",
+            "Send a hint",
+            "End the drill",
+        ]
+        await pilot.press("ctrl+p", *"send a hint")  # the command palette runs it
+        await until(
+            pilot,
+            lambda: any(found.option_count for found in app.screen.query(CommandList)),
+            "the command found",
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the hint dialog")
+        await pilot.press("escape")
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.click("#yes")
+        await until(pilot, lambda: isinstance(app.screen, TrainerResultsScreen), "results", 30)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert footer_keys(console) == {"f1", "ctrl+q", "ctrl+p"}  # after the end: nothing to run
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_trainer_console_fits_120x40_without_losing_names_or_state(
+    hosted: HostedDrill, lang: str
+) -> None:
+    app = make_app("trainer", lang=lang, trainer=hosted.live)
+    compiled = hosted.live.public
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
         await pilot.pause()
-        await pilot.press("ctrl+n")  # skipping works while paused too
-        await pilot.pause(0.2)
-        assert app.live.now == 900 and app.live.clock.paused
-        await pilot.press("space", "ctrl+n")
-        await pilot.pause(0.2)
-        assert app.live.now == 1800 and not app.live.clock.paused
-        await pilot.press("left_square_bracket")
-        assert app.live.clock.speed == 300
+        roster = region_text(app, console.query_one("#roster"))
+        for role in compiled.plan.roles:
+            assert " ".join(role.name.get(lang).split()) in roster, role.id
+        clock = region_text(app, console.query_one(ClockBar))
+        assert console.query_one(ClockBar).region.height <= 3
+        for tracked in compiled.scenario.tracked:
+            assert tracked.name.get(lang) in clock, tracked.key
+        join = region_text(app, console.query_one("#join-line"))
+        assert f"drillhall join {hosted.code}" in join and hosted.code in join
+        if lang == "en":
+            ui = " ".join([roster, clock, join, region_text(app, console.query_one(FooterKey))])
+            assert not CJK.search(ui), CJK.findall(ui)
+        await pilot.press("f4")  # a hosted drill has seats to free
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
 
 
-async def test_review_filters_sign_off_and_export(store, flood_bundle, worked_bundle, wall):
-    from drills.play.session import DrillSession
+# -- the review console --------------------------------------------------------------------
 
+
+async def test_review_filters_sign_off_and_export(
+    store: Store, flood_bundle: Bundle, worked_bundle: Bundle, wall: Wall
+) -> None:
     for bundle, bot in ((flood_bundle, "ideal"), (worked_bundle, "ideal"), (flood_bundle, "idle")):
         roles = [r.id for r in bundle.compiled.plan.roles]
         DrillSession.create(store, bundle, bots=dict.fromkeys(roles, bot)).run_headless()
-    app = make_app("review", lang="en", store=store)
+    app = make_app("review", lang="en", desk=StoreDesk(store))
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         table = screen.query_one("#drill-table", DataTable)
         assert table.row_count == 3
         await pilot.press("ctrl+l", *"worked")
-        await pilot.pause()
-        assert table.row_count == 1
+        await until(
+            pilot,
+            lambda: (
+                [r[3] for r in map(table.get_row_at, range(table.row_count))]
+                == ["worked-example-fld007"]
+            ),
+        )
         screen.query_one("#scenario-filter", Input).value = ""
         screen.query_one("#rating-filter", Select).value = "U"
-        await pilot.pause()
-        assert table.row_count == 1
+        await until(
+            pilot, lambda: [r[2] for r in map(table.get_row_at, range(table.row_count))] == ["U"]
+        )
         drill = screen.selected
+        detail = screen.query_one("#detail")
+        assert "Rating: U" in plain(detail) and "差" not in plain(detail)
         await pilot.press("ctrl+g")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the sign-off")
         app.screen.query_one("#name", Input).value = "Safety manager Zhang"
         await pilot.click("#ok")
-        await pilot.pause()
-        assert "Signed by: Safety manager Zhang" in str(screen.query_one("#detail").render())
+        await until(pilot, lambda: "Signed by: Safety manager Zhang" in plain(detail))
         await pilot.press("ctrl+r")
-        await app.workers.wait_for_complete()
-        assert (store.path.parent / "reports" / f"{drill}.html").exists()
+        report = store.path.parent / "reports" / f"{drill}.html"
+        await until(pilot, report.exists, "the exported report", 30)
 
 
-@pytest.fixture
-def random_codes(monkeypatch):
-    """Gateways are machine-wide (one socket per drill code): tests running at the same
-    time in other workers must not share the fixed ids the snapshots use."""
-    import secrets
-
-    monkeypatch.setattr("drills.store.database.new_drill_id", lambda: secrets.token_hex(4))
+# -- free a seat (hosted drills) -----------------------------------------------------------
 
 
-@pytest.mark.usefixtures("random_codes")
-async def test_a_joined_trainee_console_decides_through_the_host(tmp_path, flood_bundle, wall):
-    from drills.play.live import LiveDrill
-    from drills.play.session import DrillSession
-    from drills.rooms.gateway import RoomGateway
-    from drills.rooms.remote import RemoteDrill
-    from drills.store.database import Store
-    from drills.ui.screens.trainee import TraineeScreen
-    from drills.ui.widgets.composer import Composer
-
-    host_store = Store(tmp_path / "d.db")
-    session = DrillSession.create(host_store, flood_bundle, bots={})
-    host = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
-    code = session.drill_id
-    room = RoomGateway(host_store.path, code).start()
-    remote = RemoteDrill(code, "hydrology", "Li")
-    host.resume()
-    host.advance()
-    app = make_app("join", lang="en", remote=remote)
+async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
+    hosted: HostedDrill,
+) -> None:
+    remote = hosted.join("hydrology", "Li")
+    assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Li"}
+    app = make_app("trainer", lang="en", trainer=hosted.live)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, TraineeScreen)
-        screen.query_one(Composer).set_action("issue_forecast")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        host.advance()  # the host applies the submission on its next tick
-        await pilot.pause(0.3)
-        lines = [line.text for line in screen.query_one("#feedback").lines]
-        assert any("Recorded: Issue a flood forecast" in line for line in lines)
-        await pilot.press("space")  # the trainer owns the clock
-        assert host.clock.paused is False
-        room.stop()  # the host goes away: the trainee is told, and told when it is back
-        await pilot.pause(0.3)
-        room = RoomGateway(host_store.path, code).start()
-        remote._next_try = 0
-        await pilot.pause(0.3)
-        lines = [line.text for line in screen.query_one("#feedback").lines]
-        assert any("The host is unreachable; reconnecting" in line for line in lines)
-        assert "Reconnected to the host" in lines[-1]
-    room.stop()
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        roster = console.query_one("#roster", OptionList)
+        await until(pilot, lambda: "Li (connected)" in region_text(app, roster), "Li, online")
+        roster.focus()
+        roles = [r.id for r in hosted.live.public.plan.roles]
+        for _ in range(roles.index("hydrology")):
+            await pilot.press("down")
+        assert roster.highlighted_option is not None
+        assert roster.highlighted_option.id == "hydrology"
+        await pilot.press("ctrl+e")  # ending first: it says who is still connected
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the end question")
+        assert "1 trainee(s) are connected." in plain(app.screen.query_one("#question"))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = plain(app.screen.query_one("#question"))
+        assert "Free the seat of City hydrology bureau?" in question
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert rooms.participants(hosted.store, hosted.code) == {}
+        await until(pilot, lambda: hosted.live.connected_trainees() == 0, "the console dropped")
+        await until(pilot, lambda: "Li" not in region_text(app, roster), "the seat empty")
+        views = remote.advance()  # the trainee's console learns it has lost the host
+        assert any(getattr(v, "connected", None) is False for v in views), views
 
 
-@pytest.mark.usefixtures("random_codes")
-async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
-    tmp_path, flood_bundle, wall
-):
-    from drills.play.live import LiveDrill
-    from drills.play.session import DrillSession
-    from drills.rooms.gateway import RoomGateway
-    from drills.rooms.remote import RemoteDrill
-    from drills.store.database import Store
-    from drills.ui.screens.results import ResultsScreen
-
-    host_store = Store(tmp_path / "d.db")
-    session = DrillSession.create(host_store, flood_bundle, bots={}, mode="exam")
-    host = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
-    with RoomGateway(host_store.path, session.drill_id):
-        remote = RemoteDrill(session.drill_id, "hydrology", "Li")
-        host.resume()
-        app = make_app("join", lang="en", remote=remote)
-        async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(12):  # the host plays to the end; the console follows
-                wall.t += 60
-                host.advance()
-                await pilot.pause(0.15)
-            assert host.ended
-            for _ in range(50):  # the console's next ticks see the end
-                if isinstance(app.screen, ResultsScreen):
-                    break
-                await pilot.pause(0.1)
-            screen = app.screen
-            assert isinstance(screen, ResultsScreen)
-            shown = "\n".join(screen.text_lines)
-            assert "Your score:" in shown and "Team score:" in shown
-            await pilot.press("r")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            notes = [n.message for n in app._notifications]
-            assert any("shares the report at the debrief" in n for n in notes)
+async def test_the_trainer_quitting_mid_drill_asks_and_says_how_to_come_back(
+    hosted: HostedDrill,
+) -> None:
+    trainee = hosted.join("hydrology", "Li")  # connected while the trainer quits
+    app = make_app("trainer", lang="en", trainer=hosted.live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        console = app.screen
+        assert trainee.connected
+        await pilot.press("f6")  # start: the bots take the other roles
+        assert not hosted.live.clock().paused
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = plain(app.screen.query_one("#question"))
+        assert f"continue it with drillhall resume {hosted.code}" in question
+        assert "1 trainee(s) are connected." in question
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.click("#yes")
+        await until(pilot, lambda: not app.is_running, "the app to exit")
+    assert hosted.live.clock().paused
+    assert app.farewell == f"Drill paused. Continue with: drillhall resume {hosted.code}"

@@ -20,35 +20,38 @@ def briefing_text(briefing: Briefing, keys: list[tuple[str, str]]) -> Text:
     """The briefing as literal text with bold headings (author text is never markup)."""
     out = Text()
 
-    def heading(label: str) -> None:
-        out.append(f"\n{label}\n", style="bold")
+    def section(label: str, body: str) -> None:
+        out.append(f"\n\n{label}\n", style="bold")
+        out.append(body)
 
     out.append(text(briefing.title), style="bold")
     if briefing.role_name is not None:
         out.append(f"\n{_('role')}: {text(briefing.role_name)}")
-    mode = _("mode_exam") if briefing.mode == "exam" else _("mode_training")
-    out.append(f"\n{mode}")
+    out.append("\n" + (_("mode_exam") if briefing.mode == "exam" else _("mode_training")))
     if briefing.summary is not None:
-        heading(_("situation"))
-        out.append(text(briefing.summary))
+        section(_("situation"), text(briefing.summary))
     if briefing.objectives:
-        heading(_("objectives"))
-        for number, objective in enumerate(briefing.objectives, 1):
-            out.append(f"{number}. {text(objective)}\n")
+        items = (f"{n}. {text(o)}" for n, o in enumerate(briefing.objectives, 1))
+        section(_("objectives"), "\n".join(items))
     if briefing.duties is not None:
-        heading(_("duties"))
-        out.append(text(briefing.duties))
+        section(_("duties"), text(briefing.duties))
     if keys:
-        heading(_("keys"))
-        for key, does in keys:
-            out.append(f"{key:>8}  {does}\n")
+        width = max(len(key) for key, _does in keys)
+        section(_("keys"), "\n".join(f"  {key:>{width}}  {does}" for key, does in keys))
     return out
 
 
 class BriefingScreen(ModalScreen[bool]):
     """Dismisses True when the trainee is ready (the solo clock starts then)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "ready", "close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "ready", "close"),
+        # The button has the focus (Enter: ready); the arrows still scroll the text.
+        Binding("down", "scroll('down')", show=False),
+        Binding("up", "scroll('up')", show=False),
+        Binding("pagedown", "scroll('page_down')", show=False),
+        Binding("pageup", "scroll('page_up')", show=False),
+    ]
 
     def __init__(self, briefing: Briefing, keys: list[tuple[str, str]], ready: str) -> None:
         super().__init__()
@@ -63,13 +66,17 @@ class BriefingScreen(ModalScreen[bool]):
             with VerticalScroll(id="briefing-scroll"):
                 yield Static(briefing_text(self.briefing, self.keys), id="briefing-text")
             with Horizontal(id="dialog-buttons"):
-                yield Button(self.ready, id="ready", variant="primary")
+                yield Button(self.ready, id="ready", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#ready", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(True)
+
+    def action_scroll(self, where: str) -> None:
+        scroll = self.query_one("#briefing-scroll", VerticalScroll)
+        getattr(scroll, f"scroll_{where}")()
 
     def action_ready(self) -> None:
         self.dismiss(True)

@@ -23,11 +23,13 @@ CLOCK_ACTIONS = {"toggle_pause", "faster", "slower", "skip"}
 class ClockControls(Screen[None]):
     """A console screen with a feed, a ClockBar and an ``advance`` method."""
 
+    # F1 first in a console's footer (the app binds it too): the way to every other key.
+    HELP_BINDING: ClassVar[BindingType] = Binding("f1", "app.help", "key_help")
     CLOCK_BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f6", "toggle_pause", "pause"),
-        Binding("f7", "slower", "slower"),
-        Binding("f8", "faster", "faster"),
-        Binding("f9", "skip", "skip"),
+        Binding("f6", "toggle_pause", "key_pause"),
+        Binding("f7", "slower", "key_slower"),
+        Binding("f8", "faster", "key_faster"),
+        Binding("f9", "skip", "key_skip"),
     ]
     feed: TraineeFeed | TrainerFeed
     advance: Callable[[], None]  # each console brings the drill up to the clock its own way

@@ -52,7 +52,10 @@ class FireScreen(ModalScreen[str | None]):
                 yield Button(_("cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        options.focus()
+        if options.option_count:
+            options.highlighted = 0  # its preview shows at once
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         choice = self.choices.get(event.option.id or "")

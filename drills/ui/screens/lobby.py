@@ -5,8 +5,11 @@ It needs no database: the ``Lobby`` port reaches the host's gateway."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, OptionList, Static
@@ -19,18 +22,39 @@ from drills.ui.i18n import _, text
 class LobbyScreen(Screen[None]):
     """Refusals (wrong code, taken role ...) are shown here, never as a traceback."""
 
+    # Enter in the code moves to the name at once, not after the Input's message has
+    # travelled: keys typed right after it (a fast typist, a browser's key queue) go to
+    # the name, not on the end of the code.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next_field", show=False, priority=True)
+    ]
+
     def __init__(self, lobby: Lobby) -> None:
         super().__init__()
         self.lobby = lobby
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":  # only in the two fields; elsewhere Enter is Enter
+            focused = self.focused
+            return isinstance(focused, Input) and focused.id in ("code", "name")
+        return True
+
+    def action_next_field(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "code":
+            self.set_focus(self.query_one("#name", Input))
+        else:
+            self.load_roles()
+
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box"):
-            yield Static(f"[b]{_('join_title')}[/b]")
+        with Vertical(id="lobby-box"):
+            yield Static(_("join_title"), classes="title")
+            yield Static(_("code_and_name"), id="lobby-hint")
             yield Input(placeholder=_("host_code"), id="code", max_length=64)
             yield Input(placeholder=_("your_name"), id="name", max_length=80)
             yield Button(_("show_roles"), id="roles-button", variant="primary")
-            yield OptionList(id="roles")
             yield Static("", id="lobby-error")
+            yield OptionList(id="roles")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -62,9 +86,15 @@ class LobbyScreen(Screen[None]):
         options = self.query_one("#roles", OptionList)
         options.clear_options()
         for role in roles:
-            options.add_option(Option(Text(text(role.name)), id=role.id))
-        self._error("" if roles else _("no_free_roles"))
-        options.focus()
+            label = Text(text(role.name), style="bold")
+            if role.duties is not None:
+                label.append(f"\n   {_('duties')}: {text(role.duties)}", style="")
+            options.add_option(Option(label, id=role.id))
+        self._error(_("pick_role") if roles else _("no_free_roles"))
+        options.display = bool(roles)
+        if roles:
+            options.highlighted = 0
+            options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from drills.ui.screens.trainee import TraineeScreen

@@ -16,15 +16,16 @@ from textual.widgets import Button, Footer, Static
 from drills.port.feeds import FeedError, TraineeFeed
 from drills.port.results import TraineeResults
 from drills.ui.i18n import _, escape, language, localize_bindings, text
+from drills.ui.i18n import rating as rating_text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
-from scoring.profile import RATING_ZH
 
 
 class ResultsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "open_report", "open_report"),
-        Binding("q", "app.quit", "quit"),
+        Binding("f5", "open_report", "open_report"),  # as on the trainer's results
+        Binding("r", "open_report", "open_report", show=False),
+        Binding("q", "app.quit", "quit", show=False),
     ]
 
     class ReportWritten(Message):
@@ -90,11 +91,11 @@ class ResultsScreen(Screen[None]):
             rating = results.mine["rating"]
             lines.append(
                 f"{_('your_score')}: [b]{results.mine['score']:.1f}[/b]   {_('rating')}: "
-                f"[b]{rating} {RATING_ZH[rating]}[/b]"
+                f"[b]{rating_text(rating)}[/b]"
             )
         lines.append(
             f"{_('team_score')}: [b]{results.team_score:.1f}[/b]   {_('rating')}: "
-            f"[b]{results.team_rating} {RATING_ZH[results.team_rating]}[/b]"
+            f"[b]{rating_text(results.team_rating)}[/b]"
         )
         lines += ["", f"[b]{_('findings')}[/b]"]
         key = "zh" if language() == "zh" else "en"

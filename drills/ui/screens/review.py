@@ -17,9 +17,9 @@ from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
 from drills.port.feeds import FeedError, ReviewDesk
 from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.i18n import rating as rating_text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
-from scoring.profile import RATING_ZH
 
 
 class ReviewScreen(Screen[None]):
@@ -54,11 +54,11 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#drill-table", DataTable)
-        for label, width in (
+        for label, width in (  # score and rating first: they stay in view when narrow
             (_("date"), 16),
-            (_("scenario"), 26),
             (_("score"), 6),
             (_("rating"), 6),
+            (_("scenario"), 26),
             (_("status"), 8),
         ):
             table.add_column(label, width=width)  # fixed: auto widths settle lazily
@@ -74,16 +74,20 @@ class ReviewScreen(Screen[None]):
         for row in rows:
             table.add_row(
                 row.created[:16].replace("T", " "),
-                row.scenario_id,
                 "—" if row.score is None else f"{row.score:.1f}",
                 row.rating or "—",
-                row.status,
+                row.scenario_id,
+                _(row.status) if row.status in ("running", "ended") else row.status,
                 key=row.id,
             )
         scores = [r.score for r in reversed(rows) if r.score is not None]
         self.query_one("#trend", Sparkline).data = scores or [0.0]
-        if rows and self.selected is None:
-            self.show(rows[0].id)
+        if self.selected not in {row.id for row in rows}:  # filtered out: the first shown
+            if rows:
+                self.show(rows[0].id)
+            else:
+                self.selected = None
+                self.query_one("#detail", Static).update(_("select_drill"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.reload()
@@ -107,8 +111,8 @@ class ReviewScreen(Screen[None]):
         caps = report.plan["capabilities"]
         lines = [
             f"{text(report.scenario['title'])} ({drill_id})",
-            f"{_('score')}: {score.score:.1f}  {_('rating')}: {score.rating} "
-            f"{RATING_ZH[score.rating]}  [{_('draft') if report.draft else _('signed')}]",
+            f"{_('score')}: {score.score:.1f}  {_('rating')}: {rating_text(score.rating)}  "
+            f"[{_('draft') if report.draft else _('signed')}]",
             "",
         ]
         lines += [

@@ -7,6 +7,7 @@ mode has been decided by the port already (solo and joined consoles alike).
 
 from __future__ import annotations
 
+import shlex
 from typing import ClassVar
 
 from rich.text import Text
@@ -46,13 +47,16 @@ REPEAT_WINDOW = 300  # scenario seconds: the same decision again this soon asks 
 
 
 class TraineeScreen(ClockControls):
+    AUTO_FOCUS = "#action"  # ready to decide; the inbox opens new messages by itself
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "focus_inbox", "focus_inbox"),
-        Binding("f3", "focus_composer", "focus_composer"),
-        Binding("f5", "submit", "submit"),
-        Binding("ctrl+s", "submit", "submit", show=False),
-        Binding("f4", "briefing", "briefing"),
-        *ClockControls.CLOCK_BINDINGS,
+        ClockControls.HELP_BINDING,
+        Binding("f2", "focus_inbox", "key_inbox"),
+        Binding("f3", "focus_composer", "key_decide"),
+        Binding("f4", "briefing", "key_briefing"),
+        Binding("f5", "submit", "key_submit"),
+        Binding("ctrl+s", "submit", "key_submit", show=False),
+        *ClockControls.CLOCK_BINDINGS[:3],
+        Binding("f9", "skip", "key_skip_mine"),  # the next inject for this role
     ]
 
     def __init__(self, feed: TraineeFeed, *, show_briefing: bool = True) -> None:
@@ -78,16 +82,21 @@ class TraineeScreen(ClockControls):
                 yield Static(Text(f"{_('role')}: {name}"), id="who")
                 yield Inbox(id="inbox")
                 if self.training:
-                    yield Static(_("checklist"), classes="title")
                     yield Checklist(id="checklist")
             with Vertical(id="right"):
                 with VerticalScroll(id="message-box"):
                     yield Static(_("no_messages"), id="message")
                 yield Composer(plan, self.role, id="composer")
-        yield RichLog(id="feedback", max_lines=200, wrap=True)
+        yield RichLog(id="feedback", max_lines=200, wrap=True, min_width=20)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(Inbox).border_title = _("inbox")
+        self.query_one("#message-box").border_title = _("message")
+        self.query_one(Composer).border_title = _("decide")
+        self.query_one("#feedback").border_title = _("feedback")
+        if self.training:
+            self.query_one(Checklist).border_title = _("checklist")
         self.sync_clock()
         self.handle(self.trainee.backlog())
         self.set_interval(TICK_SECONDS, self.advance)
@@ -151,15 +160,25 @@ class TraineeScreen(ClockControls):
                 self.app.call_later(self._show_results)
 
     def _arrived(self, entry: InboxEntry) -> None:
-        """A new message: listed, and opened when the trainee is not reading or writing."""
+        """A new message: listed, and opened unless the trainee is reading (the inbox or
+        the message has focus) or writing (the decision form has something in it)."""
         inbox = self.query_one(Inbox)
         inbox.add_entry(entry)
         focused = self.app.focused
-        busy = focused is not None and (
-            focused is inbox or self.query_one(Composer) in focused.ancestors_with_self
+        reading = focused is not None and (
+            focused is inbox or self.query_one("#message-box") in focused.ancestors_with_self
         )
-        if self.shown is None or not busy:
+        writing = self.query_one(Composer).dirty
+        if self.shown is None or not (reading or writing):
             inbox.open_last()
+        self._inbox_title()
+
+    def _inbox_title(self) -> None:
+        inbox = self.query_one(Inbox)
+        unread = inbox.unread()
+        inbox.border_title = _("inbox") + (
+            f" ({_('unread').format(count=unread)})" if unread else ""
+        )
 
     def _log(self, line: str, t: int | None = None) -> None:
         when = short_time(self.feed.clock().now if t is None else t)
@@ -174,6 +193,7 @@ class TraineeScreen(ClockControls):
 
     def on_inbox_entry_selected(self, message: Inbox.EntrySelected) -> None:
         entry = self.shown = message.entry
+        self._inbox_title()
         body = Text()
         body.append(entry.title, style="bold")
         body.append(
@@ -258,13 +278,20 @@ class TraineeScreen(ClockControls):
             return None
         if self.owns_clock():
             return _("quit_solo").format(drill=self.briefing.drill_id)
-        return _("quit_joined").format(drill=self.briefing.drill_id, role=self.role)
+        return _("quit_joined").format(command=self.rejoin_command())
 
     def quit_message(self) -> str:
         """Printed in the terminal after quitting: how to come back."""
         if self.owns_clock():
             return _("come_back_solo").format(drill=self.briefing.drill_id)
-        return _("come_back_joined").format(drill=self.briefing.drill_id, role=self.role)
+        return _("come_back_joined").format(command=self.rejoin_command())
+
+    def rejoin_command(self) -> str:
+        """What a joined trainee types to come back into the same seat."""
+        words = ["drillhall", "join", self.briefing.drill_id, "--role", self.role]
+        if self.trainee.participant:
+            words += ["--name", self.trainee.participant]
+        return shlex.join(words)
 
     def before_quit(self) -> None:
         if self.owns_clock() and not self.feed.clock().paused:

@@ -13,12 +13,14 @@ from collections import deque
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, RichLog, Static
+from textual.widgets import Button, DataTable, Footer, OptionList, RichLog, Static
+from textual.widgets.data_table import ColumnKey
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from drills.port.feeds import TrainerFeed
@@ -33,25 +35,35 @@ from drills.port.views import (
     TrainerView,
 )
 from drills.ui.clock_format import countdown
-from drills.ui.i18n import _, localize_bindings, text
+from drills.ui.i18n import _, bot, localize_bindings, rating, text
 from drills.ui.screens.clock_controls import ClockControls
 from drills.ui.screens.confirm import ConfirmScreen
 from drills.ui.widgets.clock import ClockBar
-from scoring.profile import RATING_ZH
 from scoring.score import DrillScore
 
 BOARD_FINISHED = 40
 BOARD_REFRESH = 0.25
 FINAL_WAIT = 120.0
+STATUS_WIDTH = 14  # "pending 1:23:45", "partly right"
+
+
+class Board(DataTable[str | Text]):
+    """The expectations: status, id, role; its role column fits the width it is given."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        screen = self.screen
+        if isinstance(screen, TrainerScreen) and event.size.width:
+            screen.fit_board(event.size.width)
 
 
 class TrainerScreen(ClockControls):
     BINDINGS: ClassVar[list[BindingType]] = [
+        ClockControls.HELP_BINDING,
         *ClockControls.CLOCK_BINDINGS,
-        Binding("f2", "fire", "fire"),
-        Binding("f3", "hint", "send_hint"),
-        Binding("f4", "free_seat", "free_seat"),
-        Binding("ctrl+e", "end", "end"),
+        Binding("f2", "fire", "key_fire"),
+        Binding("f3", "hint", "key_hint"),
+        Binding("f4", "free_seat", "key_free_seat"),
+        Binding("ctrl+e", "end", "key_end"),
     ]
 
     def __init__(self, feed: TrainerFeed) -> None:
@@ -67,6 +79,7 @@ class TrainerScreen(ClockControls):
         self.timeline_lines = 0
         self.final: DrillScore | None = None
         self.ending_asked = False
+        self.seats: tuple[Seat, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield ClockBar(self.compiled, id="clock")
@@ -75,43 +88,53 @@ class TrainerScreen(ClockControls):
         with Horizontal(id="main"):
             with Vertical(id="trainer-left"):
                 yield Static(_("roster"), classes="title")
-                yield DataTable(id="roster", cursor_type="row")
+                yield OptionList(id="roster")
                 yield Static(_("scoreboard"), classes="title")
                 yield Static("—", id="scoreboard")
             with Vertical(id="trainer-middle"):
                 yield Static(_("timeline"), classes="title")
-                yield RichLog(id="timeline", max_lines=5000, wrap=True, markup=False)
+                yield RichLog(id="timeline", max_lines=5000, wrap=True, markup=False, min_width=20)
                 yield Static(_("board"), classes="title")
-                yield DataTable(id="board", cursor_type="row")
+                yield Board(id="board", cursor_type="row")
         with Horizontal(id="controls"):
-            yield Button(_("start"), id="pause", variant="primary")
-            yield Button("−", id="slower")
-            yield Button("+", id="faster")
-            yield Button(_("skip"), id="skip")
-            yield Button(_("fire"), id="fire")
-            yield Button(_("send_hint"), id="hint")
-            yield Button(_("end"), id="end", variant="error")
+            yield Button(_("start"), id="pause", variant="primary", compact=True)
+            yield Button("−", id="slower", compact=True)
+            yield Button("+", id="faster", compact=True)
+            yield Button(_("skip"), id="skip", compact=True)
+            yield Button(_("fire"), id="fire", compact=True)
+            yield Button(_("send_hint"), id="hint", compact=True)
+            yield Button(_("end"), id="end", variant="error", compact=True)
         yield Footer()
 
     def _join_line(self) -> str:
         drill = self.trainer.briefing.drill_id
-        return f"{_('host_code')}: {drill}    {_('join_with')}: {self.trainer.join_command}"
+        return f"{_('host_code')}: {drill}   {_('join_with')}: {self.trainer.join_command}"
 
     def on_mount(self) -> None:
-        roster = self.query_one("#roster", DataTable)
-        # Fixed widths: auto-sized columns settle lazily, which made snapshots flaky.
-        roster.add_column(_("role"), key="role", width=18)
-        roster.add_column(_("who"), key="who", width=14)
-        roster.add_column("", key="state", width=2)
-        board = self.query_one("#board", DataTable)
-        board.add_column(_("status"), key="status", width=14)
-        board.add_column("ID", key="id", width=22)
-        board.add_column(_("role"), key="role", width=24)
+        self._board_columns(24)
         self.sync_clock()
         self.handle(self.trainer.backlog())
         self.refresh_scores()
         self.set_interval(0.1, self.advance)
         self.set_interval(2.0, self.refresh_scores)
+
+    def fit_board(self, width: int) -> None:
+        """The board's role column takes the width left: role names wrap, never cut."""
+        board = self.query_one("#board", Board)
+        padding = 2 * 2 * board.cell_padding
+        self._board_columns(max(16, width - 2 - STATUS_WIDTH - padding))
+
+    def _board_columns(self, width: int) -> None:
+        """Status, and the expectation (its id and its role's whole name, wrapped)."""
+        board = self.query_one("#board", Board)
+        column = board.columns.get(ColumnKey("expectation"))
+        if column is not None and column.width == width:
+            return
+        board.clear(columns=True)
+        # Fixed widths: auto-sized columns settle lazily, which made snapshots flaky.
+        board.add_column(_("status"), key="status", width=STATUS_WIDTH)
+        board.add_column(_("board_what"), key="expectation", width=width)
+        self._flush_board(force=True)
 
     # -- the drill -----------------------------------------------------------------------
 
@@ -161,12 +184,27 @@ class TrainerScreen(ClockControls):
                 self._board.pop(self._finished.popleft(), None)
 
     def _draw_roster(self, seats: tuple[Seat, ...]) -> None:
-        roster = self.query_one("#roster", DataTable)
-        roster.clear()
-        for seat in seats:
-            who = seat.holder or (f"bot:{seat.bot}" if seat.bot else "—")
-            mark = "●" if seat.connected else ("○" if seat.holder else "")
-            roster.add_row(Text(text(seat.name)), Text(who), mark, key=seat.role)
+        """One entry per role: its whole name (wrapped), who holds it, whether connected."""
+        roster = self.query_one("#roster", OptionList)
+        highlighted = roster.highlighted
+        self.seats = seats
+        roster.set_options(Option(self._seat_line(seat), id=seat.role) for seat in seats)
+        if seats:
+            roster.highlighted = min(highlighted or 0, len(seats) - 1)
+
+    def _seat_line(self, seat: Seat) -> Text:
+        line = Text()
+        line.append("● " if seat.connected else "○ " if seat.holder else "  ")
+        line.append(text(seat.name), style="bold")
+        line.append("\n ")
+        if seat.holder:
+            who = f"{seat.holder} ({_('connected') if seat.connected else _('joined')})"
+        elif seat.bot:
+            who = f"{_('bot')}: {bot(seat.bot)}"
+        else:
+            who = _("seat_empty")
+        line.append(f"  {who}", style="dim")
+        return line
 
     def _flush_board(self, *, force: bool = False) -> None:
         """Show the board model: pending expectations and the latest finished ones.
@@ -178,7 +216,7 @@ class TrainerScreen(ClockControls):
         if not force and now - self._board_drawn < BOARD_REFRESH:
             return
         self._board_drawn = now
-        board = self.query_one("#board", DataTable)
+        board = self.query_one("#board", Board)
         shown = [key.value for key in board.rows]
         if shown == list(self._board):
             for exp_id, cells in self._board.items():
@@ -186,8 +224,10 @@ class TrainerScreen(ClockControls):
                     board.update_cell(exp_id, "status", cells[0])
             return
         board.clear()
-        for exp_id, cells in self._board.items():
-            board.add_row(*cells, key=exp_id)
+        for exp_id, (status, ident, role) in self._board.items():
+            what = Text(ident, style="bold")
+            what.append(f"  {role}")
+            board.add_row(status, what, key=exp_id, height=None)  # names wrap, never cut
 
     # -- scores --------------------------------------------------------------------------
 
@@ -206,7 +246,8 @@ class TrainerScreen(ClockControls):
             self.result = result
 
     def refresh_scores(self) -> None:
-        if self.final is None and not self.feed.clock().ended:
+        clock = self.feed.clock()
+        if self.final is None and not clock.ended and clock.started:
             self.compute_scores()
 
     @work(thread=True, exclusive=True, group="scores")
@@ -217,7 +258,9 @@ class TrainerScreen(ClockControls):
             self.post_message(self.ScoresComputed(result))
 
     def on_trainer_screen_scores_computed(self, message: ScoresComputed) -> None:
-        if self.final is None:  # a late live score never replaces the final one
+        # A late live score never replaces the final one; and at 0:00, before anything
+        # has happened, a score (0.0 U) would only alarm.
+        if self.final is None and self.feed.clock().now > 0:
             self._show_score(message.result)
 
     @work(thread=True, exclusive=True, group="final")
@@ -239,11 +282,11 @@ class TrainerScreen(ClockControls):
 
     def _show_score(self, result: DrillScore, *, final: bool = False) -> None:
         label = _("final_score") if final else _("team_score")
-        lines = [f"{label}: {result.score:.1f} {result.rating} {RATING_ZH[result.rating]}"]
+        lines = [f"{label}: {result.score:.1f} {rating(result.rating)}"]
         for role_id, data in result.roles.items():
             role = self.compiled.plan.role(role_id)
             name = text(role.name) if role else role_id
-            lines.append(f"{name}: {data['score']:.0f} {data['rating']}")
+            lines.append(f"{data['score']:>5.1f} {data['rating']}  {name}")
         self.query_one("#scoreboard", Static).update(Text("\n".join(lines)))
 
     # -- controls ------------------------------------------------------------------------
@@ -294,10 +337,8 @@ class TrainerScreen(ClockControls):
 
     def action_free_seat(self) -> None:
         """Free the highlighted role's seat, after asking."""
-        roster = self.query_one("#roster", DataTable)
-        if roster.row_count == 0:
-            return
-        role = roster.coordinate_to_cell_key(roster.cursor_coordinate).row_key.value
+        option = self.query_one("#roster", OptionList).highlighted_option
+        role = option.id if option is not None else None
         if role is None:
             return
         name = self.role_names().get(role, role)

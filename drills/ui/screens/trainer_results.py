@@ -16,29 +16,47 @@ from textual.widgets import Button, Footer, Static
 
 from drills.port.feeds import FeedError, TrainerFeed
 from drills.ui.i18n import _, language, localize_bindings, text
+from drills.ui.i18n import rating as rating_text
 from drills.ui.screens.dialogs import DialogScreen
-from scoring.profile import RATING_ZH
 from scoring.score import DrillScore
+from scoring.wording import MARK, SEVERITY, status_word
 
 
 def score_text(feed: TrainerFeed, score: DrillScore) -> Text:
+    """The saved final score, each role's, and what held the rating back, worded in the
+    console's language (the score's own reasons are English notes for the log)."""
     out = Text()
     out.append(f"{_('results')} — {text(feed.briefing.title)}\n\n", style="bold")
     out.append(
-        f"{_('final_score')}: {score.score:.1f}   {_('rating')}: {score.rating} "
-        f"{RATING_ZH[score.rating]}\n\n"
+        f"{_('final_score')}: {score.score:.1f}   {_('rating')}: {rating_text(score.rating)}\n\n"
     )
-    plan = feed.public.plan
+    compiled = feed.public
+    plan = compiled.plan
     for role_id, data in score.roles.items():
         role = plan.role(role_id)
-        out.append(
-            f"{text(role.name) if role else role_id}: {data['score']:.1f} {data['rating']}\n"
-        )
-    if score.reasons:
+        name = text(role.name) if role else role_id
+        out.append(f"{data['score']:>6.1f} {data['rating']}  {name}\n")
+    lang = language()
+    held = [r for r in score.expectations if r.scored and r.status != "met"]
+    commissions = sum(score.metrics.commissions.values())
+    if held or commissions:
         out.append(f"\n{_('held_back')}:\n", style="bold")
-        for reason in dict.fromkeys(score.reasons):
-            out.append(f"  - {reason}\n")
+    for result in held:
+        spec = compiled.expectations.get(result.id)
+        title = spec.title.get(lang) if spec is not None else result.id
+        role = plan.role(result.role)
+        who = text(role.name) if role else result.role
+        mark = MARK.get(result.status, "·")
+        out.append(f"  {mark} {status_word(result.status, lang)}: {title} — {who}\n")
+    for severity, count in score.metrics.commissions.items():
+        if count:
+            kind = f"{status_word('prohibited', lang)} ({severity_word(severity, lang)})"
+            out.append(f"  ✗ {kind} ×{count}\n")
     return out
+
+
+def severity_word(severity: str, lang: str) -> str:
+    return SEVERITY.get(severity, {"zh": severity, "en": severity})["zh" if lang == "zh" else "en"]
 
 
 class TrainerResultsScreen(Screen[None]):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
 from drills.ui.clock_format import countdown
 from drills.ui.i18n import _, escape, language, text
 from scoring.wording import MARK, status_word
+
+if TYPE_CHECKING:
+    from drills.port.views import Bilingual
 
 
 @dataclass
@@ -28,7 +32,7 @@ class Checklist(Static):
         self.items: dict[str, ChecklistItem] = {}
         self.now = 0
 
-    def open(self, exp_id: str, title: dict[str, str], anchor: int, due: int | None) -> None:
+    def open(self, exp_id: str, title: Bilingual, anchor: int, due: int | None) -> None:
         self.items[exp_id] = ChecklistItem(exp_id, text(title), anchor, due)
         self.refresh_items()
 

@@ -1,13 +1,14 @@
 """The decision composer: the actions this role may take, their parameters as proper
 inputs, a note, and submit. It only builds the decision; the screen submits it.
 
-Enter in a field moves on and never submits: only the Submit button, F5 or Ctrl+S do, so
-a trainee pressing Enter in the note cannot send the same decision three times."""
+Enter in a field never submits: only F5, Ctrl+S or a press of the Submit button do, so a
+trainee pressing Enter in the note cannot send the same decision three times."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -43,51 +44,65 @@ class Composer(Vertical):
         self.actions = [a for a in plan.actions if role in a.roles]
 
     def compose(self) -> ComposeResult:
+        # Compact fields (one line each): the message above stays readable while composing.
         yield Select(
             [(text(a.name), a.id) for a in self.actions],
             prompt=_("choose_action"),
             id="action",
+            compact=True,
         )
         yield Vertical(id="params")
         with Horizontal(id="note-row"):
-            yield Input(placeholder=_("note"), id="note")
-            yield Button(_("submit"), id="submit", variant="primary")
+            yield Input(placeholder=_("note"), id="note", compact=True)
+            yield Button(_("submit"), id="submit", variant="primary", compact=True)
+
+    @property
+    def dirty(self) -> bool:
+        """Something is being written: an action chosen or a note typed."""
+        return self.action is not None or bool(self.query_one("#note", Input).value.strip())
 
     @property
     def action(self) -> Action | None:
         value = self.query_one("#action", Select).value
         return self.plan.action(value) if isinstance(value, str) else None
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "action":
-            self._rebuild_params()
-
-    def _rebuild_params(self) -> None:
+    async def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id != "action":
+            return
+        chosen_here = event.select.has_focus_within
         box = self.query_one("#params", Vertical)
-        box.remove_children()
+        await box.remove_children()
         action = self.action
         if action is None:
             return
-        widgets: list[Widget] = []
-        for param in action.params:
-            widgets.append(Label(text(param.name) + ("" if param.required else " ?")))
-            widgets.append(self._input_for(param))
-        box.mount(*widgets)
+        fields = [self._input_for(param) for param in action.params]
+        labels = [
+            Label(text(p.name) + ("" if p.required else " ?"), classes="param")
+            for p in action.params
+        ]
+        box.mount_all([w for pair in zip(labels, fields, strict=True) for w in pair])
+        if chosen_here:
+            # The trainee chose with keys: on to the first field to fill in. Asked now,
+            # before the fields are drawn, so keys typed once they show go into them.
+            (fields[0] if fields else self.query_one("#note", Input)).focus()
 
     def _input_for(self, param: Param) -> Widget:
         ident = f"param-{param.id}"
         if param.type == "scale":
             scale = self.plan.scale(param.scale or "")
             levels = scale.levels if scale else []
-            return Select([(text(lv.name), lv.id) for lv in levels], id=ident, prompt="…")
+            options = [(text(lv.name), lv.id) for lv in levels]
+            return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "choice":
-            return Select([(text(c.name), c.id) for c in param.choices], id=ident, prompt="…")
+            options = [(text(c.name), c.id) for c in param.choices]
+            return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "role":
-            return Select([(text(r.name), r.id) for r in self.plan.roles], id=ident, prompt="…")
+            options = [(text(r.name), r.id) for r in self.plan.roles]
+            return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "bool":
-            return Checkbox(text(param.name), id=ident)
+            return Checkbox(text(param.name), id=ident, compact=True)
         kind = {"int": "integer", "number": "number"}.get(param.type, "text")
-        return Input(placeholder=text(param.name), type=kind, id=ident)  # type: ignore[arg-type]
+        return Input(placeholder=text(param.name), type=kind, id=ident, compact=True)  # type: ignore[arg-type]
 
     def set_action(self, action_id: str) -> None:
         self.query_one("#action", Select).value = action_id
@@ -133,10 +148,41 @@ class Composer(Vertical):
         self.post_message(self.DecisionComposed(result[0], result[1], note, label))
 
     def reset(self) -> None:
-        """Back to an empty form: no action chosen, no parameters, no note."""
-        self.query_one("#action", Select).clear()
+        """Back to an empty form, ready for the next decision: no action chosen, no
+        parameters, no note (focus back on the action list if it was in the form)."""
+        action = self.query_one("#action", Select)
+        refocus = self.has_focus_within
+        action.clear()
         self.query_one("#params", Vertical).remove_children()
         self.query_one("#note", Input).value = ""
+        if refocus:
+            action.focus()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.update_hint)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.update_hint()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.update_hint()
+
+    def update_hint(self) -> None:
+        """Say under the form what the keys do in the field that has the focus."""
+        focused = self.screen.focused if self.is_attached else None
+        if focused is None or self not in focused.ancestors:
+            hint = _("submit_key")
+        elif focused.id == "action" or (
+            focused.parent is not None and focused.parent.id == "action"
+        ):
+            hint = _("hint_in_action")
+        elif focused.id == "note":
+            hint = _("hint_in_note")
+        elif focused.id == "submit":
+            hint = _("submit_key")
+        else:
+            hint = _("hint_in_field")
+        self.border_subtitle = hint
 
     def focus_action(self) -> None:
         self.query_one("#action", Select).focus()
@@ -147,6 +193,11 @@ class Composer(Vertical):
             self.submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a text field never submits: it moves on to the Submit button."""
+        """Enter in a text field never submits: in a parameter it moves on to the next
+        field; in the note it stays and says how to submit (F5), so Enter pressed again
+        and again sends nothing."""
         event.stop()
-        self.query_one("#submit", Button).focus()
+        if event.input.id == "note":
+            self.notify(_("enter_does_not_submit"), timeout=3)
+        else:
+            self.screen.focus_next()

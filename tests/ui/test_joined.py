@@ -1,0 +1,212 @@
+"""Joined trainees: a console in another process reaches the host only through its gateway
+(here the gateway runs in this process, the console talks to it over its socket)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
+from textual.widgets._footer import FooterKey
+
+from drills.port.views import DecisionRecorded
+from drills.rooms.remote import GatewayLobby
+from drills.store import rooms
+from drills.ui.app import DrillhallApp, make_app
+from drills.ui.screens.briefing import BriefingScreen
+from drills.ui.screens.confirm import ConfirmScreen
+from drills.ui.screens.help import HelpScreen
+from drills.ui.screens.lobby import LobbyScreen
+from drills.ui.screens.results import ResultsScreen
+from drills.ui.screens.trainee import TraineeScreen
+from drills.ui.widgets.clock import ClockBar
+from drills.ui.widgets.composer import Composer
+from drills.ui.widgets.inbox import InboxItem
+from engine.bundle import Bundle
+
+from .conftest import HostedDrill, Wall, feedback, plain, screen_text, until
+
+
+def joined_app(hosted: HostedDrill, role: str = "hydrology", name: str = "Li") -> DrillhallApp:
+    return make_app("trainee", lang="en", trainee=hosted.join(role, name))
+
+
+async def past_the_briefing(pilot: Pilot[None], app: DrillhallApp) -> TraineeScreen:
+    """A joined console shows the briefing first too; Enter closes it."""
+    await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+    assert isinstance(app.screen, TraineeScreen)
+    return app.screen
+
+
+async def test_a_joined_trainee_console_decides_through_the_host(hosted: HostedDrill) -> None:
+    app = joined_app(hosted)
+    hosted.live.resume()  # the trainer starts: bots take the roles nobody joined
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await past_the_briefing(pilot, app)
+        await until(pilot, lambda: screen.query(InboxItem), "I01 from the host", tick=hosted.tick)
+        screen.query_one(Composer).set_action("issue_forecast")
+        await until(pilot, lambda: screen.query("#param-crest"), "the crest field")
+        await pilot.press("f5")
+        await until(
+            pilot,
+            lambda: any("Recorded: Issue a flood forecast" in x for x in feedback(app)),
+            "the host's answer",
+            tick=hosted.tick,
+        )
+        await pilot.press("f6")  # the trainer owns the clock: nothing happens here
+        assert hosted.live.clock().paused is False
+        hosted.room.stop()  # the host goes away: the trainee is told, and told when it is back
+        await until(pilot, lambda: any("unreachable" in x for x in feedback(app)), "told")
+        hosted.restart_gateway()
+        await until(pilot, lambda: "Reconnected to the host" in feedback(app)[-1], "back")
+
+
+async def test_a_joined_console_hides_clock_keys_and_follows_the_hosts_clock(
+    hosted: HostedDrill,
+) -> None:
+    app = joined_app(hosted)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        briefing = screen_text(app)
+        assert "Close" in briefing and "Start the drill" not in briefing  # the trainer starts
+        assert "F5  Submit" in briefing and "F6" not in briefing and "F9" not in briefing
+        screen = await past_the_briefing(pilot, app)
+        keys = {k.key for k in screen.query(FooterKey)}
+        assert {"f2", "f3", "f4", "f5"} <= keys and not keys & {"f6", "f7", "f8", "f9"}
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        help_text = screen_text(app)
+        assert "Submit" in help_text
+        assert not any(k in help_text for k in ("F6", "F7", "F8", "F9", "Pause", "Faster"))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, "the console")
+        bar = screen.query_one(ClockBar)
+
+        hosted.live.resume()
+        hosted.live.set_speed(480)
+        await until(pilot, lambda: bar.speed == 480 and not bar.paused, tick=hosted.tick)
+        assert "×480 running" in plain(bar)
+        hosted.live.toggle_pause()
+        await until(pilot, lambda: bar.paused, "paused like the host", tick=hosted.tick)
+        assert "×480 paused" in plain(bar)
+        await pilot.press("f8", "f6")  # refused here: the host's clock stays as it is
+        assert hosted.live.clock().speed == 480 and hosted.live.clock().paused
+
+
+async def test_a_hint_to_other_roles_does_not_reach_a_joined_console(
+    hosted: HostedDrill,
+) -> None:
+    app = joined_app(hosted)
+    hosted.live.resume()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await past_the_briefing(pilot, app)
+        await until(pilot, lambda: screen.query(InboxItem), "I01", tick=hosted.tick)
+        hosted.live.hint(("county_hq", "rescue"), "Check the Xindi dike")
+        hosted.live.hint(("hydrology", "county_hq"), "Re-forecast the crest")
+        await until(pilot, lambda: len(screen.query(InboxItem)) == 2, "a hint", tick=hosted.tick)
+        titles = [item.entry.title for item in screen.query(InboxItem)]
+        assert titles[-1] == "Hint: Re-forecast the crest"
+        assert not any("Xindi" in t for t in titles)
+
+
+async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
+    tmp_path: Path, flood_bundle: Bundle, wall: Wall, random_codes: None
+) -> None:
+    hosted = HostedDrill(tmp_path / "exam.db", flood_bundle, wall, mode="exam")
+    try:
+        app = joined_app(hosted)
+        hosted.live.resume()
+        hosted.live.set_speed(100_000)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await past_the_briefing(pilot, app)
+
+            def host_plays() -> None:  # the host plays to the end; the console follows
+                wall.t += 60
+                hosted.live.advance()
+
+            await until(pilot, lambda: hosted.live.ended, "the end", 30, tick=host_plays)
+            await until(pilot, lambda: isinstance(app.screen, ResultsScreen), "results", 30)
+            screen = app.screen
+            assert isinstance(screen, ResultsScreen)
+            await until(pilot, lambda: screen.results is not None, "the results", 30)
+            shown = "\n".join(screen.text_lines)
+            assert "Your score:" in shown and "Team score:" in shown
+            await pilot.press("r")
+            await until(
+                pilot,
+                lambda: any("debrief" in n.message for n in app._notifications),
+                "the refusal",
+                30,
+            )
+    finally:
+        hosted.close()
+
+
+async def test_the_lobby_lists_the_free_roles_and_joins_one(hosted: HostedDrill) -> None:
+    other = hosted.join("hydrology", "Wang")  # hydrology is taken
+    app = make_app("lobby", lang="en", lobby=GatewayLobby())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
+        await pilot.press(*"nope", "enter", *"Zhao", "enter")  # a wrong code: said why
+        await until(pilot, lambda: "no drill with code 'nope'" in screen_text(app), "refused")
+        code = app.screen.query_one("#code", Input)
+        code.value = ""
+        code.focus()
+        await pilot.press(*hosted.code, "enter", "enter")  # the name is kept
+        roles = app.screen.query_one("#roles", OptionList)
+        await until(pilot, lambda: roles.option_count > 0 and roles.has_focus, "the roles")
+        ids = [roles.get_option_at_index(i).id for i in range(roles.option_count)]
+        plan = hosted.live.public.plan
+        assert ids == [r.id for r in plan.roles if r.id != "hydrology"]
+        assert "City hydrology bureau" not in screen_text(app)
+        while roles.highlighted_option is None or roles.highlighted_option.id != "duty_officer":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        assert "Role: Flood-office duty officer" in screen_text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        assert rooms.participants(hosted.store, hosted.code) == {
+            "hydrology": "Wang",
+            "duty_officer": "Zhao",
+        }
+    assert other.role == "hydrology"
+
+
+async def test_a_decision_made_in_a_joined_console_is_the_participants(
+    hosted: HostedDrill,
+) -> None:
+    app = joined_app(hosted, name="Li")
+    hosted.live.resume()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await past_the_briefing(pilot, app)
+        await until(pilot, lambda: screen.query(InboxItem), "I01", tick=hosted.tick)
+        await pilot.press("f3", "enter", "down", "enter")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
+        await pilot.press("tab", *"joined", "enter", "f5")
+        recorded: list[DecisionRecorded] = []
+
+        def answered() -> bool:
+            hosted.tick()
+            recorded[:] = [v for v in hosted.live.backlog() if isinstance(v, DecisionRecorded)]
+            return bool(recorded)
+
+        await until(pilot, answered, "the host to apply it")
+        assert recorded[0].participant == "Li" and recorded[0].note == "joined"
+
+
+async def test_quitting_a_joined_console_says_how_to_rejoin(hosted: HostedDrill) -> None:
+    app = joined_app(hosted, name="Li Ming")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await past_the_briefing(pilot, app)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        rejoin = f"drillhall join {hosted.code} --role hydrology --name 'Li Ming'"
+        question = plain(app.screen.query_one("#question"))
+        assert question == f"The drill goes on without you. Rejoin with {rejoin}. Quit now?"
+        await pilot.click("#yes")
+        await until(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.farewell == f"Rejoin with: {rejoin}"
+    assert hosted.live.clock().paused  # a trainee's quitting does not touch the host's clock
