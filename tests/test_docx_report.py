@@ -46,7 +46,10 @@ def test_the_word_report_has_every_section_in_order(
         for p in document.paragraphs
         if p.style and (p.style.name or "").startswith("Heading")
     ]
-    sections = ["overview", "summary", "method", "timeline", "analysis", "roles", "adequacy"]
+    sections = [
+        "section_overview", "section_summary", "section_method", "section_timeline",
+        "section_analysis", "section_roles", "section_adequacy",
+    ]  # fmt: skip
     positions = [next(i for i, h in enumerate(headings) if h == t(s, lang)) for s in sections]
     assert positions == sorted(positions)
     assert document.tables, "the overview and registers are tables"

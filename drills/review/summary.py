@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
+from drills.port.labels import label
 from drills.port.words import name_of
 from engine.compiled import CompiledScenario
 from engine.fields import format_duration
 from scoring.profile import RATING_EN, RATING_ZH, RATING_ZH_TEXT
 from scoring.score import DrillScore
 from scoring.wording import status_word
-
-LABELS: dict[str, dict[str, str]] = {
-    "drill": {"zh": "演练", "en": "Drill"},
-    "bots": {"zh": "机器人", "en": "Bots"},
-    "seed": {"zh": "随机种子", "en": "seed"},
-    "mode": {"zh": "模式", "en": "mode"},
-    "training": {"zh": "训练", "en": "training"},
-    "exam": {"zh": "考核", "en": "exam"},
-    "score": {"zh": "得分", "en": "Score"},
-    "rating": {"zh": "评定", "en": "Rating"},
-    "expectations": {"zh": "预期行动", "en": "Expectations"},
-    "events": {"zh": "事件", "en": "Events"},
-    "capabilities": {"zh": "能力项", "en": "Capabilities"},
-    "roles": {"zh": "角色", "en": "Roles"},
-    "caps": {"zh": "评定受限原因", "en": "What held the rating back"},
-    "commissions": {"zh": "违规行动", "en": "Prohibited actions taken"},
-    "journal": {"zh": "日志", "en": "Journal"},
-    "all_roles": {"zh": "全部角色", "en": "all roles"},
-    "profile": {"zh": "评分方案", "en": "Scoring profile"},
-}
-
-
-def label(key: str, lang: str) -> str:
-    return LABELS[key]["zh" if lang == "zh" else "en"]
 
 
 def describe_bots(bots: dict[str, str], compiled: CompiledScenario, lang: str) -> str:

@@ -507,7 +507,7 @@ async def test_the_briefing_and_the_console_speak_one_language(
         briefing = screen_text(app)
         headings = {
             "zh": ["演练简报", "情景", "演练目的", "职责", "按键说明", "开始演练"],
-            "en": ["Briefing", "Situation", "Objectives", "Duties", "Key bindings", "Start"],
+            "en": ["Briefing", "Scenario summary", "Objectives", "Duties", "Key bindings", "Start"],
         }[lang]
         assert all(h in briefing for h in headings)
         await pilot.press("enter")

@@ -65,9 +65,9 @@ def build_document(report: Report, lang: str) -> list[Block]:
         return pick(roles.get(role_id or ""), lang) or (role_id or "—")
 
     add(Block("heading", f"{t('report', lang)} — {pick(scenario['title'], lang)}", level=1))
-    add(Block("banner", t("draft", lang) if report.draft else t("signed", lang)))
+    add(Block("banner", t("report_draft", lang) if report.draft else t("report_signed", lang)))
 
-    add(Block("heading", t("overview", lang)))
+    add(Block("heading", t("section_overview", lang)))
     speed = report.drill.speed or scenario["compression"]
     add(
         Block(
@@ -79,7 +79,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
                     t("scenario", lang),
                     f"{pick(scenario['title'], lang)} ({scenario['id']} v{scenario['version']})",
                 ],
-                [t("drill", lang), report.drill.id],
+                [t("drill_number", lang), report.drill.id],
                 [t("date", lang), report.drill.created[:16].replace("T", " ")],
                 [
                     t("mode", lang),
@@ -107,7 +107,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
             )
         )
 
-    add(Block("heading", t("summary", lang)))
+    add(Block("heading", t("section_summary", lang)))
     add(
         Block(
             "para",
@@ -129,10 +129,10 @@ def build_document(report: Report, lang: str) -> list[Block]:
     add(Block("heading", t("to_improve", lang), level=3))
     add(Block("list", items=[pick(s, lang) for s in report.improvements] or [t("none", lang)]))
 
-    add(Block("heading", t("method", lang)))
+    add(Block("heading", t("section_method", lang)))
     add(Block("para", f"{t('method_text', lang)} ({score.profile})"))
 
-    add(Block("heading", t("timeline", lang)))
+    add(Block("heading", t("section_timeline", lang)))
     add(Block("chart"))
     rows = []
     for entry in report.timeline:
@@ -164,15 +164,15 @@ def build_document(report: Report, lang: str) -> list[Block]:
                 t("from_to", lang),
                 t("expected", lang),
                 t("deadline", lang),
-                t("done", lang),
-                t("status", lang),
+                t("col_done", lang),
+                t("col_result", lang),
             ],
             rows=rows,
         )
     )
     add(Block("para", t("unscored", lang)))
 
-    add(Block("heading", t("analysis", lang)))
+    add(Block("heading", t("section_analysis", lang)))
     caps = plan["capabilities"]
     objective_of = {c: o["id"] for o in scenario["objectives"] for c in o["capabilities"]}
     add(
@@ -212,7 +212,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
             )
         )
 
-    add(Block("heading", t("roles", lang)))
+    add(Block("heading", t("section_roles", lang)))
     add(
         Block(
             "table",
@@ -221,7 +221,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
                 t("who", lang),
                 t("score", lang),
                 t("rating", lang),
-                t("on_time", lang),
+                t("on_time_rate", lang),
             ],
             rows=[
                 [
@@ -229,7 +229,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
                     report.drill.roster.get(r, "—"),
                     f"{d['score']:.1f}",
                     _rating(d["rating"], lang),
-                    "—" if d.get("on_time") is None else f"{d['on_time']:.0%}",
+                    "—" if d.get("on_time_rate") is None else f"{d['on_time']:.0%}",
                 ]
                 for r, d in score.roles.items()
             ]
@@ -247,10 +247,10 @@ def build_document(report: Report, lang: str) -> list[Block]:
         )
     )
 
-    add(Block("heading", t("adequacy", lang)))
+    add(Block("heading", t("section_adequacy", lang)))
     add(Block("list", items=[pick(a, lang) for a in report.plan_adequacy] or [t("none", lang)]))
 
-    add(Block("heading", t("findings", lang)))
+    add(Block("heading", t("section_findings", lang)))
     add(
         Block(
             "table",
@@ -276,18 +276,18 @@ def build_document(report: Report, lang: str) -> list[Block]:
         )
     )
 
-    add(Block("heading", t("improvement", lang)))
+    add(Block("heading", t("section_improvement", lang)))
     add(
         Block(
             "table",
             headers=[
                 t("id", lang),
                 t("issue", lang),
-                t("action", lang),
+                t("corrective_action", lang),
                 t("element", lang),
                 t("owner", lang),
                 t("due", lang),
-                t("status", lang),
+                t("col_result", lang),
             ],
             rows=[
                 [i.finding, pick(i.issue, lang), i.action, i.element, i.owner, i.due, i.status]
@@ -296,7 +296,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
         )
     )
 
-    add(Block("heading", t("hotwash", lang)))
+    add(Block("heading", t("section_hotwash", lang)))
     for kind, key in (("hotwash", "hotwash_notes"), ("self", "self_notes")):
         items = [n for n in report.notes if n.kind == kind]
         add(Block("heading", t(key, lang), level=3))
@@ -311,7 +311,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
             )
         )
 
-    add(Block("heading", t("conclusion", lang)))
+    add(Block("heading", t("section_conclusion", lang)))
     add(Block("para", pick(report.conclusion, lang)))
     if score.reasons:
         add(Block("para", f"{t('reasons', lang)}: " + "; ".join(dict.fromkeys(score.reasons))))
@@ -335,11 +335,11 @@ def build_document(report: Report, lang: str) -> list[Block]:
         add(Block("para", t("not_signed", lang)))
 
     add(Block("heading", t("appendix", lang)))
-    add(Block("heading", t("profile", lang), level=3))
+    add(Block("heading", t("appendix_profile", lang), level=3))
     add(Block("code", json.dumps(report.profile.model_dump(), ensure_ascii=False, indent=2)))
     minutes = report.profile.immediate // 60
     add(Block("para", t("immediate_note", lang).format(minutes=minutes)))
-    add(Block("heading", t("decisions", lang), level=3))
+    add(Block("heading", t("appendix_decisions", lang), level=3))
     add(
         Block(
             "table",
@@ -348,7 +348,7 @@ def build_document(report: Report, lang: str) -> list[Block]:
                 t("time", lang),
                 t("role", lang),
                 t("decision", lang),
-                t("status", lang),
+                t("col_result", lang),
                 t("note", lang),
             ],
             rows=[
@@ -367,14 +367,14 @@ def build_document(report: Report, lang: str) -> list[Block]:
     )
     sourced = [e for e in report.timeline if e.provenance]
     if sourced:
-        add(Block("heading", t("provenance", lang), level=3))
+        add(Block("heading", t("appendix_provenance", lang), level=3))
         add(
             Block(
                 "table",
-                headers=[t("inject", lang), t("provenance", lang)],
+                headers=[t("inject", lang), t("appendix_provenance", lang)],
                 rows=[[e.inject, "; ".join(e.provenance)] for e in sourced],
             )
         )
-    add(Block("heading", t("journal", lang), level=3))
+    add(Block("heading", t("appendix_journal", lang), level=3))
     add(Block("details", "\n".join(e.to_json() for e in report.events)))
     return blocks
