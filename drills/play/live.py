@@ -42,7 +42,7 @@ class Room(Protocol):
 
     def connected_roles(self) -> set[str]: ...
 
-    def release(self, role: str) -> None: ...
+    def release(self, role: str, name: str | None) -> None: ...
 
 
 class LiveDrill:
@@ -228,8 +228,9 @@ class LiveDrill:
         """Release ``role`` so another trainee may take it."""
         if not self.hosted:
             raise FeedError("only a hosted drill has seats to free")
+        name = rooms.participants(self.session.store, self.drill_id).get(role)
         if self.room is not None:
-            self.room.release(role)
+            self.room.release(role, name)
         rooms.release(self.session.store, self.drill_id, role)
         self._roster_read = float("-inf")  # show it at the next tick
 

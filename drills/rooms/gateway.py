@@ -99,6 +99,7 @@ class RoomService:
         self.owners = owners_of(self.compiled)
         self._lock = threading.Lock()
         self._connected: dict[str, object] = {}  # role → the connection that holds it
+        self._released: set[tuple[str, str]] = set()  # (role, name) the trainer freed
 
     # -- joining ----------------------------------------------------------------------
 
@@ -119,6 +120,10 @@ class RoomService:
             raise rooms.RoomError(f"no drill with code {request.code!r}: check the code")
         role = request.role
         with self._lock:
+            if (role, request.name) in self._released:
+                raise rooms.RoomError(
+                    f"the trainer freed the seat of {role!r}: ask the trainer before joining again"
+                )
             holder = self._connected.get(role)
             if holder is not None and holder is not conn:
                 who = rooms.participants(store, self.drill_id).get(role, "someone")
@@ -137,9 +142,12 @@ class RoomService:
         with self._lock:
             return set(self._connected)
 
-    def release(self, role: str) -> object | None:
-        """Forget who holds ``role`` (the trainer freed the seat); returns that connection."""
+    def release(self, role: str, name: str | None) -> object | None:
+        """Forget who holds ``role`` (the trainer freed the seat) and keep ``name`` from
+        taking it back by reconnecting; returns the connection that held it."""
         with self._lock:
+            if name is not None:
+                self._released.add((role, name))
             return self._connected.pop(role, None)
 
     # -- a joined participant ------------------------------------------------------------
@@ -339,9 +347,9 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         would print a traceback on the host's terminal); the connection is dropped."""
         log.exception("drill %s: a request from %s failed", self.service.drill_id, peer_of(request))
 
-    def release(self, role: str) -> None:
+    def release(self, role: str, name: str | None) -> None:
         """Free ``role``: hang up on the console that holds it (the trainer's call)."""
-        holder = self.service.release(role)
+        holder = self.service.release(role, name)
         if isinstance(holder, _Connection):
             with contextlib.suppress(OSError):
                 holder.request.shutdown(socket.SHUT_RDWR)

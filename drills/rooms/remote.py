@@ -186,6 +186,7 @@ class RemoteDrill:
         self._host_clock: ClockState | None = None
         self._next_try = 0.0
         self._was_connected = True
+        self._seat_lost: str | None = None  # why this console may not rejoin its seat
         self._pending: list[TraineeView] = self._poll()
 
     def _join(self) -> dict[str, Any]:
@@ -253,6 +254,8 @@ class RemoteDrill:
         return views
 
     def _poll(self) -> list[TraineeView]:
+        if self._seat_lost is not None:
+            return []
         if not self.connected:
             if time.monotonic() < self._next_try:
                 return []
@@ -261,6 +264,9 @@ class RemoteDrill:
             except HostUnreachable:
                 self._next_try = time.monotonic() + RETRY_SECONDS
                 return []
+            except RoomError as exc:  # the seat was freed or taken: stop knocking
+                self._seat_lost = str(exc)
+                return [SubmissionRefused(literal(self._seat_lost))]
         try:
             self._flush()
             reply = Polled.from_wire(self.client.call(Poll(self._last_seq)))

@@ -410,6 +410,13 @@ async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
         await until(pilot, lambda: "Li" not in region_text(app, roster), "the seat empty")
         views = remote.advance()  # the trainee's console learns it has lost the host
         assert any(getattr(v, "connected", None) is False for v in views), views
+        remote._next_try = 0  # its once-a-second retry, now: the seat is not taken back
+        refused = remote.advance()
+        assert any("freed the seat" in getattr(v, "reason", {"en": ""}).en for v in refused)
+        assert rooms.participants(hosted.store, hosted.code) == {}
+        assert remote.advance() == []  # and it stops knocking
+        hosted.join("hydrology", "Wang")  # someone else may take the role
+        assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Wang"}
 
 
 async def test_the_trainer_quitting_mid_drill_asks_and_says_how_to_come_back(
