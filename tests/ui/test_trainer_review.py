@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, SelectionList,
 from textual.widgets._footer import FooterKey
 
 from drills.play.session import DrillSession
-from drills.port.views import HintArrived
+from drills.port.views import HintArrived, SubmissionRefused
 from drills.port.visibility import trainee_views
 from drills.review.desk import StoreDesk
 from drills.store import rooms
