@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drills.port.labels import CHANNELS
 from drills.port.views import both, literal
 from engine.compiled import CompiledScenario
 from engine.fields import Bilingual
@@ -22,6 +23,12 @@ OUTCOME_KINDS = {
     "expectation_partly": "partly",
     "expectation_missed": "missed",
 }
+
+
+def channel_name(channel: str, lang: str) -> str:
+    """How an inject arrives (电话, phone …), by the label table."""
+    zh, en = CHANNELS.get(channel, (channel, channel))
+    return zh if lang == "zh" else en
 
 
 def name_of(items: Any, item_id: str, lang: str) -> str:
@@ -97,6 +104,28 @@ def _allowed(ids: list[Any], plan: Plan | None, param: Param | None, lang: str) 
     return ("、" if lang == "zh" else ", ").join(names[str(i)] for i in ids)
 
 
+def params_words(plan: Plan, action_id: str, params: dict[str, Any], lang: str) -> str:
+    """A decision's parameters by the plan's names: ``级别: IV级``, ``level: Level IV``."""
+    action = plan.action(action_id)
+    parts = []
+    for key, value in params.items():
+        param = action.param(key) if action else None
+        if param is None:
+            parts.append(f"{key}={value}")
+            continue
+        shown = str(value)
+        if param.type == "choice":
+            shown = next((c.name.get(lang) for c in param.choices if c.id == value), shown)
+        elif param.type == "scale" and (scale := plan.scale(param.scale or "")) is not None:
+            shown = next((lv.name.get(lang) for lv in scale.levels if lv.id == value), shown)
+        elif param.type == "role":
+            shown = name_of(plan.roles, str(value), lang)
+        elif param.type == "bool":
+            shown = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        parts.append(f"{param.name.get(lang)}: {shown}")
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
 def clock(seconds: int) -> str:
     """Scenario time as H:MM:SS (days roll into hours)."""
     hours, rest = divmod(seconds, 3600)
@@ -117,9 +146,9 @@ def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> 
         inject = compiled.injects[data["inject"]]
         to = ", ".join(role(r) for r in data["to"])
         source = inject.source.get(lang)
-        return f"{when}  ▸ {inject.id} [{inject.channel}] {source} → {to}: {inject.text.get(lang)}"
+        return f"{when}  ▸ {inject.id} [{channel_name(inject.channel, lang)}] {source} → {to}: {inject.text.get(lang)}"
     if kind == "decision_accepted":  # recorded, not judged: the outcome lines judge it
-        params = " ".join(f"{k}={v}" for k, v in data["params"].items())
+        params = params_words(plan, str(data["action"]), data["params"], lang)
         action = name_of(plan.actions, data["action"], lang)
         return f"{when}  → {role(data['role'])}: {action} {params}".rstrip()
     if kind == "decision_refused":
