@@ -146,7 +146,8 @@ def describe_event(event: Any, compiled: CompiledScenario, lang: str = "en") -> 
         inject = compiled.injects[data["inject"]]
         to = ", ".join(role(r) for r in data["to"])
         source = inject.source.get(lang)
-        return f"{when}  ▸ {inject.id} [{channel_name(inject.channel, lang)}] {source} → {to}: {inject.text.get(lang)}"
+        way = channel_name(inject.channel, lang)
+        return f"{when}  ▸ {inject.id} [{way}] {source} → {to}: {inject.text.get(lang)}"
     if kind == "decision_accepted":  # recorded, not judged: the outcome lines judge it
         params = params_words(plan, str(data["action"]), data["params"], lang)
         action = name_of(plan.actions, data["action"], lang)
