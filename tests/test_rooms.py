@@ -111,7 +111,8 @@ def test_decisions_go_through_the_gateway_and_come_back_answered(room: Room) -> 
     answers = [v for v in remote.advance() if isinstance(v, DecisionRecorded | DecisionRefused)]
     assert [type(v) for v in answers] == [DecisionRecorded, DecisionRefused]
     assert isinstance(answers[1], DecisionRefused)
-    assert "does not authorise hydrology" in answers[1].reason.en
+    assert "does not authorise City hydrology bureau" in answers[1].reason.en
+    assert "预案未授权市水文局" in answers[1].reason.zh
     assert isinstance(answers[0], DecisionRecorded) and answers[0].participant == "Li"
     journaled = [i for _, i in host_store.inputs(code) if getattr(i, "participant", None) == "Li"]
     applied = host_store.db.execute(
