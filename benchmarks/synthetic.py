@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from engine.fields import parse_duration
 
 PLAN = {
     "id": "bench-plan",
@@ -43,7 +46,7 @@ PLAN = {
 }
 
 
-def scenario(n: int, *, spacing: int = 60) -> dict:
+def scenario(n: int, *, spacing: int = 60) -> dict[str, Any]:
     """n injects, one every ``spacing`` seconds, each expecting one action."""
     injects = []
     for i in range(n):
@@ -133,3 +136,57 @@ def room(folder: Path, roles: int, injects: int, spacing: int = 10) -> tuple[Pat
     plan_path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), "utf-8")
     scenario_path.write_text(yaml.safe_dump(scenario, allow_unicode=True, sort_keys=False), "utf-8")
     return scenario_path, plan_path
+
+
+def _ids_to_rename(data: dict[str, Any]) -> set[str]:
+    """Inject, expectation and prohibited ids of a scenario: each copy gets its own."""
+    ids: set[str] = set()
+    for inject in data["injects"]:
+        ids.add(inject["id"])
+        ids.update(e.get("id") or e["rule"] for e in inject.get("expects", []))
+        ids.update(p["id"] for p in inject.get("prohibited", []))
+    ids.update(p["id"] for p in data.get("prohibited", []))
+    return ids
+
+
+def _renamed(value: Any, ids: set[str], suffix: str, key: str = "") -> Any:
+    """``value`` with every id of ``ids`` suffixed (plan rule references stay as they are)."""
+    if isinstance(value, dict):
+        out = {k: _renamed(v, ids, suffix, k) for k, v in value.items()}
+        if "rule" in value and "id" not in value and key != "when":
+            out["id"] = value["rule"] + suffix  # a rule used once per copy needs its own id
+        return out
+    if isinstance(value, list):
+        return [_renamed(v, ids, suffix, key) for v in value]
+    if isinstance(value, str) and value in ids and key != "rule":
+        return value + suffix
+    return value
+
+
+def replicated(data: dict[str, Any], copies: int) -> dict[str, Any]:
+    """A scenario played ``copies`` times in a row: ids renamed, timed injects shifted.
+
+    Every copy keeps the original's branches (after/when), hints, prohibited items and
+    precedence pairs, so validation and play do the same work per inject at any size.
+    """
+    length = int(parse_duration(data["duration"]))
+    ids = _ids_to_rename(data)
+    injects: list[Any] = []
+    prohibited: list[Any] = []
+    precedence: list[Any] = []
+    for k in range(copies):
+        suffix = f"-c{k}"
+        for inject in _renamed(data["injects"], ids, suffix):
+            if "at" in inject:
+                inject["at"] = int(parse_duration(inject["at"])) + k * length
+            injects.append(inject)
+        prohibited += _renamed(data.get("prohibited", []), ids, suffix)
+        precedence += _renamed(data.get("precedence", []), ids, suffix)
+    return {
+        **data,
+        "id": f"{data['id']}-x{copies}",
+        "duration": copies * length,
+        "injects": injects,
+        "prohibited": prohibited,
+        "precedence": precedence,
+    }

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from engine.compiled import ResolvedExpectation
+from engine.compiled import CompiledScenario, ResolvedExpectation
 from engine.conditions import evaluate
 from engine.events import Decision, Event, Kind, canonical_json
 from engine.plan import Action, Plan
@@ -51,20 +51,22 @@ class _ExpectationBot(Bot):
 
 
 def _order_by_precedence(
-    specs: list[ResolvedExpectation], pairs: list[tuple[str, str]]
+    specs: list[ResolvedExpectation], compiled: CompiledScenario
 ) -> list[ResolvedExpectation]:
     """Expectations in an order that honours precedence pairs (stable otherwise)."""
     remaining = list(specs)
     ordered: list[ResolvedExpectation] = []
+    done: set[str] = set()
     ids = {s.id for s in specs}
     while remaining:
         for spec in remaining:
-            blockers = [a for a, b in pairs if b == spec.id and a in ids and a != spec.id]
-            if all(a in {o.id for o in ordered} for a in blockers):
+            blockers = [a for a in compiled.must_come_after(spec.id) if a in ids and a != spec.id]
+            if all(a in done for a in blockers):
                 break
         else:
             spec = remaining[0]  # a cycle in the file: cross-checks report it
         ordered.append(spec)
+        done.add(spec.id)
         remaining.remove(spec)
     return ordered
 
@@ -82,24 +84,79 @@ class IdealBot(_ExpectationBot):
     def plan(
         self, t: int, specs: list[ResolvedExpectation], engine: DrillEngine
     ) -> list[PlannedDecision]:
-        ordered = _order_by_precedence(specs, engine.compiled.precedence)
+        ordered = _order_by_precedence(specs, engine.compiled)
+        delays = _within_reach(self._delays(ordered), ordered, t, engine)
         plans = []
-        for i, spec in enumerate(ordered, start=1):
-            delay = self.step * i
-            if spec.deadline is not None:
-                delay = min(delay, max(1, spec.deadline // 2))
-                delay = max(delay, i)  # keep precedence order even for short deadlines
-            action = engine.compiled.plan.action(spec.action)
-            assert action is not None
+        for spec, delay in zip(ordered, delays, strict=True):
             decision = Decision(
                 role=spec.role,
                 action=spec.action,
-                params=fill_params(engine.compiled.plan, action, spec.params),
+                params=_answer_params(engine, spec),
                 source="bot",
                 key=f"ideal:{spec.id}",
             )
             plans.append(PlannedDecision(t + delay, 0, decision, _still_pending(engine, spec.id)))
         return plans
+
+    def _delays(self, ordered: list[ResolvedExpectation]) -> list[int]:
+        """A minute apart, or half the deadline when that is sooner."""
+        delays = []
+        for i, spec in enumerate(ordered, start=1):
+            delay = self.step * i
+            if spec.deadline is not None:
+                delay = min(delay, max(1, spec.deadline // 2))
+                delay = max(delay, i)  # keep precedence order even for short deadlines
+            delays.append(delay)
+        return delays
+
+
+def _within_reach(
+    delays: list[int], ordered: list[ResolvedExpectation], t: int, engine: DrillEngine
+) -> list[int]:
+    """The delays, pulled in where they would miss a deadline or the end of the drill.
+
+    Answers due within seconds, or opened just before the end, are then given at once
+    (in precedence order: plans at one time are applied in the order they were made).
+    A first answer of a pair is never later than its second. Delays that already fit
+    stay as they are, so drills that played well play exactly as before.
+    """
+    last = max(0, engine.compiled.duration - 1 - t)  # the drill ends before later decisions
+    fitted = []
+    for spec, delay in zip(ordered, delays, strict=True):
+        fitted.append(min(delay, last if spec.deadline is None else min(last, _due(spec))))
+    position = {spec.id: i for i, spec in enumerate(ordered)}
+    for j in reversed(range(len(ordered))):
+        for first in engine.compiled.must_come_after(ordered[j].id):
+            i = position.get(first)
+            if i is not None and i < j:
+                fitted[i] = min(fitted[i], fitted[j])
+    return fitted
+
+
+def _due(spec: ResolvedExpectation) -> int:
+    """The last second an answer is on time. At the hard limit the engine closes the
+    expectation before it applies decisions of that second, so one second earlier when
+    the deadline is absolute."""
+    assert spec.deadline is not None
+    due = spec.deadline + spec.grace
+    return due - 1 if spec.hard_limit is not None and spec.hard_limit <= due else due
+
+
+def _answer_params(engine: DrillEngine, spec: ResolvedExpectation) -> dict[str, Any]:
+    """The expected parameters, completed with values no armed item forbids."""
+    plan = engine.compiled.plan
+    action = plan.action(spec.action)
+    assert action is not None
+    armed = [
+        item
+        for item in engine.armed_for(spec.action)
+        if item.when is None and item.role in (None, spec.role)
+    ]
+
+    def forbidden(params: dict[str, Any]) -> bool:
+        return any(all(params.get(k) == v for k, v in item.params.items()) for item in armed)
+
+    return fill_params(plan, action, spec.params, avoid=forbidden if armed else None)
 
 
 class NoviceBot(_ExpectationBot):

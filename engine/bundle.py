@@ -39,12 +39,15 @@ def _errors(items: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _build(scenario_doc: Document, plan_doc: Document) -> Bundle:
+    """Every check ``drillhall validate`` makes but the rehearsal of the ideal run: a
+    drill can be played (or rebuilt from its journal) whatever today's ideal bot makes of
+    it; ``validate`` is where a scenario is judged winnable."""
     plan = validate_model(plan_doc, Plan)
     plan_checks = check_plan(plan, plan_doc)
     if _errors(plan_checks):
         raise LoadError(plan_checks)
     scenario = validate_model(scenario_doc, Scenario)
-    checks = check_scenario(plan, scenario, scenario_doc)
+    checks = check_scenario(plan, scenario, scenario_doc, rehearse=False)
     if _errors(checks):
         raise LoadError(checks)
     return Bundle(

@@ -154,6 +154,20 @@ class CompiledScenario:
     # inject id → the expectations it opens, resolved once (the engine's hot path)
     opens: dict[str, tuple[ResolvedExpectation, ...]] = field(default_factory=dict)
 
+    # expectation id → the expectations precedence pairs put before it (built on first use)
+    _before: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def must_come_after(self, expectation_id: str) -> list[str]:
+        """Expectations that precedence pairs put before this one, in file order.
+
+        Indexed once, so a bot ordering each inject's answers never rescans every pair.
+        """
+        if self._before is None:
+            self._before = {}
+            for first, second in self.precedence:
+                self._before.setdefault(second, []).append(first)
+        return self._before.get(expectation_id, [])
+
     @property
     def always_prohibited(self) -> list[Prohibited]:
         """Items armed from the start: the plan's and the scenario's own."""
@@ -206,18 +220,34 @@ def compile_scenario(
 
 def static_times(scenario: Scenario) -> dict[str, int]:
     """Fire times known before play: ``at`` injects and chains of ``after: inject``."""
-    times: dict[str, int] = {}
-    pending = {i.id: i for i in scenario.injects}
-    changed = True
-    while changed:
-        changed = False
-        for inject_id, inject in list(pending.items()):
-            if inject.at is not None:
-                times[inject_id] = inject.at
-            elif inject.after and inject.after.inject in times:
-                times[inject_id] = times[inject.after.inject] + inject.after.delay
-            else:
+    return {inject_id: earliest for inject_id, (earliest, _) in fire_windows(scenario).items()}
+
+
+def fire_windows(scenario: Scenario) -> dict[str, tuple[int, int]]:
+    """(earliest, latest) fire time of every inject whose time is known before play.
+
+    ``at`` injects and chains of ``after: inject`` from them; the latest adds each
+    ``jitter`` on the way. One pass down the chains, so large scenarios stay linear.
+    """
+    by_id = {inject.id: inject for inject in scenario.injects}  # the last of duplicates
+    children: dict[str, list[Inject]] = {}
+    for inject in by_id.values():
+        if inject.at is None and inject.after is not None and inject.after.inject:
+            children.setdefault(inject.after.inject, []).append(inject)
+    windows: dict[str, tuple[int, int]] = {}
+    queue: list[Inject] = []
+    for inject in by_id.values():
+        if inject.at is not None:
+            windows[inject.id] = (inject.at, inject.at + inject.jitter)
+            queue.append(inject)
+    while queue:
+        parent = queue.pop()
+        earliest, latest = windows[parent.id]
+        for child in children.get(parent.id, ()):
+            if child.id in windows:
                 continue
-            del pending[inject_id]
-            changed = True
-    return times
+            assert child.after is not None
+            delay = child.after.delay
+            windows[child.id] = (earliest + delay, latest + delay + child.jitter)
+            queue.append(child)
+    return windows

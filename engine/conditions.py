@@ -17,11 +17,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from engine.fields import Identifier, Strict
+from engine.fields import Identifier, Number, Scalar, Strict
 
 Outcome = Literal["met", "late", "partly", "missed", "done", "pending"]
 OUTCOMES: tuple[Outcome, ...] = ("met", "late", "partly", "missed", "done", "pending")
-Scalar = Union[int, float, str, bool]
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
@@ -80,10 +79,10 @@ class StateCond(Strict):
     state: Identifier
     eq: Scalar | None = Field(default=None, alias="==")
     ne: Scalar | None = Field(default=None, alias="!=")
-    lt: float | None = Field(default=None, alias="<")
-    le: float | None = Field(default=None, alias="<=")
-    gt: float | None = Field(default=None, alias=">")
-    ge: float | None = Field(default=None, alias=">=")
+    lt: Number | None = Field(default=None, alias="<")
+    le: Number | None = Field(default=None, alias="<=")
+    gt: Number | None = Field(default=None, alias=">")
+    ge: Number | None = Field(default=None, alias=">=")
 
     @model_validator(mode="after")
     def _one_comparison(self) -> StateCond:
@@ -191,12 +190,57 @@ NotCond.model_rebuild()
 
 @dataclass
 class Facts:
-    """What conditions can see: the engine updates this as the drill runs."""
+    """What conditions can see: the engine updates this as the drill runs.
+
+    Decisions are also indexed by action and by (action, parameter, value), so asking
+    "was this done?" looks at the few decisions that could match, not at all of them:
+    a long drill would otherwise slow down with every decision it records.
+    """
 
     outcomes: dict[str, str] = field(default_factory=dict)
     fired: set[str] = field(default_factory=set)
     actions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    # The indexes: derived from ``actions``, so neither compared, shown nor given.
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
+    _by_action: dict[str, list[tuple[str, dict[str, Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _by_param: dict[tuple[str, str, Any], list[tuple[str, dict[str, Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def done(self, action: str, role: str | None, params: Mapping[str, Any]) -> bool:
+        """Whether an accepted decision did ``action`` (by ``role``, with ``params``)."""
+        self._index_new_actions()
+        return any(
+            (role is None or done_by == role) and all(given.get(k) == v for k, v in params.items())
+            for done_by, given in self._candidates(action, params)
+        )
+
+    def _candidates(
+        self, action: str, params: Mapping[str, Any]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The decisions of ``action`` that have the first asked parameter's value."""
+        first = next(iter(params.items()), None)
+        if first is not None:
+            try:
+                return self._by_param.get((action, *first), [])
+            except TypeError:  # an unhashable value: look at every decision of the action
+                pass
+        return self._by_action.get(action, [])
+
+    def _index_new_actions(self) -> None:
+        """Index decisions appended to ``actions`` since the last question."""
+        for role, action, params in self.actions[self._indexed :]:
+            entry = (role, params)
+            self._by_action.setdefault(action, []).append(entry)
+            for key, value in params.items():
+                try:
+                    self._by_param.setdefault((action, key, value), []).append(entry)
+                except TypeError:
+                    continue
+        self._indexed = len(self.actions)
 
 
 def compare(left: Any, op: str, right: Any) -> bool:
@@ -229,12 +273,7 @@ def evaluate(cond: Condition, facts: Facts) -> bool:
     if isinstance(cond, FiredCond):
         return cond.fired in facts.fired
     if isinstance(cond, ActionCond):
-        return any(
-            action == cond.action
-            and (cond.role is None or role == cond.role)
-            and all(params.get(k) == v for k, v in cond.params.items())
-            for role, action, params in facts.actions
-        )
+        return facts.done(cond.action, cond.role, cond.params)
     if isinstance(cond, StateCond):
         if cond.state not in facts.state:
             return False
@@ -246,6 +285,63 @@ def evaluate(cond: Condition, facts: Facts) -> bool:
     if isinstance(cond, NotCond):
         return not evaluate(cond.not_, facts)
     raise TypeError(f"unknown condition {cond!r}")
+
+
+# A fact a condition can read: ("outcome", E), ("fired", I), ("action", A), ("state", K),
+# and finer ones a change also announces: ("action", A, param, value) for each parameter
+# of a decision, ("state", K, value) for the value a state key takes.
+Fact = tuple[Any, ...]
+
+
+def explain(cond: Condition, facts: Facts) -> tuple[bool, list[Fact]]:
+    """The value of ``cond`` and the facts it depends on *now*: only a change to one of
+    them can change it (none: it is settled for the rest of the drill).
+
+    A false ``all`` depends on its first false member alone, a true ``any`` on its first
+    true one; a false ``state ==`` waits for that value and a false ``action`` with
+    parameters for a decision with its first one; what has happened (a delivery, a
+    decision, a final outcome) stays happened. So an engine re-evaluates a waiting
+    condition only when it may have turned, however long the drill.
+    """
+    if isinstance(cond, (AllCond, AnyCond)):
+        members = cond.all if isinstance(cond, AllCond) else cond.any
+        decisive = not isinstance(cond, AllCond)  # the member value that settles it
+        reasons: list[Fact] = []
+        for member in members:
+            value, why = explain(member, facts)
+            if value == decisive:
+                return value, why
+            reasons += why
+        return not decisive, reasons
+    if isinstance(cond, NotCond):
+        value, why = explain(cond.not_, facts)
+        return not value, why
+    value = evaluate(cond, facts)
+    fact = _fact_of(cond, value, facts)
+    return value, [] if fact is None else [fact]
+
+
+_FINAL = ("met", "late", "partly", "missed")
+
+
+def _fact_of(cond: Condition, value: bool, facts: Facts) -> Fact | None:
+    """The fact whose change could change this atom's ``value``; None once it cannot."""
+    if isinstance(cond, OutcomeCond):
+        if facts.outcomes.get(cond.expectation) in _FINAL:
+            return None
+        return ("outcome", cond.expectation)
+    if isinstance(cond, FiredCond):
+        return None if value else ("fired", cond.fired)
+    if isinstance(cond, ActionCond):
+        first = next(iter(cond.params.items()), None)
+        if value:
+            return None
+        return ("action", cond.action) if first is None else ("action", cond.action, *first)
+    if isinstance(cond, StateCond):
+        if not value and cond.op == "==":
+            return ("state", cond.state, cond.value)
+        return ("state", cond.state)
+    raise TypeError(f"not an atom: {cond!r}")
 
 
 def walk(cond: Condition) -> list[Condition]:

@@ -8,10 +8,28 @@ that as the sexagesimal number 750.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
+
+# Limits that keep every number a file can hold playable and scorable (docs/scenario-
+# authoring.md, "Limits"). Past them the clock, the database or the score would overflow
+# (a 2**63 s duration cannot be stored; a weight of 1e308 makes the score NaN).
+MAX_DURATION = 3650 * 86400  # ten years of scenario time, in seconds
+MAX_NUMBER = 10**15  # any other number: parameters, state, comparisons (exact as a float)
+MAX_WEIGHT = 1000.0
+MIN_COMPRESSION, MAX_COMPRESSION = 0.01, 1_000_000.0
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*([smhd])\s*)+$")
@@ -30,19 +48,68 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return value
+        return _within_limit(value, value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text.isdigit():
-            return int(text)
+            return _within_limit(int(text), value)
         if _DURATION_RE.match(text):
-            return sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART_RE.findall(text))
+            seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART_RE.findall(text))
+            return _within_limit(seconds, value)
         raise ValueError(
             f"cannot read {value!r} as a duration; write seconds or e.g. '90s', '30m', '2h', '3d'"
         )
     raise ValueError(
         f"a duration must be seconds or a string like '30m', not {type(value).__name__}"
     )
+
+
+def _within_limit(seconds: int, written: Any) -> int:
+    """A drill longer than ten years is a typo; past 2**63 s nothing can store it."""
+    if seconds > MAX_DURATION:
+        raise ValueError(
+            f"a duration can be at most 10 years ({MAX_DURATION:,} s, '3650d'); got {written!r}"
+        )
+    return seconds
+
+
+def check_number(value: Any) -> Any:
+    """Refuse numbers that cannot be played: NaN, infinities, and beyond ±10^15.
+
+    On a union (``Scalar``) it runs before type dispatch, so the author reads one message
+    instead of one per member; anything that is not a number passes through untouched.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    _check_finite(value)
+    if abs(value) > MAX_NUMBER:
+        raise ValueError(f"a number must be between -10^15 and 10^15; got {value:g}")
+    return value
+
+
+def _check_finite(value: Any) -> Any:
+    """NaN compares false with everything and infinities overflow every sum."""
+    if isinstance(value, float) and not math.isfinite(value):
+        spelling = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+        raise ValueError(f"a number must be finite, not {spelling}")
+    return value
+
+
+def _check_weight(value: float) -> float:
+    """Weights above 1000 make the weighted means overflow into NaN or lose precision."""
+    if value > MAX_WEIGHT:
+        raise ValueError(f"a weight can be at most {MAX_WEIGHT:g}; got {value:g}")
+    return value
+
+
+def _check_compression(value: float) -> float:
+    """The wall length (duration ÷ compression) must be a number the clock can show."""
+    if not MIN_COMPRESSION <= value <= MAX_COMPRESSION:
+        raise ValueError(
+            f"compression must be between {MIN_COMPRESSION:g} and {MAX_COMPRESSION:,.0f} "
+            f"scenario seconds per wall second; got {value:g}"
+        )
+    return value
 
 
 def format_duration(seconds: int) -> str:
@@ -71,6 +138,54 @@ Duration = Annotated[
         }
     ),
 ]
+
+
+def _check_start(value: Any) -> Any:
+    """The narrative start is what the clock counts from: a real date and time.
+
+    It must leave room for the longest drill before the calendar ends (year 9999), so
+    that start + scenario time can always be shown.
+    """
+    if isinstance(value, (date, datetime)):
+        raise ValueError(
+            f'write the start in quotes, e.g. start: "{value}" '
+            "(unquoted, YAML reads it as a date object)"
+        )
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f'start must be a real date and time such as "2026-06-30 06:00"; got {value!r} ({exc})'
+        ) from None
+    try:
+        moment + timedelta(seconds=MAX_DURATION)
+    except OverflowError:
+        raise ValueError(
+            f"start {value!r} is too close to the year 9999 for the clock to count on"
+        ) from None
+    return value
+
+
+StartTime = Annotated[str, BeforeValidator(_check_start)]
+"""A quoted ISO date and time (``"2026-06-30 06:00"``): the clock shows time from it."""
+
+Number = Annotated[float, AfterValidator(check_number)]
+"""A finite number within ±10^15 (a parameter bound, a comparison)."""
+
+Scalar = Annotated[Union[int, float, str, bool], BeforeValidator(check_number)]
+"""A parameter or state value: numbers finite and within ±10^15, or text, or a boolean."""
+
+Weight = Annotated[
+    float, Field(gt=0), BeforeValidator(_check_finite), AfterValidator(_check_weight)
+]
+"""A weight: more than 0 and at most 1000."""
+
+Compression = Annotated[
+    float, Field(gt=0), BeforeValidator(_check_finite), AfterValidator(_check_compression)
+]
+"""Scenario seconds per wall second: 0.01 to 1,000,000."""
 
 PositiveDuration = Annotated[
     Duration, Field(gt=0, description="Longer than 0s: seconds or a string such as '8h'.")

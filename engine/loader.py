@@ -102,7 +102,7 @@ def _parse_yaml(text: str, path: str) -> Document:
             if root is None:
                 return Document(path, text, None, None)
             _check_nodes(root, path, text)
-            data = loader.construct_document(root)
+            data = _construct(loader, root, path)
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:
@@ -123,6 +123,61 @@ def _parse_yaml(text: str, path: str) -> Document:
         message = " ".join(str(exc).split())
         raise LoadError([Diagnostic(path, 1, 1, "", f"YAML error: {message}")]) from None
     return Document(path, text, data, root)
+
+
+# What PyYAML's constructors raise, besides ConstructorError, for a scalar they cannot
+# build: `!!int "x"` (ValueError), `!!float ""` (IndexError), `!!bool "maybe"` (KeyError),
+# `!!timestamp "nope"` (AttributeError), `2026-02-30` (ValueError from datetime).
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:timestamp": "a date (YYYY-MM-DD, optionally with a time)",
+}
+
+
+def _construct(loader: Any, root: yaml.Node, path: str) -> Any:
+    """Build the data; a value PyYAML cannot build is reported at its node, not raised."""
+    try:
+        return loader.construct_document(root)
+    except _CONSTRUCTION_ERRORS:
+        problems = _construction_problems(root, path)
+        if not problems:  # pragma: no cover - every known failure is a scalar's
+            problems = [Diagnostic(path, 1, 1, "", "YAML error: a value cannot be read")]
+        raise LoadError(problems) from None
+
+
+def _construction_problems(root: yaml.Node, path: str) -> list[Diagnostic]:
+    """Build each scalar on its own to find the ones that fail (only after a failure)."""
+    constructor = yaml.constructor.SafeConstructor()
+    problems: list[Diagnostic] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node, deep=True)
+            except _CONSTRUCTION_ERRORS as exc:
+                mark = node.start_mark
+                message = _construction_message(node, exc)
+                problems.append(Diagnostic(path, mark.line + 1, mark.column + 1, "", message))
+            continue
+        stack.extend(reversed(_children(node)))
+    return sorted(problems, key=lambda d: (d.line, d.col))
+
+
+def _construction_message(node: yaml.ScalarNode, exc: Exception) -> str:
+    kind = _SCALAR_KINDS.get(node.tag, f"the type {node.tag}")
+    if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(exc, ValueError):
+        return (
+            f"{node.value!r} is not a real date ({exc}); correct it, or quote it to keep it as text"
+        )
+    return f"cannot read {node.value!r} as {kind}; correct the value or remove its !! tag"
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:

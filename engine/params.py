@@ -3,42 +3,103 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from engine.plan import Action, Param, Plan
 
 
-def value_problem(plan: Plan, param: Param, value: Any) -> str | None:
+@dataclass(frozen=True)
+class Refusal:
+    """Why the plan refuses a decision: a reason code that consoles word in their own
+    language, what it concerns, and the English sentence the journal keeps as ``reason``."""
+
+    code: str
+    message: str
+    param: str | None = None
+    value: Any = None
+    limit: float | None = None
+    allowed: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """The journal's form: the code and what it concerns (no English)."""
+        data: dict[str, Any] = {"code": self.code}
+        if self.param is not None:
+            data["param"] = self.param
+        if self.value is not None:
+            data["value"] = self.value
+        if self.limit is not None:
+            data["limit"] = self.limit
+        if self.allowed:
+            data["allowed"] = list(self.allowed)
+        return data
+
+
+def value_refusal(plan: Plan, param: Param, value: Any) -> Refusal | None:
     """Why ``value`` is not valid for ``param``, or None when it is."""
-    kind = param.type
-    if kind == "scale":
-        scale = plan.scale(param.scale or "")
-        ids = scale.ids() if scale else []
+    kind, pid = param.type, param.id
+    if kind in ("scale", "choice"):
+        scale = plan.scale(param.scale or "") if kind == "scale" else None
+        ids = (scale.ids() if scale else []) if kind == "scale" else [c.id for c in param.choices]
         if value not in ids:
-            return f"{param.id} must be one of {', '.join(ids)}; got {value!r}"
-    elif kind == "choice":
-        ids = [c.id for c in param.choices]
-        if value not in ids:
-            return f"{param.id} must be one of {', '.join(ids)}; got {value!r}"
+            message = f"{pid} must be one of {', '.join(ids)}; got {value!r}"
+            return Refusal("not_allowed_value", message, pid, value, allowed=tuple(ids))
     elif kind == "role":
         if not isinstance(value, str) or plan.role(value) is None:
-            return f"{param.id} must be a role of the plan; got {value!r}"
+            return Refusal("not_a_role", f"{pid} must be a role of the plan; got {value!r}", pid)
     elif kind in ("int", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{param.id} must be a number; got {value!r}"
-        if kind == "int" and not isinstance(value, int):
-            return f"{param.id} must be a whole number; got {value!r}"
-        if param.min is not None and value < param.min:
-            return f"{param.id} must be at least {param.min:g}; got {value}"
-        if param.max is not None and value > param.max:
-            return f"{param.id} must be at most {param.max:g}; got {value}"
+        return _number_refusal(param, value)
     elif kind == "text":
         if not isinstance(value, str) or not value.strip():
-            return f"{param.id} must be non-empty text"
+            return Refusal("empty_text", f"{pid} must be non-empty text", pid)
     elif kind == "bool":
         if not isinstance(value, bool):
-            return f"{param.id} must be true or false; got {value!r}"
+            return Refusal("not_bool", f"{pid} must be true or false; got {value!r}", pid)
     return None
+
+
+def _number_refusal(param: Param, value: Any) -> Refusal | None:
+    pid = param.id
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return Refusal("not_a_number", f"{pid} must be a number; got {value!r}", pid)
+    if param.type == "int" and not isinstance(value, int):
+        return Refusal("not_whole", f"{pid} must be a whole number; got {value!r}", pid)
+    if param.min is not None and value < param.min:
+        message = f"{pid} must be at least {param.min:g}; got {value}"
+        return Refusal("below_min", message, pid, value, limit=param.min)
+    if param.max is not None and value > param.max:
+        message = f"{pid} must be at most {param.max:g}; got {value}"
+        return Refusal("above_max", message, pid, value, limit=param.max)
+    return None
+
+
+def value_problem(plan: Plan, param: Param, value: Any) -> str | None:
+    """Why ``value`` is not valid for ``param``, or None when it is."""
+    refusal = value_refusal(plan, param, value)
+    return refusal.message if refusal else None
+
+
+def param_refusals(
+    plan: Plan, action: Action, params: Mapping[str, Any], *, complete: bool
+) -> list[Refusal]:
+    """What is wrong with ``params``; ``complete`` also requires the required ones."""
+    refusals: list[Refusal] = []
+    for key, value in params.items():
+        param = action.param(key)
+        if param is None:
+            known = ", ".join(p.id for p in action.params) or "none"
+            message = f"action {action.id} has no parameter {key!r} (parameters: {known})"
+            refusals.append(Refusal("unknown_param", message, key))
+            continue
+        refusal = value_refusal(plan, param, value)
+        if refusal:
+            refusals.append(refusal)
+    if complete:
+        for param in action.params:
+            if param.required and param.id not in params:
+                message = f"parameter {param.id} is required for {action.id}"
+                refusals.append(Refusal("missing_param", message, param.id))
+    return refusals
 
 
 def param_problems(
@@ -48,23 +109,34 @@ def param_problems(
 
     The parameter is None for a missing one, so a file check can point at the mapping.
     """
-    problems: list[tuple[str | None, str]] = []
-    for key, value in params.items():
-        param = action.param(key)
-        if param is None:
-            known = ", ".join(p.id for p in action.params) or "none"
-            problems.append(
-                (key, f"action {action.id} has no parameter {key!r} (parameters: {known})")
-            )
-            continue
-        problem = value_problem(plan, param, value)
-        if problem:
-            problems.append((key, problem))
-    if complete:
-        for param in action.params:
-            if param.required and param.id not in params:
-                problems.append((None, f"parameter {param.id} is required for {action.id}"))
-    return problems
+    return [
+        (None if r.code == "missing_param" else r.param, r.message)
+        for r in param_refusals(plan, action, params, complete=complete)
+    ]
+
+
+def decision_refusals(
+    plan: Plan, role_id: str, action_id: str, params: Mapping[str, Any]
+) -> list[Refusal]:
+    """Why the plan refuses this decision (empty: it is valid)."""
+    if plan.role(role_id) is None:
+        return [Refusal("unknown_role", f"unknown role {role_id!r}", value=role_id)]
+    action = plan.action(action_id)
+    if action is None:
+        return [Refusal("unknown_action", f"unknown action {action_id!r}", value=action_id)]
+    if role_id not in action.roles:
+        allowed = ", ".join(action.roles)
+        message = f"the plan does not authorise {role_id} to {action_id} (authorised: {allowed})"
+        return [Refusal("not_authorised", message, allowed=tuple(action.roles))]
+    return param_refusals(plan, action, params, complete=True)
+
+
+def decision_problem(
+    plan: Plan, role_id: str, action_id: str, params: Mapping[str, Any]
+) -> str | None:
+    """Why the plan refuses this decision, or None when it is valid."""
+    refusals = decision_refusals(plan, role_id, action_id, params)
+    return "; ".join(r.message for r in refusals) if refusals else None
 
 
 def exact_matches(expected: Mapping[str, Any], given: Mapping[str, Any]) -> int:
@@ -79,19 +151,3 @@ def wrong_params(expected: Mapping[str, Any], given: Mapping[str, Any]) -> dict[
         for key, want in sorted(expected.items())
         if given.get(key) != want
     }
-
-
-def decision_problem(
-    plan: Plan, role_id: str, action_id: str, params: Mapping[str, Any]
-) -> str | None:
-    """Why the plan refuses this decision, or None when it is valid."""
-    if plan.role(role_id) is None:
-        return f"unknown role {role_id!r}"
-    action = plan.action(action_id)
-    if action is None:
-        return f"unknown action {action_id!r}"
-    if role_id not in action.roles:
-        allowed = ", ".join(action.roles)
-        return f"the plan does not authorise {role_id} to {action_id} (authorised: {allowed})"
-    problems = param_problems(plan, action, params, complete=True)
-    return "; ".join(message for _, message in problems) if problems else None

@@ -7,13 +7,14 @@ and every scored rule carries the clause (条款) it comes from.
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.conditions import Condition
-from engine.fields import Duration, Identifier, Strict, Text
+from engine.fields import Duration, Identifier, Number, Scalar, Strict, Text, Weight
 
 Criticality = Literal["critical", "essential", "non_critical"]
 Certainty = Literal[
@@ -25,10 +26,19 @@ Certainty = Literal[
     "seed",
     "unverified",
 ]
-ParamValue = Union[int, float, str, bool]
+ParamValue = Scalar
 Severity = Literal["minor", "major", "critical"]
 IMMEDIATE = "immediate"
 Deadline = Union[Literal["immediate"], Duration]
+
+
+def check_deadline(value: Deadline | None) -> Deadline | None:
+    """A deadline of 0 ends as the inject arrives: no answer could ever be on time."""
+    if value == 0:
+        raise ValueError(
+            "a deadline of 0 can never be met; give at least 1s, 'immediate', or no deadline"
+        )
+    return value
 
 
 class Role(Strict):
@@ -76,8 +86,8 @@ class Param(Strict):
     scale: Identifier | None = None
     choices: list[Choice] = Field(default_factory=list)
     required: bool = True
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
 
     @model_validator(mode="after")
     def _typed(self) -> Param:
@@ -89,7 +99,26 @@ class Param(Strict):
             raise ValueError("a 'choice' parameter lists its choices")
         if self.type != "choice" and self.choices:
             raise ValueError("only a parameter of type 'choice' can list choices")
+        self._check_bounds()
         return self
+
+    def _check_bounds(self) -> None:
+        """Bounds that leave no value would refuse every decision, the right one too."""
+        if self.min is None and self.max is None:
+            return
+        if self.type not in ("int", "number"):
+            raise ValueError(
+                f"only an int or number parameter has min/max, not a {self.type!r} one"
+            )
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(
+                f"min ({self.min:g}) is above max ({self.max:g}): no value would be accepted"
+            )
+        if self.type == "int" and self.min is not None and self.max is not None:
+            if math.ceil(self.min) > self.max:
+                raise ValueError(
+                    f"no whole number lies between min ({self.min:g}) and max ({self.max:g})"
+                )
 
 
 class Action(Strict):
@@ -145,10 +174,12 @@ class RuleFields(Strict):
         description="The limit is absolute (最迟/不得超过): no credit after deadline + grace.",
     )
     criticality: Criticality = "essential"
-    weight: float = Field(default=1.0, gt=0)
+    weight: Weight = 1.0
     capability: Identifier | None = None
     clause: Clause | None = None
     scored: bool = True
+
+    _deadline = field_validator("deadline")(check_deadline)
 
     @model_validator(mode="after")
     def _limits(self) -> RuleFields:

@@ -18,18 +18,19 @@ from typing import Any
 import simpy
 
 from engine.compiled import CompiledScenario, ResolvedExpectation
-from engine.conditions import Facts, evaluate
+from engine.conditions import Fact, Facts, evaluate, explain
 from engine.events import Decision, EndDrill, Event, FireInject, Input, Kind, SendHint
-from engine.params import decision_problem, exact_matches, wrong_params
+from engine.params import decision_refusals, exact_matches, wrong_params
 from engine.plan import Prohibited
 from engine.scenario import Hint, Inject
 
 Listener = Callable[[Event], None]
 # The rules the engine plays by, stamped on every drill's start. 2: the outcome model
 # (partly answers stay open, prohibited decisions answer nothing, only owners or named
-# substitutes answer, plan-level prohibited items). A journal of an earlier version
+# substitutes answer, plan-level prohibited items). 3: refused decisions carry reason
+# codes (``problems``) besides the English reason. A journal of an earlier version
 # replays under today's rules, so its events differ; its score is rejudged either way.
-ENGINE_RULES = 2
+ENGINE_RULES = 3
 
 
 @dataclass
@@ -64,6 +65,13 @@ class DrillEngine:
         self._after_inject: dict[str, list[Inject]] = {}
         self._after_outcome: dict[str, list[Inject]] = {}
         self._conditional: list[Inject] = []
+        # Indexes that keep each step proportional to what it touches, not to the drill:
+        # the waiting conditions each fact can change (``explain``), the open expectations
+        # and the armed items of each action.
+        self._watchers: dict[Fact, set[int]] = {}
+        self._watching: dict[int, list[Fact]] = {}
+        self._pending_by_action: dict[str, dict[str, OpenExpectation]] = {}
+        self._armed_by_action: dict[str, dict[str, Prohibited]] = {}
         for inject in compiled.scenario.injects:
             if inject.after is not None and inject.after.inject:
                 self._after_inject.setdefault(inject.after.inject, []).append(inject)
@@ -71,6 +79,9 @@ class DrillEngine:
                 self._after_outcome.setdefault(inject.after.expectation, []).append(inject)
             elif inject.when is not None:
                 self._conditional.append(inject)
+        # Conditions to evaluate at the next check: all of them the first time, then only
+        # those a changed fact may have turned (a condition is a function of its facts).
+        self._unchecked: set[int] = set(range(len(self._conditional)))
 
     # -- time ------------------------------------------------------------------------
 
@@ -147,7 +158,7 @@ class DrillEngine:
             },
         )
         for item in self.compiled.always_prohibited:
-            self.active_prohibited[item.id] = item
+            self._arm(item)
         for inject in scenario.injects:
             if inject.at is not None:
                 self._schedule(inject, inject.at)
@@ -183,11 +194,15 @@ class DrillEngine:
         facts.fired.add(inject_id)
         specs = self.compiled.opens[inject_id]
         pending, outcomes = self.pending, facts.outcomes
+        self._changed("fired", inject_id)
         for spec in specs:
-            pending[spec.id] = OpenExpectation(spec, now)
+            open_exp = OpenExpectation(spec, now)
+            pending[spec.id] = open_exp
+            self._pending_by_action.setdefault(spec.action, {})[spec.id] = open_exp
             outcomes[spec.id] = "pending"
+            self._changed("outcome", spec.id)
         for item in inject.prohibited:
-            self.active_prohibited[item.id] = item
+            self._arm(item)
         data: dict[str, Any] = {
             "inject": inject_id,
             "to": list(inject.to),
@@ -219,15 +234,56 @@ class DrillEngine:
         if old == value and key in self.facts.state:
             return
         self.facts.state[key] = value
+        self._changed("state", key)
+        self._changed("state", key, value)
         self._emit(Kind.STATE_CHANGED, {"key": key, "value": value, "old": old, "cause": cause})
 
+    def _changed(self, *fact: Any) -> None:
+        """A fact changed: the conditions waiting on it must be evaluated again."""
+        try:
+            watchers = self._watchers.get(fact)
+        except TypeError:  # an unhashable value: no condition can wait for it
+            return
+        if watchers:
+            self._unchecked.update(watchers)
+
+    def _watch_facts(self, index: int, facts: list[Fact]) -> None:
+        """Wait on exactly ``facts`` from now on (none: the inject is scheduled)."""
+        for fact in self._watching.pop(index, ()):
+            self._watchers[fact].discard(index)
+        if facts:
+            self._watching[index] = facts
+            for fact in facts:
+                self._watchers.setdefault(fact, set()).add(index)
+
+    def armed_for(self, action: str) -> list[Prohibited]:
+        """The prohibited items armed now for ``action`` (their ``when`` aside)."""
+        return list(self._armed_by_action.get(action, {}).values())
+
+    def _arm(self, item: Prohibited) -> None:
+        self.active_prohibited[item.id] = item
+        self._armed_by_action.setdefault(item.action, {})[item.id] = item
+
     def _check_conditions(self) -> None:
-        for inject in self._conditional:
+        """Schedule the conditional injects whose condition now holds, in file order.
+
+        Only conditions a changed fact may have turned are evaluated: the others were
+        false at the last check and still are, so the result equals evaluating every one.
+        """
+        if not self._unchecked:
+            return
+        indexes = sorted(self._unchecked)
+        self._unchecked.clear()
+        for index in indexes:
+            inject = self._conditional[index]
             if inject.id in self._scheduled or inject.id in self.fired:
+                self._watch_facts(index, [])
                 continue
             assert inject.when is not None
-            if evaluate(inject.when, self.facts):
+            holds, depends_on = explain(inject.when, self.facts)
+            if holds:
                 self._schedule(inject, inject.delay)
+            self._watch_facts(index, [] if holds else depends_on)
 
     # -- expectations ----------------------------------------------------------------
 
@@ -250,7 +306,8 @@ class DrillEngine:
         """At the hard limit (or the end): a partly right answer is final, else missed."""
         if exp_id not in self.pending:
             return
-        open_exp = self.pending.pop(exp_id)
+        open_exp = self.pending[exp_id]
+        self._close(exp_id)
         if open_exp.partly is not None:
             outcome, kind = "partly", Kind.EXPECTATION_PARTLY
             data = {**open_exp.partly, "why": why}
@@ -258,6 +315,7 @@ class DrillEngine:
             outcome, kind = "missed", Kind.EXPECTATION_MISSED
             data = {"expectation": exp_id, "anchor": open_exp.anchor, "why": why}
         self.facts.outcomes[exp_id] = outcome
+        self._changed("outcome", exp_id)
         self._emit(kind, data)
         self._after_outcome_of(exp_id, outcome)
 
@@ -312,24 +370,29 @@ class DrillEngine:
         if decision.participant:
             base["participant"] = decision.participant
         if self.ended:
-            self._emit(Kind.DECISION_REFUSED, {**base, "reason": "the drill has ended"})
+            ended = {"reason": "the drill has ended", "code": "drill_ended"}
+            self._emit(Kind.DECISION_REFUSED, {**base, **ended})
             return
-        problem = decision_problem(
+        refusals = decision_refusals(
             self.compiled.plan, decision.role, decision.action, decision.params
         )
-        if problem:
-            self._emit(Kind.DECISION_REFUSED, {**base, "reason": problem})
+        if refusals:  # the English reason for the journal, the codes for the consoles
+            reason = "; ".join(r.message for r in refusals)
+            problems = [r.to_data() for r in refusals]
+            self._emit(Kind.DECISION_REFUSED, {**base, "reason": reason, "problems": problems})
             return
         # Facts are judged as they stand when the decision is made, before it changes them.
-        forbidden = [
-            item for item in self.active_prohibited.values() if self._is_prohibited(item, decision)
-        ]
+        armed = self._armed_by_action.get(decision.action, {})
+        forbidden = [item for item in armed.values() if self._is_prohibited(item, decision)]
         exact, partly = ([], None) if forbidden else self._match(decision)
         data = {**base, "expectations": [o.spec.id for o in exact]}
         if forbidden:
             data["prohibited"] = [item.id for item in forbidden]
         accepted = self._emit(Kind.DECISION_ACCEPTED, data)
         self.facts.actions.append((decision.role, decision.action, dict(decision.params)))
+        self._changed("action", decision.action)
+        for key, value in decision.params.items():
+            self._changed("action", decision.action, key, value)
         for item in forbidden:
             self._emit(
                 Kind.COMMISSION,
@@ -363,10 +426,8 @@ class DrillEngine:
         role, facts = decision.role, self.facts
         candidates = [
             o
-            for o in self.pending.values()
-            if o.spec.action == decision.action
-            and o.spec.answerable_by(role)
-            and (o.spec.when is None or evaluate(o.spec.when, facts))
+            for o in self._pending_by_action.get(decision.action, {}).values()
+            if o.spec.answerable_by(role) and (o.spec.when is None or evaluate(o.spec.when, facts))
         ]
         own = [o for o in candidates if o.spec.role == role]
         pool = own or candidates
@@ -382,6 +443,12 @@ class DrillEngine:
             key=lambda o: (exact_matches(o.spec.params, decision.params), -o.anchor, o.spec.id),
         )
         return [], best
+
+    def _close(self, exp_id: str) -> None:
+        """Take an expectation off the open lists (it has its outcome)."""
+        open_exp = self.pending.pop(exp_id, None)
+        if open_exp is not None:
+            self._pending_by_action[open_exp.spec.action].pop(exp_id, None)
 
     def _answer_partly(self, open_exp: OpenExpectation, decision: Event) -> None:
         spec = open_exp.spec
@@ -399,11 +466,12 @@ class DrillEngine:
 
     def _resolve_done(self, open_exp: OpenExpectation, decision: Event) -> None:
         spec = open_exp.spec
-        self.pending.pop(spec.id, None)
+        self._close(spec.id)
         latency = self.now - open_exp.anchor
         late = spec.deadline is not None and latency > spec.deadline + spec.grace
         outcome = "late" if late else "met"
         self.facts.outcomes[spec.id] = outcome
+        self._changed("outcome", spec.id)
         self._emit(
             Kind.EXPECTATION_LATE if late else Kind.EXPECTATION_MET,
             {

@@ -27,10 +27,11 @@ from engine.scenario import Scenario
 
 Literal_ = tuple[bool, Condition]
 _MAX_TERMS = 512
-_OUTCOMES = {"pending", "met", "late", "missed"}
+_OUTCOMES = {"pending", "met", "late", "partly", "missed"}
 _ALLOWED = {
     "met": {"met"},
     "late": {"late"},
+    "partly": {"partly"},
     "missed": {"missed"},
     "done": {"met", "late"},
     "pending": {"pending"},
@@ -58,35 +59,89 @@ def _dnf(cond: Condition, positive: bool = True) -> list[list[Literal_]] | None:
     return [[(positive, cond)]]
 
 
-def _state_domain(scenario: Scenario, plan: Plan, key: str) -> tuple[list[Any], bool | None]:
-    """Values a state key can take; open-ended when ``add`` applies, None when unknowable."""
-    values: list[Any] = [scenario.state[key]] if key in scenario.state else []
-    open_ended: bool | None = False
-    for action in plan.actions:
-        param = action.param(action.sets[key]) if key in action.sets else None
-        if param is None:
-            continue
-        if param.type == "scale" and param.scale and plan.scale(param.scale):
-            values += plan.scale(param.scale).ids()  # type: ignore[union-attr]
-        elif param.type == "choice":
-            values += [c.id for c in param.choices]
-        else:
-            return values, None
-    for inject in scenario.injects:
-        for effect in inject.effects:
-            if effect.key != key:
+class Context:
+    """What satisfiability needs to know about a scenario, gathered in one pass.
+
+    Built once per cross-check, so asking about each of N conditions costs the size of
+    that condition, not N injects again (validation stays linear in the file's size).
+    """
+
+    def __init__(self, scenario: Scenario, plan: Plan, exp_owner: dict[str, str]) -> None:
+        self.scenario = scenario
+        self.plan = plan
+        self.exp_owner = exp_owner
+        self.deadlines = _deadlines(scenario, plan)
+        self._effects: dict[str, list[Any]] = {}
+        self._added: set[str] = set()
+        for inject in scenario.injects:
+            for effect in inject.effects:
+                if effect.set is not None:
+                    self._effects.setdefault(effect.key, []).append(effect.value)
+                else:
+                    self._added.add(effect.key)
+        self._domains: dict[str, tuple[list[Any], bool | None]] = {}
+        # (key, literals) → verdict; a literal's type counts (True == 1, but not here)
+        self._verdicts: dict[tuple[str, tuple[tuple[bool, str, type, Any], ...]], bool] = {}
+
+    def state_domain(self, key: str) -> tuple[list[Any], bool | None]:
+        """Values a state key can take; open-ended when ``add`` applies, None when unknowable."""
+        if key not in self._domains:
+            self._domains[key] = self._state_domain(key)
+        return self._domains[key]
+
+    def _state_domain(self, key: str) -> tuple[list[Any], bool | None]:
+        scenario, plan = self.scenario, self.plan
+        values: list[Any] = [scenario.state[key]] if key in scenario.state else []
+        for action in plan.actions:
+            param = action.param(action.sets[key]) if key in action.sets else None
+            if param is None:
                 continue
-            if effect.set is not None:
-                values.append(effect.value)
+            scale = plan.scale(param.scale) if param.type == "scale" and param.scale else None
+            if scale is not None:
+                values += scale.ids()
+            elif param.type == "choice":
+                values += [c.id for c in param.choices]
             else:
-                open_ended = True
-    return values, open_ended
+                return values, None
+        values += self._effects.get(key, [])
+        unique = list({(type(v), v): v for v in values}.values())
+        return unique, key in self._added
+
+    def state_ok(self, key: str, literals: list[tuple[bool, StateCond]]) -> bool:
+        """Whether some value of ``key`` satisfies every literal (memoised per question)."""
+        question = (
+            key,
+            tuple((positive, lit.op, type(lit.value), lit.value) for positive, lit in literals),
+        )
+        if question not in self._verdicts:
+            self._verdicts[question] = _state_ok(self, key, literals)
+        return self._verdicts[question]
 
 
-def _state_ok(
-    scenario: Scenario, plan: Plan, key: str, literals: list[tuple[bool, StateCond]]
-) -> bool:
-    values, open_ended = _state_domain(scenario, plan, key)
+def _deadlines(scenario: Scenario, plan: Plan) -> dict[str, tuple[bool, bool, bool]]:
+    """Per expectation: (has a deadline, can be late, can be partly right).
+
+    Only an expectation that asks for parameters can be answered partly right.
+    """
+    deadlines: dict[str, tuple[bool, bool, bool]] = {}
+    for inject in scenario.injects:
+        for exp in inject.expects:
+            rule = plan.rule(exp.rule) if exp.rule else None
+            deadline = (
+                exp.deadline if exp.deadline is not None else (rule.deadline if rule else None)
+            )
+            hard = (
+                exp.hard_deadline
+                if exp.hard_deadline is not None
+                else (rule.hard_deadline if rule else False)
+            )
+            params = exp.params if exp.params is not None else (rule.params if rule else {})
+            deadlines[exp.key] = (deadline is not None, not hard, bool(params))
+    return deadlines
+
+
+def _state_ok(context: Context, key: str, literals: list[tuple[bool, StateCond]]) -> bool:
+    values, open_ended = context.state_domain(key)
     if open_ended is None:
         return True
     if not values:
@@ -102,14 +157,7 @@ def _state_ok(
     )
 
 
-def _term_ok(
-    term: Iterable[Literal_],
-    scenario: Scenario,
-    plan: Plan,
-    exp_owner: dict[str, str],
-    reachable: set[str] | None,
-    deadlines: dict[str, tuple[bool, bool]],
-) -> bool:
+def _term_ok(term: Iterable[Literal_], context: Context, reachable: set[str] | None) -> bool:
     outcomes: dict[str, set[str]] = {}
     fired: dict[str, bool] = {}
     actions: dict[str, bool] = {}
@@ -117,15 +165,17 @@ def _term_ok(
     for positive, atom in term:
         if isinstance(atom, OutcomeCond):
             exp = atom.expectation
-            owner = exp_owner.get(exp)
+            owner = context.exp_owner.get(exp)
             if positive and owner is not None and reachable is not None and owner not in reachable:
                 return False
             allowed = outcomes.setdefault(exp, set(_OUTCOMES))
-            has_deadline, can_be_late = deadlines.get(exp, (True, True))
-            if not can_be_late:
+            has_deadline, can_be_late, can_be_partly = context.deadlines.get(
+                exp, (True, True, True)
+            )
+            if not (has_deadline and can_be_late):
                 allowed.discard("late")
-            if not has_deadline:
-                allowed.discard("late")
+            if not can_be_partly:
+                allowed.discard("partly")
             wanted = _ALLOWED[atom.outcome]
             allowed &= wanted if positive else _OUTCOMES - wanted
             if not allowed:
@@ -141,7 +191,7 @@ def _term_ok(
                 return False
         elif isinstance(atom, StateCond):
             states.setdefault(atom.state, []).append((positive, atom))
-    return all(_state_ok(scenario, plan, key, lits) for key, lits in states.items())
+    return all(context.state_ok(key, lits) for key, lits in states.items())
 
 
 def satisfiable(
@@ -150,22 +200,16 @@ def satisfiable(
     plan: Plan,
     exp_owner: dict[str, str],
     reachable: set[str] | None = None,
+    *,
+    context: Context | None = None,
 ) -> bool:
-    """Whether some course of the drill can make ``cond`` true."""
+    """Whether some course of the drill can make ``cond`` true.
+
+    Pass a ``context`` built once when asking about many conditions of one scenario.
+    """
     terms = _dnf(cond)
     if terms is None:
         return True
-    deadlines: dict[str, tuple[bool, bool]] = {}
-    for inject in scenario.injects:
-        for exp in inject.expects:
-            rule = plan.rule(exp.rule) if exp.rule else None
-            deadline = (
-                exp.deadline if exp.deadline is not None else (rule.deadline if rule else None)
-            )
-            hard = (
-                exp.hard_deadline
-                if exp.hard_deadline is not None
-                else (rule.hard_deadline if rule else False)
-            )
-            deadlines[exp.key] = (deadline is not None, not hard)
-    return any(_term_ok(term, scenario, plan, exp_owner, reachable, deadlines) for term in terms)
+    if context is None:
+        context = Context(scenario, plan, exp_owner)
+    return any(_term_ok(term, context, reachable) for term in terms)

@@ -7,13 +7,24 @@ effects and opens expectations (plan rules, or inline ones), prohibited actions 
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.conditions import Condition, Outcome
-from engine.fields import Duration, Identifier, Pair, PositiveDuration, Strict, Text
-from engine.plan import Clause, Criticality, Deadline, ParamValue, Prohibited
+from engine.fields import (
+    Compression,
+    Duration,
+    Identifier,
+    Pair,
+    PositiveDuration,
+    Scalar,
+    StartTime,
+    Strict,
+    Text,
+    Weight,
+)
+from engine.plan import Clause, Criticality, Deadline, ParamValue, Prohibited, check_deadline
 
 Channel = Literal[
     "phone",
@@ -30,7 +41,7 @@ Channel = Literal[
     "fax",
 ]
 Family = Literal["flood", "cyber", "complaint", "other"]
-StateValue = Union[int, float, str, bool]
+StateValue = Scalar
 
 
 class After(Strict):
@@ -96,10 +107,12 @@ class Expectation(Strict):
     hard_limit: Duration | None = None
     hard_deadline: bool | None = None
     criticality: Criticality | None = None
-    weight: float | None = Field(default=None, gt=0)
+    weight: Weight | None = None
     capability: Identifier | None = None
     clause: Clause | None = None
     scored: bool | None = None
+
+    _deadline = field_validator("deadline")(check_deadline)
 
     @model_validator(mode="after")
     def _rule_or_inline(self) -> Expectation:
@@ -165,7 +178,7 @@ class Objective(Strict):
     id: Identifier
     text: Text
     capabilities: list[Identifier] = Field(default_factory=list)
-    weight: float = Field(default=1.0, gt=0)
+    weight: Weight = 1.0
 
 
 class Tracked(Strict):
@@ -185,9 +198,9 @@ class Scenario(Strict):
     title: Text
     summary: Text | None = None
     background: Text | None = None
-    start: str | None = None
+    start: StartTime | None = None
     duration: PositiveDuration
-    compression: float = Field(default=60.0, gt=0)
+    compression: Compression = 60.0
     objectives: list[Objective] = Field(default_factory=list)
     state: dict[Identifier, StateValue] = Field(default_factory=dict)
     tracked: list[Tracked] = Field(default_factory=list)

@@ -7,7 +7,8 @@ doing nothing, and a wrong-parameter variant must never fire a success branch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,13 +28,32 @@ class Variant:
     params: dict[str, Any]
 
 
-def fill_params(plan: Plan, action: Action, given: dict[str, Any]) -> dict[str, Any]:
-    """The given parameters plus the first valid value for every other required one."""
+def fill_params(
+    plan: Plan,
+    action: Action,
+    given: dict[str, Any],
+    avoid: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """The given parameters plus the first valid value for every other required one.
+
+    With ``avoid`` (say, "an armed prohibited item forbids this"), a completion it refuses
+    is replaced by one with another value for one of the filled parameters, if any fits:
+    a player free to choose would not choose the forbidden one.
+    """
     params = dict(given)
+    free = []
     for param in action.params:
         if param.id in params or not param.required:
             continue
         params[param.id] = _first_value(plan, action, param)
+        free.append(param)
+    if avoid is None or not avoid(params):
+        return params
+    for param in free:
+        for value in other_values(plan, param, params[param.id]):
+            candidate = {**params, param.id: value}
+            if not avoid(candidate):
+                return candidate
     return params
 
 
@@ -46,10 +66,25 @@ def _first_value(plan: Plan, action: Action, param: Param) -> Any:
     if param.type == "role":
         return plan.roles[0].id
     if param.type in ("int", "number"):
-        return int(param.min) if param.min is not None else 1
+        return _first_number(param)
     if param.type == "bool":
         return True
     return action.name.en
+
+
+def _first_number(param: Param) -> int | float:
+    """The smallest whole number within the bounds (1 when unbounded), else ``min`` itself.
+
+    ``ceil(min)`` equals the ``int(min)`` used before wherever that was already valid, so
+    decisions for valid bounds are unchanged; validation guarantees that a value exists.
+    """
+    low, high = param.min, param.max
+    if low is None:
+        return 1 if high is None or high >= 1 else math.floor(high)
+    value = math.ceil(low)
+    if high is not None and value > high:
+        return low  # a number parameter whose range holds no whole number
+    return value
 
 
 def other_values(plan: Plan, param: Param, value: Any) -> list[Any]:

@@ -148,6 +148,96 @@ CASES: list[tuple[str, str, str]] = [
         "injects.0.precedence.0.1: unknown expectation 'A9'",
     ),
     ("scenario-precedence-not-a-pair.yaml", "15:14", "precedence.0: List should have at least 2"),
+    # --- values YAML cannot build (they used to print a traceback) ---------------------
+    ("yaml-impossible-date.yaml", "6:8", "'2026-02-30' is not a real date"),
+    ("yaml-int-tag-not-a-number.yaml", "7:14", "cannot read 'x' as a whole number"),
+    ("yaml-float-tag-empty.yaml", "7:22", "cannot read '' as a number"),
+    ("yaml-bool-tag-maybe.yaml", "13:34", "cannot read 'maybe' as true or false"),
+    ("yaml-timestamp-tag-nope.yaml", "6:8", "cannot read 'nope' as a date"),
+    ("yaml-int-tag-0x.yaml", "9:9", "cannot read '0x' as a whole number"),
+    # --- numbers a drill cannot play or score ----------------------------------------
+    (
+        "plan-param-bound-infinite.yaml",
+        "12:55",
+        "actions.0.params.0.min: a number must be finite, not .inf",
+    ),
+    (
+        "plan-param-bound-nan.yaml",
+        "15:14",
+        "actions.0.params.0.max: a number must be finite, not .nan",
+    ),
+    ("plan-weight-too-large.yaml", "17:13", "rules.0.weight: a weight can be at most 1000"),
+    (
+        "scenario-duration-2-63.yaml",
+        "6:11",
+        "duration: a duration can be at most 10 years (315,360,000 s, '3650d')",
+    ),
+    (
+        "scenario-weight-infinite.yaml",
+        "13:34",
+        "injects.0.expects.0.weight: a number must be finite, not .inf",
+    ),
+    (
+        "scenario-state-value-too-large.yaml",
+        "7:22",
+        "state.water_level: a number must be between -10^15 and 10^15",
+    ),
+    ("scenario-compression-out-of-range.yaml", "7:14", "compression: compression must be between"),
+    ("scenario-start-impossible-date.yaml", "6:8", "start: start must be a real date and time"),
+    # --- scenarios whose ideal run cannot score 100 ----------------------------------
+    ("plan-deadline-zero.yaml", "16:15", "rules.0.deadline: a deadline of 0 can never be met"),
+    (
+        "scenario-deadline-zero.yaml",
+        "13:36",
+        "injects.0.expects.0.deadline: a deadline of 0 can never be met",
+    ),
+    (
+        "plan-param-min-above-max.yaml",
+        "12:9",
+        "actions.0.params.0: min (10) is above max (1): no value would be accepted",
+    ),
+    (
+        "plan-param-int-no-whole-number.yaml",
+        "12:9",
+        "actions.0.params.0: no whole number lies between min (0.2) and max (0.8)",
+    ),
+    ("plan-rule-also-prohibited.yaml", "17:5", "rules.0: the rule's answer is also prohibited"),
+    (
+        "scenario-opens-at-end.yaml",
+        "19:15",
+        "injects.1.expects.0: opens at 3h, when the scenario ends (3h)",
+    ),
+    (
+        "scenario-opens-at-end-jitter.yaml",
+        "20:15",
+        "injects.1.expects.0: opens at 3h at the latest (jitter), when the scenario ends (3h)",
+    ),
+    (
+        "scenario-expected-also-prohibited.yaml",
+        "19:9",
+        "injects.0.expects.0: the expected action is also prohibited (X-publish)",
+    ),
+    (
+        "scenario-expected-prohibited-by-earlier-inject.yaml",
+        "20:15",
+        "the expected action is also prohibited (X-report, armed by inject I1 at 0s)",
+    ),
+    (
+        "scenario-expected-prohibited-by-branch.yaml",
+        "13:27",
+        "(X-report, armed by inject I2, whose time is only known in play)",
+    ),
+    (
+        "scenario-precedence-cannot-be-kept.yaml",
+        "7:14",
+        "precedence.0: the ideal run answers A2 (opened at 0s) before A3 (opened at 1h)",
+    ),
+    (
+        "scenario-prohibited-when-holds.yaml",
+        "20:15",
+        "injects.0.expects.0: the ideal answer, given at 1m, is a commission (X-report-high",
+    ),
+    ("scenario-partly-condition.yaml", "16:11", "injects.1.when: this condition can never hold"),
 ]
 
 # (file, "line:col") -> what the validator does today. Strict xfails: see the docstring.
