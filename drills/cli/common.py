@@ -53,6 +53,17 @@ def default_lang() -> str:
     return "zh"
 
 
+def plain_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A name or note as typed: control and bidi characters are refused (a terminal would
+    obey them instead of showing them)."""
+    from drills.port.text import unsafe_characters
+
+    bad = unsafe_characters(value) if value else []
+    if bad:
+        raise click.BadParameter(f"control characters are not allowed ({', '.join(bad)})")
+    return value
+
+
 def lang_option(func: Any) -> Any:
     """``--lang zh|en``: one default for every command (see ``default_lang``)."""
     return click.option(

@@ -21,6 +21,7 @@ from drills.cli.common import (
     log_option,
     logged_failures,
     open_store,
+    plain_text,
     setup_logging,
     warn_network,
 )
@@ -63,7 +64,7 @@ def _run(app: Any) -> None:
     show_default=True,
     help="Bots in the other roles.",
 )
-@click.option("--name", help="Your name, for the roster and the report.")
+@click.option("--name", callback=plain_text, help="Your name, for the roster and the report.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @lang_option
 @_plan_option
@@ -271,7 +272,7 @@ def host(
 @click.command()
 @click.argument("code")
 @click.option("--role", help="The plan role you take (default: pick a free one on screen).")
-@click.option("--name", required=True, help="Your name (one person per role).")
+@click.option("--name", required=True, callback=plain_text, help="Your name (one person per role).")
 @lang_option
 def join(code: str, role: str | None, name: str, lang: str) -> None:
     """Join a hosted drill as a plan role, from any terminal on the host machine.

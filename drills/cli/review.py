@@ -17,6 +17,7 @@ from drills.cli.common import (
     db_option,
     lang_option,
     open_store,
+    plain_text,
     writable_file,
     write_bytes,
     write_output,
@@ -132,7 +133,7 @@ def note(
 
 @click.command()
 @click.argument("drill")
-@click.option("--name", required=True, help="The safety manager signing.")
+@click.option("--name", required=True, callback=plain_text, help="The safety manager signing.")
 @click.option("--comment", default="", help="Review comment.")
 @db_option
 def signoff(drill: str, name: str, comment: str, db_path: Path | None) -> None:

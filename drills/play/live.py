@@ -22,6 +22,7 @@ from drills.play.session import DrillSession, Outcome
 from drills.port.briefing import briefing_for
 from drills.port.feeds import Briefing, ClockView, FeedError, InjectChoice
 from drills.port.results import TraineeResults, trainee_results
+from drills.port.text import printable
 from drills.port.views import RosterChanged, Seat, TraineeView, TrainerView, both
 from drills.port.visibility import trainee_views, trainer_views
 from drills.store import rooms
@@ -202,6 +203,7 @@ class LiveDrill:
             bot = self.session.bots.get(role.id)
             if holder is not None and holder.startswith("bot:"):
                 holder = None
+            holder = printable(holder) if holder is not None else None
             seats.append(Seat(role.id, role.name, holder, bot, role.id in connected))
         return tuple(seats)
 

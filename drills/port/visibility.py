@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
+from drills.port.text import printable
 from drills.port.views import (
     DecisionRecorded,
     DecisionRefused,
@@ -132,7 +133,7 @@ def _hint_words(hint: object) -> Bilingual:
     """A hint is a trainer's literal text, or a scenario's text in both languages."""
     if isinstance(hint, dict):
         return both(partial(_title, hint, ""))
-    return literal(str(hint))
+    return literal(printable(str(hint)))
 
 
 def _views(event: Event, compiled: CompiledScenario, role: str | None) -> list[Any]:
@@ -206,8 +207,8 @@ def _decision(event: Event, compiled: CompiledScenario) -> DecisionRecorded | De
         data["action"],
         name,
         params,
-        data.get("participant"),
-        str(data.get("note") or ""),
+        printable(str(data["participant"])) if data.get("participant") else None,
+        printable(str(data.get("note") or "")),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.port.clock import ClockState
+from drills.port.text import unsafe_characters
 
 MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
 MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
@@ -82,6 +83,9 @@ def _text(raw: dict[str, Any], key: str, limit: int, *, required: bool = True) -
         raise ProtocolError(f"{key} is missing")
     if len(value) > limit:
         raise ProtocolError(f"{key} is longer than {limit} characters")
+    bad = unsafe_characters(value)
+    if bad:
+        raise ProtocolError(f"{key} holds control characters ({', '.join(bad)}): type plain text")
     return value
 
 

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from drills.port.clock import ClockState
+from drills.port.text import unsafe_characters
 from drills.store.database import NoSuchDrill, Store, StoreError, now_iso, storage
 from engine.events import Decision, Event, Kind, canonical_json
 
@@ -41,6 +42,9 @@ def join(store: Store, code: str, role: str, name: str) -> str:
         raise RoomError(f"no role {role!r} in plan {plan.id} (roles: {roles})")
     if not name.strip():
         raise RoomError("give your name with --name")
+    bad = unsafe_characters(name)
+    if bad:
+        raise RoomError(f"a name cannot hold control characters ({', '.join(bad)})")
     with store.db.conn:
         taken = store.db.conn.execute(
             "SELECT name FROM participants WHERE drill_id = ? AND role = ?", (record.id, role)
