@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,23 @@ from .conftest import DATA, ROOT, start_headless_host
 
 WORKED = [str(DATA / "worked-scenario.yaml"), "--plan", str(DATA / "worked-plan.yaml")]
 DRILLHALL = [sys.executable, "-m", "drills"]
+
+
+def wait_for(done: Callable[[], object], what: str, timeout: float = 60.0) -> None:
+    """Poll ``done()`` until it holds (fails naming ``what``): a condition, not a time."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def journaled_events(db: Path) -> int:
+    """Events the running drill has committed (0 while the table is not there yet)."""
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    except sqlite3.Error:
+        return 0
 
 
 def cli(*args: str) -> Result:
@@ -534,8 +551,7 @@ def test_a_deleted_wal_stops_the_drill_with_exit_2(tmp_path: Path) -> None:
     proc, _ = _start_paced_run(db, speed=600)  # 3 h in 18 s: it ends soon, and must not
     wal = tmp_path / "d.db-wal"
     try:
-        time.sleep(1.0)  # a few ticks journaled
-        assert wal.exists()
+        wait_for(lambda: journaled_events(db) > 5 and wal.exists(), "a few ticks journaled")
         wal.unlink()
         out, err = proc.communicate(timeout=60)
     finally:
@@ -569,7 +585,8 @@ def test_a_second_writer_on_a_live_drill_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "d.db"
     proc, drill = _start_paced_run(db, speed=60)
     try:
-        time.sleep(0.5)
+        lock = db.parent / f"{db.name}-{drill}.lock"
+        wait_for(lock.exists, "the first process to hold the drill")
         second = subprocess.run(
             [*DRILLHALL, "resume", drill, "--json", "--db", str(db)],
             capture_output=True,
@@ -617,11 +634,14 @@ def test_file_lock_is_exclusive_and_cleans_up(tmp_path: Path) -> None:
 
 
 FIRST_USE = """
-import sys, time
+import os, sys
+from pathlib import Path
 from drills.cli.main import main
-start = float(sys.argv[1])
-time.sleep(max(0.0, start - time.time()))  # every process opens the new database at once
-sys.argv = ["drillhall", "run", *sys.argv[2:]]
+ready, go = Path(sys.argv[1]), Path(sys.argv[2])
+ready.touch()  # imported and waiting
+while not go.exists():  # every process opens the new database at once
+    os.sched_yield()
+sys.argv = ["drillhall", "run", *sys.argv[3:]]
 main()
 """
 
@@ -629,11 +649,24 @@ main()
 @pytest.mark.slow
 def test_thirty_first_uses_of_a_new_database_at_once(tmp_path: Path) -> None:
     db = tmp_path / "new" / "d.db"
-    start = time.time() + 6
-    command = [sys.executable, "-c", FIRST_USE, str(start), *WORKED, "--bot", "idle"]
+    go = tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [*command, "--seed", str(n), "--json", "--db", str(db)],
+            [
+                sys.executable,
+                "-c",
+                FIRST_USE,
+                str(tmp_path / f"ready-{n}"),
+                str(go),
+                *WORKED,
+                "--bot",
+                "idle",
+                "--seed",
+                str(n),
+                "--json",
+                "--db",
+                str(db),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -641,6 +674,8 @@ def test_thirty_first_uses_of_a_new_database_at_once(tmp_path: Path) -> None:
         )
         for n in range(30)
     ]
+    wait_for(lambda: len(list(tmp_path.glob("ready-*"))) == 30, "all 30 ready", timeout=180)
+    go.touch()
     results = [(p.wait(timeout=180), p.communicate()) for p in procs]
     failed = [err for code, (_, err) in results if code != 0]
     assert failed == [], failed[:3]
