@@ -17,7 +17,8 @@ BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200
 
 
 def unsafe_characters(value: str) -> list[str]:
-    """The characters of ``value`` a terminal would obey instead of showing, as U+XXXX."""
+    """The characters of ``value`` a terminal would obey instead of showing them, named by
+    code point (``U+001B`` for ESC)."""
     found = []
     for char in value:
         if char in ALLOWED_CONTROLS:

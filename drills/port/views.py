@@ -31,6 +31,36 @@ def literal(value: str) -> Bilingual:
     return Bilingual.model_construct(zh=value, en=value)
 
 
+class Words:
+    """A text worded on first use, once per language asked for.
+
+    The trainer's timeline has a line for nearly every event, at thousands of events a
+    minute at high speed, and a console shows one language: wording both up front would
+    double the work of its busiest path."""
+
+    __slots__ = ("_cache", "_words")
+
+    def __init__(self, words: Callable[[str], str]) -> None:
+        self._words = words
+        self._cache: dict[str, str] = {}
+
+    def get(self, lang: str) -> str:
+        if lang not in self._cache:
+            self._cache[lang] = self._words(lang)
+        return self._cache[lang]
+
+    @property
+    def zh(self) -> str:
+        return self.get("zh")
+
+    @property
+    def en(self) -> str:
+        return self.get("en")
+
+    def __repr__(self) -> str:
+        return f"Words({self.en!r})"
+
+
 @dataclass(frozen=True)
 class JournalView:
     """A view of one journal event: its number and its scenario time."""
@@ -117,9 +147,9 @@ class DrillEnded(JournalView):
 
 @dataclass(frozen=True)
 class TimelineEntry(JournalView):
-    """The trainer's timeline: one worded line for an event worth a line."""
+    """The trainer's timeline: the event's line (empty for an event not worth one)."""
 
-    line: Bilingual
+    line: Words
 
 
 # -- not from the journal -----------------------------------------------------------------

@@ -27,6 +27,7 @@ from drills.port.views import (
     TimelineEntry,
     TraineeView,
     TrainerView,
+    Words,
     both,
     literal,
 )
@@ -42,6 +43,13 @@ from scoring.wording import commission_line, outcome_line, status_word
 # which prohibited items a decision matched.
 ANSWER_KEYS = ("expectations", "prohibited")
 
+# Events with a line on the trainer's timeline (``describe_event``).
+TIMELINE_KINDS = frozenset(
+    {
+        Kind.INJECT_DELIVERED, Kind.DECISION_ACCEPTED, Kind.DECISION_REFUSED, *OUTCOME_KINDS,
+        Kind.COMMISSION, Kind.HINT_SENT, Kind.DRILL_ENDED,
+    }
+)  # fmt: skip
 EXPECTATION_KINDS = (*OUTCOME_KINDS, Kind.EXPECTATION_OVERDUE)
 
 
@@ -115,8 +123,8 @@ def trainer_views(events: Iterable[Event], compiled: CompiledScenario) -> list[T
     views: list[TrainerView] = []
     for event in events:
         views.extend(_views(event, compiled, None))
-        line = both(partial(_timeline_line, event, compiled))
-        if line.zh:
+        if event.kind in TIMELINE_KINDS:
+            line = Words(partial(_timeline_line, event, compiled))
             views.append(TimelineEntry(event.seq, event.t, line))
     return views
 

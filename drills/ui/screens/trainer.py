@@ -153,7 +153,8 @@ class TrainerScreen(ClockControls):
         for view in views:
             match view:
                 case TimelineEntry():
-                    lines.append(text(view.line))
+                    if line := text(view.line):  # worded now, in this console's language
+                        lines.append(line)
                 case ExpectationOpened():
                     self.pending[view.expectation_id] = view.due
                     role = self.compiled.plan.role(view.role)
