@@ -261,18 +261,18 @@ class LiveDrill:
         return upcoming
 
     def unfired_injects(self) -> list[InjectChoice]:
+        """The injects not yet fired, each with what it opens and what follows it."""
         fired = self.engine.fired
         compiled = self.public
+        followers: dict[str, list[str]] = {}
+        for inject in compiled.scenario.injects:
+            if inject.after is not None and inject.after.inject:
+                followers.setdefault(inject.after.inject, []).append(inject.id)
         choices = []
         for inject in compiled.scenario.injects:
             if inject.id in fired:
                 continue
-            opens = [e for e in compiled.expectations.values() if e.inject == inject.id]
-            then = [
-                i.id
-                for i in compiled.scenario.injects
-                if i.after is not None and i.after.inject == inject.id
-            ]
+            opens = compiled.opens.get(inject.id, ())
             choices.append(
                 InjectChoice(
                     inject.id,
@@ -280,7 +280,7 @@ class LiveDrill:
                     tuple(inject.to),
                     tuple(e.id for e in opens),
                     tuple(_title(e.title, e.id) for e in opens),
-                    tuple(then),
+                    tuple(followers.get(inject.id, [])),
                 )
             )
         return choices
