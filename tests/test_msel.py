@@ -615,3 +615,14 @@ def test_cli_export_refuses_an_unknown_format_and_a_bad_scenario(tmp_path: Path)
     assert code == 1 and "name it .xlsx or .csv" in err
     code, _, err = cli("msel", "export", "no-such-drill", "-o", str(tmp_path / "s.xlsx"))
     assert code == 1 and "no such file or installed scenario" in err
+
+
+def test_a_missing_output_folder_is_an_answer_not_created(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    target = tmp_path / "no" / "such" / "x.xlsx"
+    result = CliRunner().invoke(main, ["msel", "export", "flood-river-crest", "-o", str(target)])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    assert not (tmp_path / "no").exists()

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from drills.cli.common import EXIT_INVALID
+from drills.cli.common import EXIT_INVALID, writable_file
 
 
 def _refuse(lines: list[str]) -> NoReturn:
@@ -40,7 +40,8 @@ def msel() -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
     help="The sheet to write: FILE.xlsx (three sheets, drop-downs) or FILE.csv.",
 )
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -78,7 +79,8 @@ def export_command(scenario: str, output: Path, plan_file: Path | None, force: b
     "-o",
     "--output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
     help="The scenario file to write (YAML).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")

@@ -527,7 +527,6 @@ def _at(items: list[list[str]], i: int, width: int) -> list[str]:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write next to the target and rename: a crash never leaves half a file behind. The
     file gets the mode a plain write would give it (mkstemp's is owner-only)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         mode = path.stat().st_mode & 0o7777
     else:
