@@ -25,6 +25,7 @@ def test_database_is_wal_with_migrations_recorded(store: Store) -> None:
         "m005_trend_indexes",
         "m006_rooms",
         "m007_submission_keys",
+        "m008_records",
     ]
     assert store.path.stat().st_mode & 0o777 == 0o600  # private: trainees use the gateway
 

@@ -225,10 +225,60 @@ def m007_submission_keys(db: Database) -> None:
     db.table("submissions").create_index(["drill_id", "key"], unique=True)
 
 
-# Every table with a drill_id column (m001..m007), for removing an unstarted drill.
+@migrations()
+def m008_records(db: Database) -> None:
+    """Records that hold up in an audit.
+
+    A drill's purpose (practice, exam, official, test) and its voiding (who, when, why:
+    a void drill stays in the record, it is only left out of ratings and trends).
+    Signatures are append-only, several per drill, each with its signer's capacity (the
+    one-row ``signoffs`` table is copied into it and dropped). Notes and improvement edits
+    made after the first signature are amendments: ``notes.amendment`` marks them, and
+    every improvement edit is kept in ``improvement_log`` (``improvement_edits`` keeps
+    only the current fields)."""
+    drills = db.table("drills")
+    drills.add_column("purpose", str)
+    drills.add_column("void_reason", str)
+    drills.add_column("voided", str)
+    drills.add_column("voided_by", str)
+    db.execute("UPDATE drills SET purpose = 'practice' WHERE purpose IS NULL")
+    db.table("signatures").create(
+        {
+            "id": int,
+            "drill_id": str,
+            "name": str,
+            "capacity": str,
+            "comment": str,
+            "at": str,
+        },
+        pk="id",
+    )
+    db.table("signatures").create_index(["drill_id", "id"])
+    db.execute(
+        "INSERT INTO signatures (drill_id, name, capacity, comment, at) "
+        "SELECT drill_id, name, '', comment, at FROM signoffs ORDER BY at"
+    )
+    db.table("signoffs").drop()
+    db.table("notes").add_column("amendment", int)
+    db.execute("UPDATE notes SET amendment = 0")
+    db.table("improvement_log").create(
+        {
+            "id": int,
+            "drill_id": str,
+            "finding": str,
+            "fields": str,
+            "amendment": int,
+            "at": str,
+        },
+        pk="id",
+    )
+    db.table("improvement_log").create_index(["drill_id", "id"])
+
+
+# Every table with a drill_id column (m001..m008), for removing an unstarted drill.
 DRILL_TABLES = (
-    "inputs", "events", "scores", "results", "role_scores", "notes", "signoffs",
-    "improvement_edits", "participants", "submissions", "clock",
+    "inputs", "events", "scores", "results", "role_scores", "notes", "signatures",
+    "improvement_edits", "improvement_log", "participants", "submissions", "clock",
 )  # fmt: skip
 
 

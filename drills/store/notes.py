@@ -47,15 +47,17 @@ def sign_off(store: Store, drill_id: str, name: str, comment: str = "") -> SignO
     if not name.strip():
         raise StoreError("a sign-off needs the signer's name")
     at = now_iso()
-    store.db.table("signoffs").upsert(
-        {"drill_id": record.id, "name": name, "comment": comment, "at": at}, pk="drill_id"
+    store.db.table("signatures").insert(
+        {"drill_id": record.id, "name": name, "capacity": "", "comment": comment, "at": at}
     )
     return SignOff(name, at, comment)
 
 
 @storage("cannot read the sign-off of drill {drill_id}")
 def signoff(store: Store, drill_id: str) -> SignOff | None:
-    rows = list(store.db.table("signoffs").rows_where("drill_id = ?", [drill_id]))
+    rows = list(
+        store.db.table("signatures").rows_where("drill_id = ?", [drill_id], order_by="id")
+    )
     return SignOff(rows[0]["name"], rows[0]["at"], rows[0]["comment"]) if rows else None
 
 
