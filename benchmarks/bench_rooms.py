@@ -26,7 +26,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from benchmarks.synthetic import room
 
@@ -52,6 +52,19 @@ def _wait_applied(db: Path, code: str, count: int, host: subprocess.Popen[str]) 
     raise RuntimeError(f"fewer than {count} submissions applied after {PATIENCE:.0f} s")
 
 
+def read_tokens(stdout: IO[str]) -> tuple[str, dict[str, str]]:
+    """The drill code and the seat tokens (role → token) `drillhall host` prints first."""
+    code = stdout.readline().split(":", 1)[1].strip()
+    tokens: dict[str, str] = {}
+    for line in iter(stdout.readline, ""):
+        if line.startswith("starting when"):
+            break
+        if line.startswith("  "):
+            role, token = line.split()
+            tokens[role] = token
+    return code, tokens
+
+
 def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> dict[str, object]:
     scenario, plan = room(folder, clients, injects)
     db = folder / "room.db"
@@ -72,7 +85,7 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
     ]
     host = subprocess.Popen(host_cmd, stdout=subprocess.PIPE, text=True, env=env)
     assert host.stdout is not None
-    code = host.stdout.readline().split(":", 1)[1].strip()
+    code, tokens = read_tokens(host.stdout)
     procs = [
         subprocess.Popen(
             [
@@ -86,7 +99,7 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
                 str(plan),
                 str(folder / "clients.jsonl"),
             ],
-            env=env,
+            env={**env, "DRILLHALL_SEAT_TOKEN": tokens[f"r{i}"]},  # never on a command line
         )
         for i in range(clients)
     ]

@@ -1,7 +1,7 @@
 """One trainee client for the load test: joins a role through the host's gateway and
 answers its injects, exactly as a trainee console does (RemoteDrill).
 
-    python -m benchmarks.room_client CODE ROLE NAME SCENARIO PLAN OUT
+    DRILLHALL_SEAT_TOKEN=TOKEN python -m benchmarks.room_client CODE ROLE NAME SCENARIO PLAN OUT
 
 The answers come from the scenario file, which this bot reads itself: the host sends a
 trainee nothing of the answer key. At the end it writes one JSON line to OUT: how many
@@ -11,6 +11,7 @@ decisions it made, and for each the seconds from submit to seeing the engine's a
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,11 +25,13 @@ JOIN_PATIENCE = 120.0  # seconds: a loaded machine may start the host slowly
 
 
 def join(code: str, role: str, name: str) -> RemoteDrill:
-    """Join as soon as the host serves the drill (retrying only while it is unreachable)."""
+    """Join as soon as the host serves the drill (retrying only while it is unreachable),
+    with the seat token from the environment (as `drillhall join` reads it)."""
     deadline = time.monotonic() + JOIN_PATIENCE
+    token = os.environ["DRILLHALL_SEAT_TOKEN"]
     while True:
         try:
-            return RemoteDrill(code, role, name)
+            return RemoteDrill(code, role, name, token=token)
         except HostUnreachable:
             if time.monotonic() > deadline:
                 raise

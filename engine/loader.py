@@ -106,9 +106,13 @@ def _parse_yaml(text: str, path: str) -> Document:
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        # The C reader counts bytes, not characters: after any CJK text its position was
+        # past the character. The first such character in the text is the one refused.
+        found = text.find(chr(code))
+        position = found if found >= 0 else exc.position
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
         raise LoadError(
             [Diagnostic(path, line, col, "", f"control characters are not allowed (#x{code:04x})")]
         ) from None

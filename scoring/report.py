@@ -1,23 +1,27 @@
 """The after-action report (演练评估报告 / AAR-IP) as data, ready for any renderer.
 
 Everything here is derived from the scenario, the journal's events, the score and what the
-safety manager recorded (notes, improvement plan edits, sign-off), so a report can always
+safety manager recorded (notes, improvement plan edits, signatures), so a report can always
 be rebuilt. Text stays bilingual ({"zh", "en"}); renderers pick the language.
+
+Signed content stays as it was signed: a note or an improvement-plan edit made after the
+first signature is an amendment. The report keeps the hot wash and the improvement plan as
+signed and lists every amendment (when, who, what changed) in a section of its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from engine.compiled import CompiledScenario
 from engine.events import Event, Kind
 from scoring.findings import CLASSES, Finding, build_findings
-from scoring.outcomes import collect
+from scoring.outcomes import DrillFacts, collect
 from scoring.profile import RATING_EN, RATING_ZH, ScoringProfile
-from scoring.score import DrillScore
-from scoring.wording import wrong_text
+from scoring.score import DrillScore, ExpectationResult, _cap, prohibited_capability
+from scoring.wording import SEVERITY, wrong_text
 
 
 @dataclass
@@ -31,6 +35,10 @@ class DrillInfo:
     speed: float
     roster: dict[str, str]
     status: str
+    # Why the drill is not rated (a label key: not_finished, not_started, void), None if
+    # it is; a report without a rating still shows what happened, never a score.
+    withheld: str | None = None
+    void_reason: str | None = None
 
 
 @dataclass
@@ -45,8 +53,11 @@ class ImprovementItem:
 
 
 @dataclass
-class SignOff:
+class Signature:
+    """One signature on the report (append-only, several per drill)."""
+
     name: str
+    capacity: str  # a key of drills.port.labels.CAPACITIES; "" for sign-offs before capacities
     at: str
     comment: str
 
@@ -58,6 +69,39 @@ class Note:
     role: str | None
     text: str
     at: str
+    amendment: bool = False  # written after the first signature
+
+
+@dataclass
+class ImprovementEdit:
+    """One edit of an improvement-plan row, as logged (only the fields it set)."""
+
+    finding: str
+    fields: dict[str, str]
+    at: str
+    amendment: bool = False  # made after the first signature
+
+
+@dataclass
+class Amendment:
+    """A change after the first signature: a note, or an improvement-plan edit."""
+
+    at: str
+    kind: str  # hotwash | self | improvement
+    author: str | None = None  # a note's author (improvement edits record no author)
+    role: str | None = None
+    text: str = ""  # a note's text
+    finding: str | None = None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # field, before, after
+
+
+@dataclass
+class Filing:
+    """The cover block of a report for filing: given when it is rendered, not stored."""
+
+    organisation: str = ""
+    location: str = ""
+    evaluators: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,16 +129,34 @@ class Report:
     timeline: list[TimelineEntry]
     decisions: list[dict[str, Any]]
     findings: list[Finding]
-    improvement_plan: list[ImprovementItem]
+    improvement_plan: list[ImprovementItem]  # as it stands now, amendments included
     plan_adequacy: list[dict[str, str]]
     notes: list[Note]
-    signoff: SignOff | None
+    signatures: list[Signature]
     conclusion: dict[str, str]
     events: list[Event]
+    compiled: CompiledScenario = field(repr=False, compare=False)
+    signed_plan: list[ImprovementItem] = field(default_factory=list)  # as first signed
+    amendments: list[Amendment] = field(default_factory=list)
+    held_back: list[dict[str, str]] = field(default_factory=list)  # what capped the rating
+    held_back_by: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # capability
+    evidence: dict[str, dict[str, str]] = field(default_factory=dict)  # finding id → words
+    filing: Filing = field(default_factory=Filing)
 
     @property
     def draft(self) -> bool:
-        return self.signoff is None
+        return not self.signatures
+
+    @property
+    def signed_notes(self) -> list[Note]:
+        """The notes as signed (before the first signature; all of them while a draft)."""
+        return [n for n in self.notes if not n.amendment]
+
+    @property
+    def amended_findings(self) -> list[str]:
+        """Improvement-plan rows changed after the first signature, in finding order."""
+        changed = {a.finding for a in self.amendments if a.kind == "improvement"}
+        return [row.finding for row in self.improvement_plan if row.finding in changed]
 
     def finding_counts(self) -> dict[str, int]:
         return {k: sum(f.klass == k for f in self.findings) for k in CLASSES}
@@ -228,8 +290,10 @@ def _adequacy(
             ):
                 items.append(
                     {
-                        "zh": f"{spec.id}：责任角色从未收到相关信息，预案的信息流转可能不畅",
-                        "en": f"{spec.id}: the responsible role never received what it needs",
+                        "zh": f"{spec.title['zh']}：责任角色从未收到相关信息，"
+                        "预案的信息流转可能不畅",
+                        "en": f"{spec.title['en']}: the responsible role never received what it "
+                        "needs",
                     }
                 )
     results = {r.id: r for r in score.expectations}
@@ -243,8 +307,8 @@ def _adequacy(
         ):
             items.append(
                 {
-                    "zh": f"{exp_id}：时限{spec.deadline}秒，可能不切实际",
-                    "en": f"{exp_id}: a {spec.deadline}s limit may be unrealistic",
+                    "zh": f"{spec.title['zh']}：时限{spec.deadline}秒，可能不切实际",
+                    "en": f"{spec.title['en']}: a {spec.deadline}s limit may be unrealistic",
                 }
             )
     return items
@@ -252,6 +316,153 @@ def _adequacy(
 
 def _receivers(compiled: CompiledScenario, fired: list[str]) -> set[str]:
     return {role for inject_id in fired for role in compiled.injects[inject_id].to}
+
+
+def _held_back_line(result: ExpectationResult, title: dict[str, str]) -> dict[str, str]:
+    """Why an expectation capped the rating, by the rule's title and its clause."""
+    critical = result.criticality == "critical"
+    if critical and (result.status in ("missed", "pending") or result.q == 0 or result.rho == 0):
+        zh, en = "遗漏或错误", "omitted or wrong"
+    elif result.status in ("missed", "pending"):
+        zh, en = "遗漏", "omitted"
+    elif result.status == "partly":
+        zh, en = "部分正确", "partly right"
+    else:
+        zh, en = "超时", "late"
+    clause = f"（{result.clause}）" if result.clause else ""
+    return {
+        "zh": f"{'关键行动' if critical else '行动'}{zh}：{title['zh']}{clause}",
+        "en": f"{'critical action' if critical else 'action'} {en}: {title['en']}"
+        + (f" ({result.clause})" if result.clause else ""),
+    }
+
+
+def _held_back(
+    compiled: CompiledScenario, score: DrillScore, facts: DrillFacts
+) -> dict[str, list[dict[str, str]]]:
+    """What held each capability's rating back (the scorer's caps), worded with rule titles
+    and clauses in both languages, in the scorer's order."""
+    lines: dict[str, list[dict[str, str]]] = {}
+    for cap in score.capabilities:
+        lines[cap.id] = [
+            _held_back_line(r, compiled.expectations[r.id].title)
+            for r in score.expectations
+            if r.capability == cap.id
+            and r.scored
+            and r.status != "pending"
+            and r.id in compiled.expectations
+            and _cap(r) is not None
+        ]
+        for item in facts.commissions:
+            if item.severity not in ("critical", "major"):
+                continue
+            if prohibited_capability(compiled, item.prohibited) != cap.id:
+                continue
+            _inject, prohibited = compiled.prohibited.get(item.prohibited, (None, None))
+            reason = prohibited.reason.model_dump() if prohibited else {}
+            severity = SEVERITY[item.severity]
+            lines[cap.id].append(
+                {
+                    "zh": f"{severity['zh']}违规行动：{reason.get('zh', item.prohibited)}",
+                    "en": f"{severity['en']} prohibited action: "
+                    f"{reason.get('en', item.prohibited)}",
+                }
+            )
+        if cap.order_violations:
+            lines[cap.id].append(
+                {
+                    "zh": f"处置顺序不当（{cap.order_violations}处）",
+                    "en": f"steps out of order ({cap.order_violations})",
+                }
+            )
+    return lines
+
+
+EVIDENCE = {
+    "inject": ("信息", "inject"),
+    "decision": ("决策", "decision"),
+    "prohibited": ("违规项", "prohibited item"),
+}
+
+
+def _evidence(compiled: CompiledScenario, finding: Finding) -> dict[str, str]:
+    """A finding's evidence in both languages, naming rules by their titles (the scorer
+    gives ``expectation E1; inject I01; decision #7``)."""
+    zh: list[str] = []
+    en: list[str] = []
+    for item in finding.evidence:
+        kind, _, ref = item.partition(" ")
+        if kind == "expectation" and ref in compiled.expectations:
+            title = compiled.expectations[ref].title
+            zh.append(f"预期行动「{title['zh']}」")
+            en.append(f"expected action '{title['en']}'")
+        elif kind == "capability":
+            name = _name(compiled.plan.capabilities, ref)
+            zh.append(f"能力项「{name['zh']}」")
+            en.append(f"capability '{name['en']}'")
+        elif kind in EVIDENCE:
+            zh.append(f"{EVIDENCE[kind][0]} {ref}")
+            en.append(f"{EVIDENCE[kind][1]} {ref}")
+        else:
+            zh.append(item)
+            en.append(item)
+    return {"zh": "；".join(zh), "en": "; ".join(en)}
+
+
+EDITABLE = ("action", "element", "owner", "due", "status")
+
+
+def _apply(row: ImprovementItem, fields: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Set ``fields`` on ``row``; returns what changed as (field, before, after)."""
+    changes = []
+    for key in EDITABLE:  # the table's column order, whatever order they were given in
+        if key not in fields:
+            continue
+        value = fields[key]
+        before = str(getattr(row, key))
+        if before != value:
+            changes.append((key, before, value))
+        setattr(row, key, value)
+    return changes
+
+
+def _improvement_plans(
+    rows: list[ImprovementItem],
+    edits: dict[str, dict[str, str]],
+    log: list[ImprovementEdit],
+) -> tuple[list[ImprovementItem], list[ImprovementItem], list[Amendment]]:
+    """The improvement plan now, as first signed, and its amendments.
+
+    ``edits`` are the current fields per finding, ``log`` every edit in order. Fields set
+    before the edit log existed (no log entry ever set them) count as signed content."""
+    logged: dict[str, set[str]] = {}
+    for entry in log:
+        logged.setdefault(entry.finding, set()).update(entry.fields)
+    by_finding = {row.finding: row for row in rows}
+    for finding, fields in edits.items():
+        row = by_finding.get(finding)
+        if row is not None:
+            _apply(row, {k: v for k, v in fields.items() if k not in logged.get(finding, ())})
+    amendments: list[Amendment] = []
+    signed: list[ImprovementItem] | None = None
+    for entry in log:
+        if entry.amendment and signed is None:
+            signed = [replace(row) for row in rows]
+        row = by_finding.get(entry.finding)
+        if row is None:
+            continue
+        changes = _apply(row, entry.fields)
+        if entry.amendment:
+            amendments.append(
+                Amendment(entry.at, "improvement", finding=entry.finding, changes=changes)
+            )
+    if signed is None:
+        signed = [replace(row) for row in rows]
+    for finding, fields in edits.items():  # the current fields are the authority
+        row = by_finding.get(finding)
+        if row is not None:
+            _apply(row, fields)
+    return rows, signed, amendments
 
 
 DUE_DAYS = {"deficiency": 14, "corrective": 30, "improvement": 60}
@@ -286,17 +497,25 @@ def build_report(
     drill: DrillInfo,
     *,
     notes: list[Note] | None = None,
-    signoff: SignOff | None = None,
+    signatures: list[Signature] | None = None,
     edits: dict[str, dict[str, str]] | None = None,
+    log: list[ImprovementEdit] | None = None,
+    filing: Filing | None = None,
 ) -> Report:
-    """Assemble the whole report; ``edits`` override improvement-plan rows by finding id."""
+    """Assemble the whole report; ``edits`` (the current fields) and ``log`` (every edit,
+    in order) override improvement-plan rows by finding id."""
     facts = collect(events)
     findings = build_findings(compiled, score, facts)
     drill_date = date.fromisoformat(drill.created[:10])
-    plan_rows = default_improvements(compiled, findings, drill_date)
-    for row in plan_rows:
-        for key, value in (edits or {}).get(row.finding, {}).items():
-            setattr(row, key, value)
+    plan_rows, signed_plan, plan_amendments = _improvement_plans(
+        default_improvements(compiled, findings, drill_date), edits or {}, log or []
+    )
+    note_amendments = [
+        Amendment(n.at, n.kind, author=n.author, role=n.role, text=n.text)
+        for n in notes or []
+        if n.amendment
+    ]
+    held_back = _held_back(compiled, score, facts)
     worst = [f for f in findings if f.klass in ("deficiency", "corrective")][:3] or findings[:3]
     scenario = compiled.scenario
     met = {
@@ -339,7 +558,14 @@ def build_report(
         improvement_plan=plan_rows,
         plan_adequacy=_adequacy(compiled, events, score),
         notes=list(notes or []),
-        signoff=signoff,
+        signatures=list(signatures or []),
+        compiled=compiled,
+        signed_plan=signed_plan,
+        amendments=sorted(note_amendments + plan_amendments, key=lambda a: a.at),
+        held_back=[line for cap in score.capabilities for line in held_back.get(cap.id, [])],
+        held_back_by=held_back,
+        evidence={f.id: _evidence(compiled, f) for f in findings},
+        filing=filing or Filing(),
         conclusion={
             "zh": f"总体评定 {score.rating}（{RATING_ZH[score.rating]}），{met[0]}。",
             "en": f"Overall rating {score.rating} ({RATING_EN[score.rating]}): {met[1]}.",

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, NamedTuple
 
 import pytest
 
@@ -58,10 +59,31 @@ def flood_bundle() -> Bundle:
     )
 
 
-def start_headless_host(
-    db: Path, *, speed: int = 120, wait_for: int = 1
-) -> tuple[subprocess.Popen[str], str]:
-    """`drillhall host --headless` in a subprocess; returns the process and its drill code."""
+class HostProcess(NamedTuple):
+    """A headless host in a subprocess: the process, its drill code and the seat tokens
+    it printed (role → token)."""
+
+    proc: subprocess.Popen[str]
+    code: str
+    tokens: dict[str, str]
+
+
+def read_hosting_lines(stdout: IO[str]) -> tuple[str, dict[str, str]]:
+    """The code and the seat tokens from what `drillhall host` prints first."""
+    code = stdout.readline().split(":", 1)[1].strip()
+    tokens: dict[str, str] = {}
+    for line in iter(stdout.readline, ""):
+        if line.startswith("starting when") or line.startswith("press Start"):
+            break
+        if line.startswith("  "):
+            role, token = line.split()
+            tokens[role] = token
+    return code, tokens
+
+
+def start_headless_host(db: Path, *, speed: int = 120, wait_for: int = 1) -> HostProcess:
+    """`drillhall host --headless` in a subprocess, once it has printed its code and
+    seat tokens."""
     host = subprocess.Popen(
         [
             sys.executable,
@@ -82,5 +104,5 @@ def start_headless_host(
         text=True,
     )
     assert host.stdout is not None
-    code = host.stdout.readline().split(":", 1)[1].strip()
-    return host, code
+    code, tokens = read_hosting_lines(host.stdout)
+    return HostProcess(host, code, tokens)

@@ -79,13 +79,14 @@ class TerminalOutput:
             self.page.wait_for_timeout(100)
 
 
-def test_a_browser_trainee_picks_a_free_role_and_decides(tmp_path: Path) -> None:
-    """The served lobby: code, Enter, name, Enter; the free roles, picked with arrows and
-    Enter; the briefing, closed with Enter; then F3, Enter, Down, Enter, F5."""
+def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -> None:
+    """The served lobby: code, Enter, name, Enter, seat token (a password field, never in
+    the URL), Enter; the role the token opens, picked with Enter; the briefing, closed
+    with Enter; then F3, Enter, Down, Enter, F5."""
     from playwright.sync_api import WebSocket, sync_playwright
 
     db = tmp_path / "d.db"
-    host, code = start_headless_host(db)
+    host, code, tokens = start_headless_host(db)
     port = free_port()
     serve = subprocess.Popen(
         [sys.executable, "-m", "drills", "serve", "--port", str(port), "--lang", "en"],
@@ -131,10 +132,15 @@ def test_a_browser_trainee_picks_a_free_role_and_decides(tmp_path: Path) -> None
             page.keyboard.press("Enter")
             page.keyboard.type("Browser Li")
             page.keyboard.press("Enter")
-            shown.wait_for("Pick your role")  # the free roles, as a list
-            shown.wait_for("HQ commander (mayor)")
-            for _ in range(5):  # political commissar, commander, ... to hydrology
-                page.keyboard.press("ArrowDown")
+            page.keyboard.type(tokens["hydrology"])
+            shown.wait_for("•" * 8)  # the token shows as dots
+            page.keyboard.press("Enter")
+            shown.wait_for("Pick your role")  # the role the token opens, as a list
+            shown.wait_for("City hydrology bureau")
+            assert "HQ commander (mayor)" not in shown.text()
+            assert tokens["hydrology"] not in page.url and tokens["hydrology"][9:] not in (
+                shown.text()
+            )
             page.keyboard.press("Enter")
             joined = wait_for(
                 lambda: db_row(

@@ -372,9 +372,13 @@ def test_bad_arguments_are_one_line_before_anything_starts(
 def test_bad_values_in_a_drill_are_invalid_input(played: tuple[Path, str]) -> None:
     db, drill = played
     answered(cli("whatif", drill, "--change", "bogus", "--db", str(db)), 1, "--change")
-    answered(cli("whatif", drill, "--change", "remove 99", "--db", str(db)), 1, "inputs 1..")
+    answered(cli("whatif", drill, "--change", "remove 99", "--db", str(db)), 1, "not a decision")
     answered(cli("note", drill, " ", "--author", "Li", "--db", str(db)), 1, "needs some text")
-    answered(cli("signoff", drill, "--name", "", "--db", str(db)), 1, "signer's name")
+    answered(
+        cli("signoff", drill, "--name", "", "--capacity", "evaluator", "--db", str(db)),
+        1,
+        "signer's name",
+    )
 
 
 def test_output_files_are_checked_before_the_work(played: tuple[Path, str], tmp_path: Path) -> None:
@@ -406,7 +410,7 @@ READERS = [
     ["score", "abc"],
     ["whatif", "abc", "--change", "remove 1"],
     ["note", "abc", "text", "--author", "Li"],
-    ["signoff", "abc", "--name", "Li"],
+    ["signoff", "abc", "--name", "Li", "--capacity", "evaluator"],
     ["improve", "abc"],
     ["resume", "abc"],
     ["review"],
@@ -739,12 +743,12 @@ def test_the_host_and_its_gateway_log_to_a_file(tmp_path: Path) -> None:
     from drills.store.rooms import RoomError
 
     db = tmp_path / "d.db"
-    host, code = start_headless_host(db, wait_for=2)
+    host, code, tokens = start_headless_host(db, wait_for=2)
     log_file = tmp_path / "drillhall.log"  # the default: next to the database
     try:
         with pytest.raises(RoomError):
-            RemoteDrill(code, "nosuchrole", "Li")
-        remote = RemoteDrill(code, "hydrology", "Li")
+            RemoteDrill(code, "nosuchrole", "Li", token=tokens["hydrology"])
+        remote = RemoteDrill(code, "hydrology", "Li", token=tokens["hydrology"])
         deadline = time.monotonic() + 20
         while "joined as hydrology" not in log_file.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -27,7 +27,8 @@ pytestmark = [
 # Each test gets its own tmux server (-L) started from a clean environment: COLUMNS and
 # LINES, which CI runners often export, would reach the pane and make Textual (through
 # shutil.get_terminal_size) draw 80x24 inside a 120x40 pane.
-_SOCKET = f"drillhall-tests-{uuid.uuid4().hex[:8]}"
+# (no "drillhall" in the socket's name: a test reads /proc/net/unix for that word)
+_SOCKET = f"dh-tests-{uuid.uuid4().hex[:8]}"
 _ENV = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES", "TMUX"}}
 
 
@@ -41,10 +42,15 @@ def _tmux(*args: str) -> str:
     ).stdout
 
 
-def _open_terminal(command: str) -> str:
-    """A detached 120x40 tmux session running `command`; fails loudly if the size is wrong."""
+def _open_terminal(command: str, env: dict[str, str] | None = None) -> str:
+    """A detached 120x40 tmux session running `command` (with ``env`` set in it, not on
+    its command line); fails loudly if the size is wrong."""
     session = f"drillhall-{uuid.uuid4().hex[:8]}"
-    _tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), command)
+    setenv = [arg for k, v in (env or {}).items() for arg in ("-e", f"{k}={v}")]
+    _tmux(
+        "new-session", "-d", "-x", "120", "-y", "40", "-s", session, "-c", str(ROOT), *setenv,
+        command,
+    )  # fmt: skip
     size = _tmux("display-message", "-p", "-t", session, "#{window_width}x#{window_height}")
     assert size.strip() == "120x40", f"tmux made a {size.strip()} window, not 120x40"
     return session
@@ -241,15 +247,16 @@ def test_a_new_trainee_reads_the_briefing_decides_with_keys_quits_and_resumes(
 
 
 def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) -> None:
-    """Host headless, join from tmux with keys (one with --role, one picking a free role
-    from the list), and the host applies the decision."""
+    """Host headless, join from tmux with keys: one with --role and the seat token in the
+    environment, one typing the token in the join screen (a password field) and picking
+    the role it opens; the host applies the decision."""
     db = tmp_path / "d.db"
-    host, code = start_headless_host(db, wait_for=2)
+    host, code, tokens = start_headless_host(db, wait_for=2)
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
         f"{drillhall} join {code} --role hydrology --name Wang --lang en; echo EXIT=$?; sleep 60"
     )
-    session = _open_terminal(command)
+    session = _open_terminal(command, {"DRILLHALL_SEAT_TOKEN": tokens["hydrology"]})
     picker = ""
     try:
         _wait_for(session, "Close", 20, history=False)  # the briefing; the trainer starts
@@ -257,23 +264,40 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) ->
         assert "F6" not in _screen(session)  # the host's clock: no clock keys here
         _keys(session, "Enter")
         _wait_gone(session, "Key bindings", 20)
-        # a second trainee on the same role is refused with the reason, not a traceback
-        second = subprocess.run(
-            [str(drillhall), "join", code, "--role", "hydrology", "--name", "Zhao"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert second.returncode == 3  # the documented exit code: refused by a room
-        assert "role 'hydrology' is already taken by Wang" in second.stderr
-        assert "Traceback" not in second.stderr
-        # without --role: a list of the free roles to pick from
+
+        def join(role: str, token: str | None) -> subprocess.CompletedProcess[str]:
+            env = {k: v for k, v in os.environ.items() if k != "DRILLHALL_SEAT_TOKEN"}
+            return subprocess.run(
+                [str(drillhall), "join", code, "--role", role, "--name", "Zhao"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env=env | ({"DRILLHALL_SEAT_TOKEN": token} if token else {}),
+                stdin=subprocess.DEVNULL,
+            )
+
+        # refusals come with the reason and the documented exit code (3), not a traceback
+        for role, token, reason in (
+            ("hydrology", tokens["hydrology"], "role 'hydrology' is already taken by Wang"),
+            ("hydrology", tokens["commander"], "is for role 'commander', not 'hydrology'"),
+            ("hydrology", None, "no seat token: set DRILLHALL_SEAT_TOKEN"),
+        ):
+            refused = join(role, token)
+            assert refused.returncode == 3, refused.stderr
+            assert reason in refused.stderr and len(refused.stderr.splitlines()) == 1
+            assert "Traceback" not in refused.stderr
+        # no token in the environment: the join screen asks for it
         picker = _open_terminal(
             f"{drillhall} join {code} --name Zhao --lang en; echo EXIT=$?; sleep 60"
         )
+        _wait_for(picker, "Seat token", 20, history=False)
+        _type(picker, tokens["commander"])
+        screen = _wait_for(picker, "•" * 8, 20, history=False)  # typed, shown as dots
+        assert tokens["commander"][:8] not in screen
+        _keys(picker, "Enter")
         roles = _wait_for(picker, "Pick your role", 20, history=False)
         assert "HQ commander (mayor)" in roles and "City hydrology bureau" not in roles
-        _keys(picker, "Down", "Enter")  # the second free role: the commander
+        _keys(picker, "Enter")  # the one role this token opens: the commander
         _wait_for(picker, "Role: HQ commander (mayor)", 20, history=False)
         with sqlite3.connect(db) as conn:
             joined = dict(conn.execute("SELECT role, name FROM participants").fetchall())

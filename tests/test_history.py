@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from drills.cli.main import main
 from drills.library.calibrate import calibrate, histogram
 from drills.play.session import DrillSession
-from drills.review.whatif import ChangeError, apply_change, what_if
+from drills.review.whatif import ChangeError, JournalInput, apply_change, what_if
 from drills.store.database import Store
 from drills.store.history import Filters, drill_ids, history, regrade, sparkline, trends
 from engine.bundle import Bundle
-from engine.events import Decision, Input
+from engine.events import Decision, EndDrill
 from scoring.profile import ScoringProfile
 from scoring.score import DrillScore
 
@@ -52,13 +52,39 @@ def test_history_filters(store: Store, filled: list[str]) -> None:
     assert len(history(store, Filters(until="2999-01-01"))) == 6
 
 
+def test_trends_count_people_unless_bots_are_asked_for(store: Store, filled: list[str]) -> None:
+    """Bot-played roles (every role of these drills but 李明's) stay out of trends."""
+    assert {t.key for t in trends(store, "trainee", Filters())} == {"李明"}
+    roles = {t.key: t for t in trends(store, "role", Filters())}
+    assert set(roles) == {"commander"} and roles["commander"].drills == 1
+    rules = trends(store, "rule", Filters())
+    assert rules and all(t.drills <= 1 for t in rules)  # only the commander's rules, once
+
+
+def test_trends_leave_out_test_runs_and_void_drills(store: Store, filled: list[str]) -> None:
+    store.db.execute("UPDATE role_scores SET purpose = 'test' WHERE drill_id = ?", [filled[0]])
+    store.db.conn.commit()
+    assert trends(store, "trainee", Filters()) == []
+    assert {t.key for t in trends(store, "trainee", Filters(with_tests=True))} == {"李明"}
+    store.void_drill(filled[1], "aborted", "Zhou")
+    everything = Filters(with_bots=True, with_tests=True)
+    roles = {t.key: t for t in trends(store, "role", everything)}
+    assert roles["commander"].drills == 4  # 5 flood drills, one of them void
+    [void] = history(store, Filters(search=filled[1]))
+    assert void["status"] == "void" and void["score"] is None and void["rating"] is None
+
+
 def test_trends_by_role_trainee_and_rule(store: Store, filled: list[str]) -> None:
-    roles = {t.key: t for t in trends(store, "role", Filters(plan="flood-municipal"))}
+    bots = Filters(with_bots=True)
+    roles = {
+        t.key: t for t in trends(store, "role", Filters(plan="flood-municipal", with_bots=True))
+    }
     assert roles["commander"].drills == 5 and 0 <= roles["commander"].mean <= 100
     assert len(roles["commander"].series) == 5
-    trainees = {t.key for t in trends(store, "trainee", Filters())}
+    trainees = {t.key for t in trends(store, "trainee", bots)}
     assert "李明" in trainees and "bot:novice" in trainees
-    rules = {t.key: t for t in trends(store, "rule", Filters(scenario="worked-example-fld007"))}
+    worked = Filters(scenario="worked-example-fld007", with_bots=True)
+    rules = {t.key: t for t in trends(store, "rule", worked)}
     assert set(rules) == {"A1", "A2", "A3"} and rules["A1"].on_time == 1.0
 
 
@@ -103,15 +129,53 @@ def test_what_if_an_idle_drill_does_one_critical_action(store: Store, filled: li
 
 
 def test_change_syntax() -> None:
-    inputs: list[tuple[int, Input]] = [(60, Decision("a", "x")), (120, Decision("b", "y"))]
-    assert [t for t, _ in apply_change(inputs, "move 2 @30s")] == [30, 60]
-    assert len(apply_change(inputs, "remove 1")) == 1
+    a, b = Decision("a", "x"), Decision("b", "y")
+    inputs = [JournalInput(60, a, 4), JournalInput(120, b, 9), JournalInput(130, EndDrill("x"), 12)]
+    assert [x.t for x in apply_change(inputs, "move #9 @30s")] == [30, 60, 130]
+    assert apply_change(inputs, "move 9 @0:00:30")[0].item is b
+    assert apply_change(inputs, "move @0:01:00 @1:00:00")[-1].item is a
+    assert [x.item for x in apply_change(inputs, "remove #4")] == [b, inputs[2].item]
+    assert [x.item for x in apply_change(inputs, "remove @0:02:00")] == [a, inputs[2].item]
     added = apply_change(inputs, "add c z level=III n=3 ok=true @90")
-    assert isinstance(added[1][1], Decision)
-    assert added[1][1].params == {"level": "III", "n": 3, "ok": True}
-    for bad in ("jump 1", "remove 9", "add c @1m", "move 1", "add c z level @1m", "add c z @soon"):
+    assert isinstance(added[1].item, Decision)
+    assert added[1].item.params == {"level": "III", "n": 3, "ok": True}
+    for bad in (
+        "jump 4", "remove 9x", "remove #5", "remove #12", "remove 2", "add c @1m", "move #4",
+        "add c z level @1m", "add c z @soon", "remove @0:03:00", "move @25:61:00 @1m",
+    ):  # fmt: skip
         with pytest.raises(ChangeError):
             apply_change(inputs, bad)
+    twice = [JournalInput(60, a, 4), JournalInput(60, b, 5)]
+    with pytest.raises(ChangeError, match="#4, #5"):
+        apply_change(twice, "remove @0:01:00")
+
+
+def test_whatif_takes_the_number_the_journal_shows(tmp_path: Path) -> None:
+    """``remove #N`` drops the decision journal event #N recorded: the reviewer reads the
+    number off ``drillhall journal`` (and the report appendix) and names that decision."""
+    db = tmp_path / "w.db"
+    runner = CliRunner()
+    data = Path(__file__).parent / "data"
+    worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
+    assert runner.invoke(main, ["run", *worked, "--bot", "novice", "--db", str(db)]).exit_code == 0
+    store = Store(db)
+    [drill] = [row[0] for row in store.db.execute("SELECT id FROM drills")]
+    store.close()
+    journal = runner.invoke(main, ["journal", drill, "--db", str(db)]).stdout.splitlines()
+    events = [json.loads(line) for line in journal]
+    report = next(
+        e for e in events if e["kind"] == "decision_accepted" and e["data"]["action"] == "report"
+    )
+    ran = runner.invoke(
+        main, ["whatif", drill, "--change", f"remove #{report['seq']}", "--json", "--db", str(db)]
+    )
+    changes = {c["expectation"]: c["status"] for c in json.loads(ran.stdout)["credit_changes"]}
+    assert changes == {"A2": ["late", "missed"]}  # the report decision, and only it
+    at = f"@{report['t'] // 3600}:{report['t'] % 3600 // 60:02d}:{report['t'] % 60:02d}"
+    by_time = runner.invoke(
+        main, ["whatif", drill, "--change", f"remove {at}", "--json", "--db", str(db)]
+    )
+    assert json.loads(by_time.stdout) == json.loads(ran.stdout)
 
 
 def test_calibration_distribution(flood_bundle: Bundle) -> None:
@@ -187,8 +251,9 @@ def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) 
     store.db.execute("DELETE FROM scores WHERE profile = 'drillhall-rubric v2.0'")
     store.db.conn.commit()
     store.close()
-    listed = runner.invoke(main, ["history", "--db", str(db)])
-    assert "saved under drillhall-rubric v1.0" in listed.output
+    listed = runner.invoke(main, ["history", "--db", str(db), "--lang", "en"])
+    assert "U*" in listed.output
+    assert "* saved under drillhall-rubric v1.0; regrade to rescore" in listed.output
     regraded = runner.invoke(main, ["regrade", "--db", str(db)])
     assert regraded.exit_code == 0, regraded.output
     [row] = [line for line in regraded.output.splitlines() if line.startswith(drill)]

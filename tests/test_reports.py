@@ -74,7 +74,7 @@ def test_notes_signoff_and_improvement_edits(store: Store, drills: dict[str, str
     add_note(store, drill, "self", "李明", "没有及时报告", role="duty_officer")
     first = load_report(store, drill).report.findings[0].id
     edit_improvement(store, drill, first, owner="防汛办", due="2026-12-31", status="in-progress")
-    sign_off(store, drill, "张安全", "同意")
+    sign_off(store, drill, "张安全", "safety_manager", "同意")
     report = load_report(store, drill).report
     md = render(report, "md", "zh")
     assert "王主任: 通知发出偏晚" in md and "李明 (市防汛办值班员): 没有及时报告" in md
@@ -131,3 +131,30 @@ def test_improve_cli_refuses_unknown_findings(store: Store, drills: dict[str, st
         invoke("improve", drills["idle"], "--json", "--db", str(store.path)).stdout
     )
     assert listing and listing[0]["finding"] == "F1"
+
+
+def test_emphasis_and_links_a_participant_typed_stay_as_typed(
+    store: Store, drills: dict[str, str]
+) -> None:
+    """Bold comes from the report's structure, never from what someone wrote: a note
+    ``**urgent** [x](http://e) <b>`` shows its asterisks, brackets and tag in every format."""
+    import io
+
+    from docx import Document
+
+    from drills.review.reports import render_docx
+
+    drill = drills["novice"]
+    note = "**urgent** [x](http://e) <b>no</b> _it_"
+    add_note(store, drill, "hotwash", "Zhou **Z**", note)
+    report = load_report(store, drill).report
+    markdown = render(report, "md", "en")
+    assert "\\*\\*urgent\\*\\* \\[x\\](http://e) \\<b\\>no\\</b\\> \\_it\\_" in markdown
+    html = render(report, "html", "en")
+    assert "**urgent** [x](http://e) &lt;b&gt;no&lt;/b&gt; _it_" in html
+    assert "<strong>urgent" not in html and "<strong>Z" not in html
+    document = Document(io.BytesIO(render_docx(report, "en")))
+    runs = [r for p in document.paragraphs for r in p.runs if "urgent" in r.text]
+    assert runs and all(not r.bold and "**urgent**" in r.text for r in runs)
+    # the structure's own emphasis is still there: the score line and the team's total
+    assert "<p><strong>Score:" in html and re.search(r"<td><strong>Team</strong></td>", html)

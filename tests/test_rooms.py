@@ -1,7 +1,14 @@
-"""Hosted drills: joining roles through the host's gateway, deciding, isolation, resuming."""
+"""Hosted drills: seat tokens, joining through the host's gateway, deciding, isolation,
+impostors at the drill's address, resuming."""
 
+import contextlib
 import json
+import os
+import re
 import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,18 +19,26 @@ import pytest
 from drills.play.live import LiveDrill
 from drills.play.session import DrillSession
 from drills.port.feeds import FeedError
-from drills.port.views import DecisionRecorded, DecisionRefused, InjectArrived
+from drills.port.views import (
+    DecisionRecorded,
+    DecisionRefused,
+    InjectArrived,
+    SubmissionRefused,
+)
 from drills.port.visibility import journal_views
-from drills.rooms import gateway
+from drills.rooms import gateway, seats
 from drills.rooms.gateway import RoomGateway
+from drills.rooms.hosting import check_not_hosted
 from drills.rooms.messages import Poll
-from drills.rooms.remote import GatewayClient, HostUnreachable, RemoteDrill
+from drills.rooms.remote import GatewayClient, HostImpostor, HostUnreachable, RemoteDrill
 from drills.store import rooms
 from drills.store.database import Store
 from engine.bundle import Bundle
 from engine.events import Decision, Kind
 
-Room = tuple[LiveDrill, "Wall", Store]
+from .conftest import ROOT, start_headless_host
+
+Room = tuple[LiveDrill, "Wall", Store, RoomGateway]
 
 
 class Wall:
@@ -37,14 +52,36 @@ class Wall:
 class Recording(GatewayClient):
     """A client that keeps every answer it got: what crossed the socket, verbatim."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
+    def __init__(self, code: str, token: str) -> None:
+        super().__init__(code, token)
         self.received: list[str] = []
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         reply = super()._call(request)
         self.received.append(json.dumps(reply, ensure_ascii=False))
         return reply
+
+
+class Tap(socket.socket):
+    """A client socket that keeps every byte it sent."""
+
+    sent: bytearray
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self.sent += bytes(data)
+        super().sendall(data, flags)
+
+
+def tapped(taps: list[Tap]) -> Callable[[str], socket.socket]:
+    def connect(address: str) -> socket.socket:
+        sock = Tap(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.sent = bytearray()
+        sock.settimeout(5)
+        sock.connect(address)
+        taps.append(sock)
+        return sock
+
+    return connect
 
 
 def hosted(store: Store, bundle: Bundle, mode: str = "training") -> tuple[LiveDrill, Wall]:
@@ -55,49 +92,120 @@ def hosted(store: Store, bundle: Bundle, mode: str = "training") -> tuple[LiveDr
 
 @pytest.fixture
 def room(tmp_path: Path, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Room]:
-    """A hosted flood drill served by its gateway: (live, wall, store)."""
+    """A hosted flood drill served by its gateway: (live, wall, store, gateway)."""
     mode = getattr(request, "param", "training")
     store = Store(tmp_path / "d.db")
     live, wall = hosted(store, flood_bundle, mode)
-    with RoomGateway(store.path, live.session.drill_id):
-        yield live, wall, store
+    with RoomGateway(store.path, live.session.drill_id) as gate:
+        live.room = gate
+        yield live, wall, store, gate
+        live.room = None
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_tokens_are_per_seat_and_the_database_keeps_no_token(room: Room) -> None:
+    live, _, store, gate = room
+    tokens = gate.tokens
+    assert set(tokens) == {r.id for r in live.public.plan.roles}
+    rooms_part = {t.partition("-")[0] for t in tokens.values()}
+    assert len(rooms_part) == 1 and len(set(tokens.values())) == len(tokens)
+    dump = "\n".join(store.db.conn.iterdump())
+    for token in tokens.values():
+        assert token not in dump and token.partition("-")[2] not in dump
+    assert live.seat_tokens() == tokens  # what the trainer console shows
 
 
 def test_join_refusals(room: Room) -> None:
-    live, _, _ = room
-    code = live.session.drill_id
-    with pytest.raises(rooms.RoomError, match="no drill with code 'nope' is being hosted now"):
-        RemoteDrill("nope", "hydrology", "Li")
+    live, _, _, gate = room
+    code, tokens = live.session.drill_id, gate.tokens
+    hydrology = tokens["hydrology"]
+    with pytest.raises(rooms.RoomError, match="a seat token is needed"):
+        RemoteDrill(code, "hydrology", "Li")
+    with pytest.raises(rooms.RoomError, match="that is not a seat token"):
+        RemoteDrill(code, "hydrology", "Li", token="hunter2")
+    nowhere = seats.new_token(seats.new_room_part())
+    with pytest.raises(rooms.RoomError, match=r"no drill with code .* is being hosted now"):
+        RemoteDrill(code, "hydrology", "Li", token=nowhere)
+    forged = seats.new_token(hydrology.partition("-")[0])  # the right room, no seat
+    with pytest.raises(rooms.RoomError, match="refused by the room: this seat token is not valid"):
+        RemoteDrill(code, "hydrology", "Li", token=forged)
+    with pytest.raises(rooms.RoomError, match="no drill with code 'nope'"):
+        RemoteDrill("nope", "hydrology", "Li", token=hydrology)
     with pytest.raises(rooms.RoomError, match="no role 'mayor' in plan flood-municipal"):
-        RemoteDrill(code, "mayor", "Li")
-    first = RemoteDrill(code, "hydrology", "Li")
-    with pytest.raises(rooms.RoomError, match="role 'hydrology' is already taken by Li"):
-        RemoteDrill(code, "hydrology", "Wang")
-    with pytest.raises(rooms.RoomError, match=r"already taken by Li \(connected\)"):
-        RemoteDrill(code, "hydrology", "Li")  # the same name cannot take over a live seat
+        RemoteDrill(code, "mayor", "Li", token=hydrology)
+    with pytest.raises(rooms.RoomError, match="token is for role 'commander', not 'hydrology'"):
+        RemoteDrill(code, "hydrology", "Li", token=tokens["commander"])
     with pytest.raises(rooms.RoomError, match="name is missing"):
-        RemoteDrill(code, "commander", " ")
-    first.client.close()  # Li's console closed (crashed): Li may come back
-    for _ in range(50):  # once the gateway has noticed the closed connection
-        try:
-            assert RemoteDrill(code, "hydrology", "Li").role == "hydrology"
-            break
-        except rooms.RoomError:
-            time.sleep(0.05)
-    else:
-        pytest.fail("the seat was never released")
+        RemoteDrill(code, "commander", " ", token=tokens["commander"])
+    first = RemoteDrill(code, "hydrology", "Li", token=hydrology)
+    with pytest.raises(rooms.RoomError, match=r"already taken by Li \(connected\)"):
+        RemoteDrill(code, "hydrology", "Li", token=hydrology)  # not over a live seat
+    first.client.close()  # Li's console closed (crashed): the seat is held for Li
+    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
+    with pytest.raises(rooms.RoomError, match="already taken by Li: the seat is held for them"):
+        RemoteDrill(code, "hydrology", "Wang", token=hydrology)
+    assert RemoteDrill(code, "hydrology", "Li", token=hydrology).role == "hydrology"
 
 
 def test_a_second_host_for_the_same_drill_is_refused(room: Room) -> None:
-    live, _, store = room
-    with pytest.raises(rooms.RoomError, match="is already hosted by another process"):
+    live, _, store, _ = room
+    with pytest.raises(rooms.RoomError, match=f"is already hosted by pid {os.getpid()}"):
         RoomGateway(store.path, live.session.drill_id)
 
 
+def test_the_socket_name_shows_neither_the_code_nor_drillhall(room: Room) -> None:
+    """What every local user can list in /proc/net/unix: no drill code, no 'drillhall', no
+    part of a token, for any socket of this process (host and a joined console)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("/proc/net/unix is Linux's")
+    live, _, _, gate = room
+    remote = RemoteDrill(live.session.drill_id, "hydrology", "Li", token=gate.tokens["hydrology"])
+    inode = os.fstat(gate.socket.fileno()).st_ino
+    mine = {inode}
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                mine.add(int(target[8:-1]))
+    lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    ours = [line for line in lines if int(line.split()[6]) in mine]
+    listening = [line for line in ours if int(line.split()[6]) == inode]
+    assert len(listening) == 1 and listening[0].split()[-1] == "@" + gate.address[1:]
+    assert remote.connected and len(ours) >= 3  # listening, the host's end, the console's
+    listing = "\n".join(ours)
+    assert "drillhall" not in listing.lower() and live.session.drill_id not in listing
+    for token in gate.tokens.values():
+        assert token.partition("-")[0] not in listing and token.partition("-")[2] not in listing
+
+
+def test_the_token_never_crosses_the_socket(room: Room) -> None:
+    live, wall, _, gate = room
+    code, token = live.session.drill_id, gate.tokens["hydrology"]
+    taps: list[Tap] = []
+    client = GatewayClient(code, token, connect=tapped(taps))
+    remote = RemoteDrill(code, "hydrology", "Li", client=client)
+    live.resume()
+    remote.submit(Decision("hydrology", "issue_forecast", {"crest": 34.9}))
+    wall.t += 1
+    live.advance()
+    remote.advance()
+    sent = b"".join(bytes(t.sent) for t in taps).decode()
+    assert '"op": "hello"' in sent and '"op": "prove"' in sent and "issue_forecast" in sent
+    assert token not in sent and token.partition("-")[2] not in sent
+    assert token.partition("-")[0] not in sent
+
+
 def test_decisions_go_through_the_gateway_and_come_back_answered(room: Room) -> None:
-    live, wall, host_store = room
+    live, wall, host_store, gate = room
     code = live.session.drill_id
-    remote = RemoteDrill(code, "hydrology", "Li")
+    remote = RemoteDrill(code, "hydrology", "Li", token=gate.tokens["hydrology"])
     live.resume()  # the trainer starts: unjoined roles go to the ideal bot
     assert "hydrology" not in live.session.bots and live.session.bots["commander"] == "ideal"
     live.advance()
@@ -122,26 +230,59 @@ def test_decisions_go_through_the_gateway_and_come_back_answered(room: Room) -> 
     assert remote.now == live.now
 
 
-def _raw(code: str) -> tuple[socket.socket, Callable[[dict[str, Any]], Any]]:
-    sock = gateway.connect(code)
+def raw_seat(token: str, role: str) -> tuple[socket.socket, Callable[[dict[str, Any]], Any]]:
+    """A connection that has proven ``token`` by hand, and a function to ask it things."""
+    key = seats.SeatKey.from_token(token)
+    sock = gateway.connect(key.address)
     reader = sock.makefile("rb")
+    client_nonce, server_nonce, _ = gateway.challenge_host(sock, reader, key.key, key.sid)
 
     def ask(request: dict[str, Any]) -> Any:
         sock.sendall(json.dumps(request).encode() + b"\n")
         return json.loads(reader.readline())
 
+    proof = seats.seat_proof(key.key, key.sid, client_nonce, server_nonce)
+    assert ask({"op": "prove", "proof": proof}) == {"ok": True, "role": role}
     return sock, ask
 
 
+def test_nothing_but_a_hello_is_answered_before_the_token_is_proven(room: Room) -> None:
+    live, _, _, gate = room
+    code, token = live.session.drill_id, gate.tokens["hydrology"]
+    address = seats.SeatKey.from_token(token).address
+    for first in (
+        {"op": "roles", "code": code},
+        {"op": "join", "code": code, "role": "hydrology", "name": "Li"},
+        {"op": "poll", "after": 0},
+        {"op": "hello", "seat": "0" * 32, "nonce": "0" * 64},  # a seat nobody holds
+    ):
+        with gateway.connect(address) as sock:
+            sock.sendall(json.dumps(first).encode() + b"\n")
+            reader = sock.makefile("rb")
+            answer = json.loads(reader.readline())
+            assert answer["ok"] is False, (first, answer)
+            assert reader.readline() == b""  # and the host hangs up
+    key = seats.SeatKey.from_token(token)
+    with gateway.connect(address) as sock:  # the right seat id, a made-up proof
+        reader = sock.makefile("rb")
+        gateway.challenge_host(sock, reader, key.key, key.sid)
+        sock.sendall(json.dumps({"op": "prove", "proof": "0" * 64}).encode() + b"\n")
+        assert "proof is wrong" in json.loads(reader.readline())["error"]
+        assert reader.readline() == b""
+    assert rooms.participants(live.session.store, code) == {}
+
+
 def test_one_trainee_cannot_submit_as_another(room: Room) -> None:
-    live, _, store = room
+    live, _, store, gate = room
     code = live.session.drill_id
-    sock, ask = _raw(code)
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
     try:
         assert ask({"op": "submit", "action": "issue_forecast"}) == {
             "ok": False,
             "error": "join the drill first",
         }
+        assert ask({"op": "roles", "code": code})["roles"][0]["id"] == "hydrology"
+        assert len(ask({"op": "roles", "code": code})["roles"]) == 1  # only its own seat
         assert ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})["ok"]
         # a request naming another role or person is still Li's, as hydrology
         reply = ask(
@@ -161,9 +302,9 @@ def test_one_trainee_cannot_submit_as_another(room: Room) -> None:
 
 
 def test_a_resent_decision_is_stored_once(room: Room) -> None:
-    live, _, store = room
+    live, _, store, gate = room
     code = live.session.drill_id
-    sock, ask = _raw(code)
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
     try:
         ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})
         first = ask({"op": "submit", "key": "k1", "action": "issue_forecast"})
@@ -175,13 +316,40 @@ def test_a_resent_decision_is_stored_once(room: Room) -> None:
     assert count.fetchone()[0] == 1
 
 
+def test_a_dropped_seat_is_held_for_its_trainee_and_freed_only_by_the_trainer(
+    room: Room,
+) -> None:
+    live, _, store, gate = room
+    code = live.session.drill_id
+    old = gate.tokens["hydrology"]
+    li = RemoteDrill(code, "hydrology", "Li", token=old)
+    new = live.free_seat("hydrology")  # the trainer frees it: a new token, the old revoked
+    assert new != old and live.seat_tokens()["hydrology"] == new
+    assert new.partition("-")[0] == old.partition("-")[0]  # the same room, the same address
+    wait_until(lambda: "hydrology" not in gate.connected_roles(), "Li's console hung up on")
+    lost = [v for v in li.advance() if isinstance(v, SubmissionRefused)]
+    assert len(lost) == 1 and "the trainer freed this seat" in lost[0].reason.en
+    assert not [v for v in li.advance() if isinstance(v, SubmissionRefused)]  # said once
+    with pytest.raises(rooms.RoomError, match="the trainer freed this seat"):
+        RemoteDrill(code, "hydrology", "Li", token=old)
+    assert rooms.participants(store, code) == {}
+    wang = RemoteDrill(code, "hydrology", "Wang", token=new)
+    assert wang.role == "hydrology" and rooms.participants(store, code) == {"hydrology": "Wang"}
+    revoked = store.db.execute(
+        "SELECT COUNT(*) FROM seat_tokens WHERE drill_id = ? AND role = 'hydrology' AND "
+        "revoked IS NOT NULL",
+        [code],
+    ).fetchone()[0]
+    assert revoked == 1
+
+
 @pytest.mark.parametrize("room", ["exam"], indirect=True)
 def test_exam_mode_sends_no_answer_key_and_nothing_of_other_roles(room: Room) -> None:
     """Everything that crossed the socket, verbatim: no expectation, no rule, no
     controller background, no other role's inject, no score before the end."""
-    live, wall, _ = room
+    live, wall, _, gate = room
     code = live.session.drill_id
-    client = Recording(code)
+    client = Recording(code, gate.tokens["duty_officer"])
     remote = RemoteDrill(code, "duty_officer", "Li", client=client)
     live.resume()
     for _ in range(30):
@@ -223,9 +391,9 @@ def test_exam_mode_sends_no_answer_key_and_nothing_of_other_roles(room: Room) ->
 
 
 def test_training_mode_shows_only_the_roles_own_expectations(room: Room) -> None:
-    live, wall, _ = room
+    live, wall, _, gate = room
     code = live.session.drill_id
-    remote = RemoteDrill(code, "hydrology", "Li")
+    remote = RemoteDrill(code, "hydrology", "Li", token=gate.tokens["hydrology"])
     live.resume()
     for _ in range(10):
         wall.t += 60
@@ -244,13 +412,14 @@ def test_a_hosted_drill_resumes_with_every_decision_once(
     tmp_path: Path, flood_bundle: Bundle
 ) -> None:
     """The host dies with one decision applied and one in the trainee's outbox; after
-    resume the console reconnects by itself and the second is applied, once."""
+    resume (same tokens: the database keeps their keys) the console reconnects by itself
+    and the second is applied, once."""
     path = tmp_path / "d.db"
     host_store = Store(path)
     live, wall = hosted(host_store, flood_bundle)
     code = live.session.drill_id
     room = RoomGateway(path, code).start()
-    remote = RemoteDrill(code, "hydrology", "Li")
+    remote = RemoteDrill(code, "hydrology", "Li", token=room.tokens["hydrology"])
     live.resume()
     live.advance()
     remote.submit(Decision("hydrology", "issue_forecast"))
@@ -263,10 +432,12 @@ def test_a_hosted_drill_resumes_with_every_decision_once(
     assert len(remote.outbox) == 1
 
     host_store = Store(path)
+    check_not_hosted(host_store, code)  # nobody at the address: resume may go on
     resumed = DrillSession.resume(host_store, code)
     live = LiveDrill(resumed, 60, now=wall, paused=True, room_bots="ideal")
     assert live.started
-    with RoomGateway(path, code):
+    with RoomGateway(path, code) as again:
+        assert again.tokens == {}  # a resumed host cannot show the tokens: keys only
         remote._next_try = 0  # do not wait for the once-a-second retry
         remote.advance()
         assert remote.connected and not remote.outbox
@@ -279,7 +450,155 @@ def test_a_hosted_drill_resumes_with_every_decision_once(
     assert [v.note for v in answers] == ["made while the host is down"]
 
 
+class Squatter:
+    """Another process's socket bound at the drill's address after its host died: it
+    answers a hello with a forged challenge (and anything else with a forged inject),
+    and keeps every line it was sent."""
+
+    def __init__(self, address: str, answer: bytes | None = None) -> None:
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(address)
+        self.server.listen(16)
+        self.received: list[dict[str, Any]] = []
+        forged = {"ok": True, "nonce": "1" * 64, "proof": "2" * 64}
+        self.answer = answer if answer is not None else json.dumps(forged).encode() + b"\n"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as reader:
+            for line in reader:
+                self.received.append(json.loads(line))
+                conn.sendall(self.answer)
+
+    def close(self) -> None:
+        self.server.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=10)  # accept has returned: the name is free once closed
+        self.server.close()
+
+
+def test_an_impostor_at_the_address_is_refused_and_sent_nothing(
+    tmp_path: Path, flood_bundle: Bundle
+) -> None:
+    path = tmp_path / "d.db"
+    host_store = Store(path)
+    live, _ = hosted(host_store, flood_bundle)
+    code = live.session.drill_id
+    room = RoomGateway(path, code).start()
+    token = room.tokens["hydrology"]
+    remote = RemoteDrill(code, "hydrology", "Li", token=token)
+    room.stop()  # the host dies, and another process takes its address
+    squatter = Squatter(room.address)
+    try:
+        remote.submit(Decision("hydrology", "issue_forecast", note="for the real host only"))
+        remote._next_try = 0
+        said = [v for v in remote.advance() if isinstance(v, SubmissionRefused)]
+        who = f"pid {os.getpid()} (uid {os.getuid()})"
+        assert len(said) == 1
+        assert said[0].reason.en == (
+            f"the drill's address is held by {who}, which is not the drill's host (it cannot "
+            "prove it holds the seat's key); nothing was sent to it"
+        )
+        remote._next_try = 0
+        assert not [v for v in remote.advance() if isinstance(v, SubmissionRefused)]  # once
+        with pytest.raises(HostImpostor, match="which is not the drill's host"):
+            RemoteDrill(code, "hydrology", "Li", token=token)
+        # the trainer's resume (and a new host) tell the squatter from a live host
+        with pytest.raises(rooms.RoomError, match=re.escape(f"held by {who}, which is not")):
+            check_not_hosted(host_store, code)
+        with pytest.raises(rooms.RoomError, match="which is not the drill's host"):
+            RoomGateway(path, code)
+        # it got hellos (a seat id, a nonce) and nothing else: no proof, no name, no decision
+        assert squatter.received and {m["op"] for m in squatter.received} == {"hello"}
+        assert all(set(m) == {"op", "seat", "nonce"} for m in squatter.received)
+        assert len(remote.outbox) == 1
+    finally:
+        squatter.close()
+    with RoomGateway(path, code):  # the squatter is gone: the host serves again
+        remote._next_try = 0
+        remote.advance()
+        assert remote.connected and not remote.outbox
+    host_store.close()
+
+
+@pytest.mark.parametrize(
+    "answer, why",
+    [(b"garbage\n", "it answers nonsense"), (b"", "it does not answer")],
+)
+def test_a_squatter_that_answers_nonsense_or_nothing_is_not_the_host(
+    room: Room, answer: bytes, why: str
+) -> None:
+    live, _, _, gate = room
+    token = gate.tokens["hydrology"]
+    gate.stop()
+    squatter = Squatter(gate.address, answer)
+    try:
+        client = GatewayClient(
+            live.session.drill_id, token, connect=lambda a: gateway.connect(a, 0.5)
+        )
+        with pytest.raises(HostImpostor, match=f"not the drill's host \\({why}\\)"):
+            client.call(Poll(0))
+    finally:
+        squatter.close()
+
+
+def test_resume_names_the_live_host_or_the_squatter(tmp_path: Path) -> None:
+    """`drillhall resume` of a hosted drill: its live host is "already hosted by pid N"
+    (exit 3); a squatter at its address is named by pid and uid (exit 3)."""
+    db = tmp_path / "d.db"
+    host, code, tokens = start_headless_host(db, wait_for=2)
+    resume = [sys.executable, "-m", "drills", "resume", code, "--headless", "--db", str(db)]
+    try:
+        out = subprocess.run(resume, capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert out.returncode == 3, out.stderr
+        hosted_by = f"drillhall: drill {code} is already hosted by pid {host.pid}"
+        assert out.stderr == f"{hosted_by}: end that host first\n"
+    finally:
+        host.kill()
+        host.wait()
+    squatter = Squatter(seats.SeatKey.from_token(tokens["hydrology"]).address)
+    try:
+        out = subprocess.run(resume, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    finally:
+        squatter.close()
+    assert out.returncode == 3
+    who = f"pid {os.getpid()} (uid {os.getuid()})"
+    assert out.stderr.startswith(f"drillhall: the address of drill {code} is held by {who}")
+    assert "not the drill's host" in out.stderr and len(out.stderr.splitlines()) == 1
+
+
 def test_an_unreachable_host_is_a_clear_error() -> None:
-    client = GatewayClient("0000dead")
+    client = GatewayClient("0000dead", seats.new_token(seats.new_room_part()))
     with pytest.raises(HostUnreachable, match="the host of drill 0000dead is not reachable"):
         client.call(Poll(after=0))
+
+
+def test_a_console_taking_its_seat_back_waits_while_another_connection_holds_it(
+    room: Room,
+) -> None:
+    """A reconnecting console whose seat is still held by a live connection (its own old
+    one, not yet noticed as gone) does not give up the seat: it tries again."""
+    live, _, _, gate = room
+    code, token = live.session.drill_id, gate.tokens["hydrology"]
+    li = RemoteDrill(code, "hydrology", "Li", token=token)
+    li.client.close()
+    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
+    sock, ask = raw_seat(token, "hydrology")  # the "old" connection, still holding the seat
+    assert ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})["ok"]
+    li._next_try = 0
+    assert not [v for v in li.advance() if isinstance(v, SubmissionRefused)]  # not lost
+    assert not li.connected
+    sock.shutdown(socket.SHUT_RDWR)  # (its reader keeps the descriptor open)
+    sock.close()
+    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the old one to go")
+    li._next_try = 0
+    li.advance()
+    assert li.connected and gate.connected_roles() == {"hydrology"}

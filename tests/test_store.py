@@ -26,6 +26,8 @@ def test_database_is_wal_with_migrations_recorded(store: Store) -> None:
         "m006_rooms",
         "m007_submission_keys",
         "m008_records",
+        "m009_counted_results",
+        "m010_seat_tokens",
     ]
     assert store.path.stat().st_mode & 0o777 == 0o600  # private: trainees use the gateway
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,8 @@ def lang_option(func: Any) -> Any:
 # 2 database or environment, 3 refused by a hosted drill (wrong code, role taken, ended).
 EXIT_OK, EXIT_INVALID, EXIT_STORE, EXIT_REFUSED = 0, 1, 2, 3
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 invalid input (bad option, broken file, with positions); "
+    "Exit codes: 0 ok; 1 invalid input (bad option, broken file, with positions; a change "
+    "the record refuses, such as voiding a void drill); "
     "2 database or environment (cannot open, read or write the database or a file, no "
     "such database or drill, drill busy in another process); 3 refused by a hosted drill "
     "(wrong code, role taken, drill ended)."
@@ -131,16 +132,20 @@ class DrillhallGroup(click.Group):
 def expected_failure(exc: BaseException) -> int | None:
     """Print an expected failure as its answer and return its exit code (None: a bug)."""
     from drills.port.feeds import FeedError
-    from drills.store.database import StoreError
+    from drills.port.text import printable
+    from drills.store.database import RecordRefused, StoreError
     from drills.store.rooms import RoomError
     from engine.loader import LoadError
 
     if isinstance(exc, LoadError):
         for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
+            click.echo(printable(str(diagnostic)), err=True)  # a file's name may hold anything
         return EXIT_INVALID
     if isinstance(exc, click.UsageError):
         show_usage_error(exc)
+        return EXIT_INVALID
+    if isinstance(exc, RecordRefused):
+        click.echo(f"drillhall: {one_line(exc)}", err=True)
         return EXIT_INVALID
     if isinstance(exc, RoomRefused | RoomError | FeedError):
         click.echo(f"drillhall: {one_line(exc)}", err=True)
@@ -163,10 +168,31 @@ def show_usage_error(exc: click.UsageError) -> None:
 
 
 def one_line(exc: BaseException | str) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """The message on one line, inert on a terminal (it may quote a name or a path)."""
+    from drills.port.text import printable
+
+    return " ".join(printable(str(exc)).split()) or type(exc).__name__
 
 
 # -- options ---------------------------------------------------------------------------
+
+
+def purpose_option(default: str | None = None) -> Callable[[Any], Any]:
+    """``--purpose``: what the drill is played for (practice, exam, official, test).
+    Without it: ``exam`` for exam mode, else ``default`` or ``practice``."""
+    from drills.store.kinds import PURPOSES
+
+    return click.option(
+        "--purpose",
+        type=click.Choice(PURPOSES),
+        default=default,
+        help="What the drill is for; test runs stay out of trends. "
+        f"[default: {default or 'exam in exam mode, else practice'}]",
+    )
+
+
+def drill_purpose(purpose: str | None, mode: str) -> str:
+    return purpose or ("exam" if mode == "exam" else "practice")
 
 
 def db_option(func: Any) -> Any:

@@ -16,22 +16,25 @@ from drills.cli.common import (
     WAIT_COUNT,
     RoomRefused,
     db_option,
+    drill_purpose,
     lang_option,
     load_for_play,
     log_option,
     logged_failures,
     open_store,
     plain_text,
+    purpose_option,
     setup_logging,
     warn_network,
 )
 
 
 def _mode_and_speed(func: Any) -> Any:
-    """--mode and --speed, the same for every console that runs a drill."""
+    """--mode, --purpose and --speed, the same for every console that runs a drill."""
     func = click.option(
         "--speed", type=SPEED, help="Scenario seconds per wall second (default: the scenario's)."
     )(func)
+    func = purpose_option()(func)
     return click.option(
         "--mode", type=click.Choice(["training", "exam"]), default="training", show_default=True
     )(func)
@@ -73,6 +76,7 @@ def play(
     scenario: str,
     role: str | None,
     mode: str,
+    purpose: str | None,
     speed: float | None,
     others: str,
     name: str | None,
@@ -101,7 +105,7 @@ def play(
         def start(chosen: str) -> Any:  # on the UI thread, which owns the connection
             setup = SoloSetup(
                 bundle=bundle, store=open_store(db_path, create=True), mode=mode, speed=speed,
-                others=others, seed=seed, participant=name,
+                others=others, seed=seed, participant=name, purpose=drill_purpose(purpose, mode),
             )  # fmt: skip
             return setup.start(chosen)
 
@@ -132,6 +136,7 @@ def play(
 def trainer(
     scenario: str,
     mode: str,
+    purpose: str | None,
     speed: float | None,
     bots: str,
     seed: int,
@@ -150,8 +155,9 @@ def trainer(
     log = setup_logging(log_file, store.path)
     roles = [r.id for r in bundle.compiled.plan.roles]
     session = DrillSession.create(
-        store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots), speed=speed or 0.0
-    )
+        store, bundle, seed=seed, mode=mode, bots=dict.fromkeys(roles, bots),
+        speed=speed or 0.0, purpose=drill_purpose(purpose, mode),
+    )  # fmt: skip
     log.info(
         "drill %s created by the trainer (pid %s, %s)", session.drill_id, os.getpid(), store.path
     )
@@ -173,10 +179,12 @@ def trainer(
 @db_option
 def review(lang: str, db_path: Path | None) -> None:
     """Review drills: scores, findings, trends, report export and sign-off."""
+    from drills.cli.review import report_filing
     from drills.review.desk import StoreDesk
     from drills.ui.app import make_app
 
-    desk = StoreDesk(open_store(db_path))  # reads: a mistyped --db makes no database
+    # reads: a mistyped --db makes no database; exports carry the config's cover block
+    desk = StoreDesk(open_store(db_path), report_filing(None, None, ()))
     _run(make_app("review", lang=lang, desk=desk))
 
 
@@ -211,6 +219,7 @@ def review(lang: str, db_path: Path | None) -> None:
 def host(
     scenario: str,
     mode: str,
+    purpose: str | None,
     speed: float | None,
     bots: str,
     seed: int,
@@ -230,7 +239,10 @@ def host(
     bundle = load_for_play(scenario, plan_file)
     store = open_store(db_path, create=True)
     log = setup_logging(log_file, store.path)
-    session = DrillSession.create(store, bundle, seed=seed, mode=mode, bots={}, speed=speed or 0.0)
+    session = DrillSession.create(
+        store, bundle, seed=seed, mode=mode, bots={}, speed=speed or 0.0,
+        purpose=drill_purpose(purpose, mode),
+    )  # fmt: skip
     log.info("drill %s hosted (pid %s, %s)", session.drill_id, os.getpid(), store.path)
     with contextlib.ExitStack() as stack:
         stack.callback(session.close)
@@ -243,15 +255,7 @@ def host(
         except Exception:
             session.discard_if_unstarted()  # logged as it leaves: see logged_failures
             raise
-        click.echo(
-            f"drill code: {session.drill_id}\n"
-            f"trainees join with: drillhall join {session.drill_id} --role ROLE --name NAME\n"
-            + (
-                f"starting when {wait_for} trainee(s) have joined"
-                if headless
-                else "press Start in the console when everyone has joined"
-            )
-        )
+        click.echo(_hosting_lines(session.drill_id, room.tokens, wait_for if headless else None))
         if not headless:
             _run(make_app("trainer", lang=lang, trainer=live))
             return
@@ -269,36 +273,68 @@ def host(
     )
 
 
+def _hosting_lines(code: str, tokens: dict[str, str], wait_for: int | None) -> str:
+    """What ``host`` prints: the code, the seat tokens, how trainees join."""
+    width = max((len(role) for role in tokens), default=0)
+    lines = [
+        f"drill code: {code}",
+        "seat tokens (one per role: give each trainee theirs, privately; a trainee types "
+        f"it in the console or sets {TOKEN_ENV}, never on a command line):",
+        *(f"  {role:<{width}}  {token}" for role, token in tokens.items()),
+        f"trainees join with: drillhall join {code} --role ROLE --name NAME",
+        f"starting when {wait_for} trainee(s) have joined"
+        if wait_for is not None
+        else "press Start in the console when everyone has joined (F5 there shows the seats)",
+    ]
+    return "\n".join(lines)
+
+
+TOKEN_ENV = "DRILLHALL_SEAT_TOKEN"  # drills.rooms.seats.ENV_TOKEN, without importing it
+
+
 @click.command()
 @click.argument("code")
-@click.option("--role", help="The plan role you take (default: pick a free one on screen).")
+@click.option("--role", help="The plan role you take (default: the one your seat token opens).")
 @click.option("--name", required=True, callback=plain_text, help="Your name (one person per role).")
 @lang_option
 def join(code: str, role: str | None, name: str, lang: str) -> None:
     """Join a hosted drill as a plan role, from any terminal on the host machine.
 
-    The console talks only to the host (no database is opened here), so it holds nothing
-    of the scenario but what this role may see."""
-    from drills.port.feeds import FeedError
+    The seat token the trainer gave you is read from $DRILLHALL_SEAT_TOKEN, or typed in
+    the console (never an argument: command lines are visible to every user). The
+    console talks only to the host (no database is opened here), so it holds nothing of
+    the scenario but what this role may see."""
+    import sys
+
+    from drills.port.feeds import FeedError, JoinForm
     from drills.rooms.remote import GatewayLobby
     from drills.ui.app import make_app
 
-    lobby = GatewayLobby()
+    lobby = GatewayLobby(JoinForm(code, name, role))
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise RoomRefused(
+                f"drill {code}: no seat token: set {TOKEN_ENV}, or run join in a terminal "
+                "to type it"
+            )
+        _run(make_app("lobby", lang=lang, lobby=lobby))  # the token is typed there
+        return
     try:
         if role is not None:
-            _run(make_app("trainee", lang=lang, trainee=lobby.join(code, role, name)))
+            _run(make_app("trainee", lang=lang, trainee=lobby.join(code, role, name, token)))
             return
-        roles = lobby.free_roles(code)
+        roles = lobby.free_roles(code, token)
     except FeedError as exc:
         raise RoomRefused(str(exc)) from None
     if not roles:
-        raise RoomRefused(f"drill {code}: every role is taken")
+        raise RoomRefused(f"drill {code}: the role of this seat token is not free")
     app = make_app(
         "play",
         lang=lang,
         roles=roles,
         picker_title=code,
-        start_play=lambda chosen: lobby.join(code, chosen, name),
+        start_play=lambda chosen: lobby.join(code, chosen, name, token),
     )
     _run(app)
 
@@ -306,7 +342,8 @@ def join(code: str, role: str | None, name: str, lang: str) -> None:
 @click.command(hidden=True)
 @lang_option
 def lobby(lang: str) -> None:
-    """The join screen (what `drillhall serve` shows each browser)."""
+    """The join screen (what `drillhall serve` shows each browser): code, name and seat
+    token are typed there (never $DRILLHALL_SEAT_TOKEN: every browser would share it)."""
     from drills.rooms.remote import GatewayLobby
     from drills.ui.app import make_app
 
@@ -333,8 +370,9 @@ def lobby(lang: str) -> None:
 def serve(port: int, bind: str, origins: tuple[str, ...], lang: str) -> None:
     """Serve the trainee console to browsers (textual-serve): trainees need only a browser.
 
-    Each browser gets the join screen; it reaches hosted drills through their gateways,
-    never the database. A websocket opened by a page from another origin is refused (a
+    Each browser gets the join screen (drill code, name and seat token, typed in the
+    console: never in the URL); it reaches hosted drills through their gateways, never
+    the database. A websocket opened by a page from another origin is refused (a
     web page elsewhere cannot drive a console in the trainee's browser)."""
     import shlex
     import sys

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from drills.cli.common import EnvironmentProblem, lang_option, write_output
+from drills.port.text import printable
 
 
 @click.command()
@@ -91,7 +92,7 @@ def validate(paths: tuple[Path, ...], strict: bool, plan: Path | None) -> None:
     for line in summaries:
         click.echo(line)
     for diagnostic in diagnostics:
-        click.echo(str(diagnostic), err=True)
+        click.echo(printable(str(diagnostic)), err=True)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     checked = len({p.resolve() for p in paths})
@@ -196,7 +197,7 @@ def new(
     write_output(target, text)
     diagnostics, _ = validate_paths([target], plan_path)
     for diagnostic in diagnostics:
-        click.echo(str(diagnostic), err=True)
+        click.echo(printable(str(diagnostic)), err=True)
     if any(d.severity == "error" for d in diagnostics):
         sys.exit(1)
     check = f"drillhall validate {target}" + (f" --plan {plan_path}" if plan_path else "")

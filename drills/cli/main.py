@@ -26,6 +26,7 @@ from drills.cli.common import (
     log_option,
     logged_failures,
     open_store,
+    purpose_option,
     setup_logging,
 )
 
@@ -67,6 +68,7 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Plan file (default: found by the scenario's plan id).",
 )
+@purpose_option("test")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--follow", is_flag=True, help="Print the timeline as it happens.")
 @lang_option
@@ -76,6 +78,7 @@ def run(
     bot: str,
     seed: int,
     mode: str,
+    purpose: str,
     speed: float,
     plan: Path | None,
     as_json: bool,
@@ -92,8 +95,9 @@ def run(
     store = open_store(db_path, create=True)
     bots = {role.id: bot for role in bundle.compiled.plan.roles}
     session = DrillSession.create(
-        store, bundle, seed=seed, mode=mode, bots=bots, speed=speed, durable_inputs=speed > 0
-    )
+        store, bundle, seed=seed, mode=mode, bots=bots, speed=speed, durable_inputs=speed > 0,
+        purpose=purpose,
+    )  # fmt: skip
     try:
         if not as_json and speed > 0:
             click.echo(
@@ -122,13 +126,23 @@ def _resume_hosted(session: Any, lang: str) -> None:
 
     click.echo(
         f"drill code: {session.drill_id} (resumed at {session.engine.now}s); trainees "
-        "rejoin with drillhall join",
+        "rejoin with drillhall join and their seat tokens (F5 in the console lists the "
+        "seats; F4 frees one and shows its new token)",
         err=True,
     )
     speed = session.compiled.scenario.compression
     live = LiveDrill(session, speed, paused=True, room_bots="ideal")
-    with open_room(live):
+    with open_room(live) as room:
+        _new_tokens(room.tokens)
         _run(make_app("trainer", lang=lang, trainer=live))
+
+
+def _new_tokens(tokens: dict[str, str]) -> None:
+    """Seat tokens a resumed host had to issue (a drill hosted before seat tokens)."""
+    if tokens:
+        click.echo("new seat tokens (the drill had none):", err=True)
+        for role, token in tokens.items():
+            click.echo(f"  {role}  {token}", err=True)
 
 
 def _resume_solo(session: Any, role: str, lang: str) -> None:
@@ -145,12 +159,13 @@ def _resume_solo(session: Any, role: str, lang: str) -> None:
 
 def _follow(session: Any, lang: str) -> None:
     """Echo each event as a timeline line while the drill plays."""
+    from drills.port.text import printable
     from drills.port.words import describe_event
 
     def show(event: Any) -> None:
         line = describe_event(event, session.compiled, lang)
         if line:
-            click.echo(line)
+            click.echo(printable(line))  # authors' words, inert on a terminal
 
     for event in session.engine.events:
         show(event)
@@ -160,6 +175,12 @@ def _follow(session: Any, lang: str) -> None:
 def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang: str) -> None:
     from drills.review.summary import render_summary
 
+    if not outcome.rated:
+        if as_json:
+            click.echo(json.dumps({"drill_id": outcome.drill_id, "rated": False}))
+        else:
+            click.echo(f"drill {outcome.drill_id} ended before it started: not rated")
+        return
     if as_json:
         click.echo(
             json.dumps(
@@ -225,6 +246,7 @@ def resume(
     store = open_store(db_path)
     log = setup_logging(log_file, store.path)
     try:
+        _check_address(store, drill)
         session = DrillSession.resume(store, drill)
     except StoreError as exc:
         log.warning("resume of drill %s refused: %s", drill, exc)
@@ -244,6 +266,18 @@ def resume(
             _continue(session, store, speed, as_json, follow, headless, lang)
     finally:
         session.close()
+
+
+def _check_address(store: Store, drill: str) -> None:
+    """A hosted drill's address must be free: held by its live host, resume says "already
+    hosted by pid N"; held by another process (a squatter), its pid and uid (exit 3)."""
+    from drills.store import rooms
+
+    drill_id = store.drill(drill).id
+    if rooms.room_secret(store, drill_id) is not None:
+        from drills.rooms.hosting import check_not_hosted
+
+        check_not_hosted(store, drill_id)
 
 
 def _continue(
@@ -273,6 +307,7 @@ def _continue(
         speed = speed or session.compiled.scenario.compression
         live = LiveDrill(session, speed, paused=True, room_bots="ideal")
         with open_room(live) as room:
+            _new_tokens(room.tokens)
             outcome = run_hosted(live)  # trainees keep submitting while it finishes
             room.wait_idle(LINGER_SECONDS)
         _print_outcome(outcome, session, store, as_json, lang)
@@ -337,18 +372,34 @@ def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
         sys.exit(1)
 
 
+def _not_rated(drill_id: str, why: str, void_reason: str | None, as_json: bool, lang: str) -> None:
+    """No score for a drill that is not finished, never started or void: say why."""
+    from drills.port.labels import label
+    from drills.port.text import printable
+
+    if as_json:
+        click.echo(json.dumps({"drill_id": drill_id, "rated": False, "reason": why}))
+        return
+    reason = label(why, lang) + (f": {printable(void_reason)}" if void_reason else "")
+    click.echo(f"{label('drill', lang)} {drill_id}: {label('not_rated', lang)} ({reason})")
+
+
 @main.command()
 @click.argument("drill")
 @click.option("--json", "as_json", is_flag=True)
 @lang_option
 @db_option
 def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
-    """Score a drill from its journal."""
+    """Score a drill from its journal (only an ended drill that started is rated)."""
     from drills.review.summary import render_summary
     from scoring.score import score_drill
 
     store = open_store(db_path)
     record = store.drill(drill)
+    withheld = store.standing(record).withheld
+    if withheld is not None:
+        _not_rated(record.id, withheld, record.void_reason, as_json, lang)
+        return
     bundle = record.bundle()
     events = store.events(record.id)
     result = score_drill(bundle.compiled, events)
@@ -375,17 +426,19 @@ def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
 @db_option
 def journal(drill: str, db_path: Path | None) -> None:
     """Print a drill's journaled events, one JSON object per line."""
+    from drills.port.text import json_escaped
+
     store = open_store(db_path)
     record = store.drill(drill)
     for event in store.iter_events(record.id):
-        click.echo(event.to_json())
+        click.echo(json_escaped(event.to_json()))  # the same JSON, inert on a terminal
 
 
 def _register() -> None:
     """Commands that live in their own modules (library tools, reviews and history)."""
-    from drills.cli import consoles, library, msel, review
+    from drills.cli import consoles, evidence, library, msel, review
 
-    for module in (library, review, consoles, msel):
+    for module in (library, review, consoles, msel, evidence):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -14,6 +14,7 @@ import click
 from drills.cli.common import (
     COUNT,
     DAY,
+    config_path,
     db_option,
     lang_option,
     open_store,
@@ -22,9 +23,19 @@ from drills.cli.common import (
     write_bytes,
     write_output,
 )
+from drills.port.text import json_escaped, printable
+from drills.store.kinds import PURPOSES, STATUSES
 
 if TYPE_CHECKING:
     from scoring.profile import ScoringProfile
+    from scoring.report import Filing
+
+
+def plain_texts(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Several names as typed (``plain_text`` for each); blank ones are left out."""
+    return tuple(str(plain_text(ctx, param, value)) for value in values if value and value.strip())
 
 
 @click.command()
@@ -51,6 +62,27 @@ if TYPE_CHECKING:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Score with this scoring profile (YAML or JSON).",
 )
+@click.option(
+    "--organisation",
+    "--organization",
+    "organisation",
+    callback=plain_text,
+    help="Organisation (组织单位) on the cover; default: organisation in the [report] "
+    "table of config.toml.",
+)
+@click.option(
+    "--location",
+    callback=plain_text,
+    help="Where the drill was held (地点); default: location in [report] of config.toml.",
+)
+@click.option(
+    "--evaluator",
+    "evaluators",
+    multiple=True,
+    callback=plain_texts,
+    help="An evaluator (评估人员) on the cover; repeat for several. Given, they replace "
+    "evaluators in [report] of config.toml.",
+)
 @db_option
 def report(
     drill: str,
@@ -58,16 +90,23 @@ def report(
     output: Path | None,
     lang: str,
     profile_path: Path | None,
+    organisation: str | None,
+    location: str | None,
+    evaluators: tuple[str, ...],
     db_path: Path | None,
 ) -> None:
-    """The after-action report (演练评估报告) of a drill: terminal, Markdown, HTML or Word."""
+    """The after-action report (演练评估报告) of a drill: terminal, Markdown, HTML or Word.
+
+    The cover names the organisation, the location and the evaluators: from the options,
+    else from the [report] table of config.toml (organisation, location, evaluators)."""
     from drills.review.report import load_report
     from drills.review.reports import render, render_docx
 
     if fmt == "docx" and output is None:
         raise click.BadParameter("a Word document needs a file: add -o FILE.docx", param_hint="-o")
+    filing = report_filing(organisation, location, evaluators)
     store = open_store(db_path)
-    loaded = load_report(store, drill, load_profile(profile_path))
+    loaded = load_report(store, drill, load_profile(profile_path), filing)
     if fmt == "docx":
         assert output is not None
         write_bytes(output, render_docx(loaded.report, lang))
@@ -84,6 +123,55 @@ def report(
         Console().print(Markdown(text))
     else:
         click.echo(text)
+
+
+REPORT_KEYS = ("organisation", "location", "evaluators")
+
+
+def report_filing(
+    organisation: str | None, location: str | None, evaluators: tuple[str, ...]
+) -> Filing:
+    """The report's cover block: the options, else the ``[report]`` table of the config
+    file (``organisation``, ``location``: text; ``evaluators``: a list of names)."""
+    from drills.port.text import unsafe_characters
+    from scoring.report import Filing
+
+    path = config_path()
+    table: dict[str, Any] = {}
+    if path.exists():
+        import tomllib
+
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise click.UsageError(f"cannot read {path}: {exc}") from None
+        table = config.get("report", {})
+        if not isinstance(table, dict):
+            raise click.UsageError(f"{path}: report must be a table ([report])")
+    unknown = sorted(set(table) - set(REPORT_KEYS))
+    if unknown:
+        raise click.UsageError(
+            f"{path}: [report] has no {', '.join(unknown)} (keys: {', '.join(REPORT_KEYS)})"
+        )
+    names = table.get("evaluators", [])
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list):
+        raise click.UsageError(f"{path}: [report] evaluators must be a list of names")
+    for key, value in (
+        ("organisation", table.get("organisation", "")),
+        ("location", table.get("location", "")),
+        *(("evaluators", name) for name in names),
+    ):
+        if not isinstance(value, str) or unsafe_characters(value):
+            raise click.UsageError(
+                f"{path}: [report] {key} must be text without control characters"
+            )
+    return Filing(
+        organisation=(organisation or str(table.get("organisation", ""))).strip(),
+        location=(location or str(table.get("location", ""))).strip(),
+        evaluators=list(evaluators) or [str(n).strip() for n in names if str(n).strip()],
+    )
 
 
 def _needs_text(value: str, param: str, message: str) -> None:
@@ -103,15 +191,19 @@ def load_profile(path: Path | None) -> ScoringProfile:
 
 @click.command()
 @click.argument("drill")
-@click.argument("text")
-@click.option("--author", required=True, help="Who says it.")
+@click.argument("text", callback=plain_text)
+@click.option("--author", required=True, callback=plain_text, help="Who says it.")
 @click.option(
     "--self",
     "self_assessment",
     is_flag=True,
     help="A participant's self-assessment (default: a hot-wash note).",
 )
-@click.option("--role", help="The participant's role, for a self-assessment.")
+@click.option(
+    "--role",
+    help="The author's role: a role id of the drill's plan (refused otherwise, with the "
+    "plan's roles).",
+)
 @db_option
 def note(
     drill: str,
@@ -121,29 +213,80 @@ def note(
     role: str | None,
     db_path: Path | None,
 ) -> None:
-    """Record a hot-wash note or a participant's self-assessment on a drill."""
-    from drills.store.notes import add_note
+    """Record a hot-wash note or a participant's self-assessment on a drill.
+
+    After the drill's first signature a note is an amendment: the report lists it under
+    "Amendments after signature" (签字后修订) and leaves the signed hot wash as it was."""
+    from drills.store.notes import RecordRefused, add_note
 
     _needs_text(text, "TEXT", "a note needs some text")
     _needs_text(author, "--author", "give the author's name")
     store = open_store(db_path)
-    add_note(store, drill, "self" if self_assessment else "hotwash", author, text, role)
-    click.echo(f"noted on drill {store.drill(drill).id}")
+    try:
+        added = add_note(store, drill, "self" if self_assessment else "hotwash", author, text, role)
+    except RecordRefused as exc:
+        raise click.BadParameter(str(exc), param_hint="'--role'") from None
+    amended = " (an amendment: the drill was already signed)" if added.amendment else ""
+    click.echo(f"noted on drill {store.drill(drill).id}{amended}")
+
+
+class Capacity(click.ParamType[str]):
+    """In what capacity someone signs: a key of the label table's ``CAPACITIES``
+    (``safety_manager``, also ``safety-manager`` or ``safety manager``) or its Chinese or
+    English name. Nothing else: a signature must read the same in both languages."""
+
+    name = "capacity"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from drills.port.labels import CAPACITIES
+
+        text = " ".join(str(value).split())
+        key = text.casefold().replace("-", "_").replace(" ", "_")
+        if key in CAPACITIES:
+            return key
+        for known, (zh, en) in CAPACITIES.items():
+            if text == zh or text.casefold() == en.casefold():
+                return known
+        choices = ", ".join(f"{k} ({zh})" for k, (zh, _en) in CAPACITIES.items())
+        self.fail(f"{value!r} is not a capacity; one of: {choices}", param, ctx)
 
 
 @click.command()
 @click.argument("drill")
-@click.option("--name", required=True, callback=plain_text, help="The safety manager signing.")
-@click.option("--comment", default="", help="Review comment.")
+@click.option("--name", required=True, callback=plain_text, help="Who signs.")
+@click.option(
+    "--capacity",
+    required=True,
+    type=Capacity(),
+    help="In what capacity: evaluator (评估人员), safety_manager (安全管理人员), trainer "
+    "(导调人员), director (总指挥) or observer (观察员); the key or the Chinese name. "
+    "Free text is refused.",
+)
+@click.option("--comment", default="", callback=plain_text, help="Review comment.")
+@lang_option
 @db_option
-def signoff(drill: str, name: str, comment: str, db_path: Path | None) -> None:
-    """Sign off a drill's report: it stops being a draft (草稿)."""
-    from drills.store.notes import sign_off
+def signoff(
+    drill: str, name: str, capacity: str, comment: str, lang: str, db_path: Path | None
+) -> None:
+    """Sign a drill's report: it stops being a draft (草稿).
+
+    Signatures are added, never replaced: several people sign, each in a capacity, and
+    the same person signs once per capacity (a second time is refused, exit 1). Only an
+    ended drill that is not void can be signed. After the first signature, notes and
+    improvement-plan edits are amendments, listed as such in the report."""
+    from drills.port.labels import CAPACITIES, pick_lang
+    from drills.store.notes import RecordRefused, sign_off
 
     _needs_text(name, "--name", "a sign-off needs the signer's name")
     store = open_store(db_path)
-    signed = sign_off(store, drill, name, comment)
-    click.echo(f"drill {store.drill(drill).id} signed off by {signed.name} at {signed.at}")
+    try:
+        signed = sign_off(store, drill, name, capacity, comment)
+    except RecordRefused as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{exc.about}'") from None
+    click.echo(
+        f"drill {store.drill(drill).id} signed by {signed.name} "
+        f"({pick_lang(CAPACITIES[signed.capacity], lang)}) at {signed.at}"
+    )
 
 
 @click.command()
@@ -178,7 +321,7 @@ def improve(
         if finding not in {f.id for f in report_data.findings}:
             known = ", ".join(f.id for f in report_data.findings) or "none"
             raise StoreError(f"no finding {finding!r} in drill {report_data.drill.id} ({known})")
-        edit_improvement(
+        edited = edit_improvement(
             store,
             drill,
             finding,
@@ -188,6 +331,8 @@ def improve(
             due=due.date().isoformat() if due is not None else None,
             status=status,
         )
+        if edited.amendment and not as_json:
+            click.echo(f"{finding}: an amendment (the drill was already signed)")
         report_data = load_report(store, drill).report
     rows = [vars(item) for item in report_data.improvement_plan]
     if as_json:
@@ -205,7 +350,8 @@ def improve(
 def _filters(**options: str | None) -> Any:
     from drills.store.history import Filters
 
-    return Filters(**{k: v for k, v in options.items() if v is not None})
+    chosen: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    return Filters(**chosen)
 
 
 def filter_options(func: Any) -> Any:
@@ -218,6 +364,7 @@ def filter_options(func: Any) -> Any:
             click.option("--since", type=DAY, help="From this date (YYYY-MM-DD)."),
             click.option("--until", type=DAY, help="Up to and including this date."),
             click.option("--rating", type=click.Choice(["P", "S", "M", "U"])),
+            click.option("--purpose", type=click.Choice(PURPOSES), help="Drill purpose."),
         ]
     ):
         func = option(func)
@@ -226,41 +373,30 @@ def filter_options(func: Any) -> Any:
 
 @click.command()
 @filter_options
+@click.option("--status", type=click.Choice(STATUSES), help="Only drills in this status.")
 @click.option("--limit", type=COUNT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@lang_option
 @db_option
 def history(
+    status: str | None,
     limit: int,
     as_json: bool,
+    lang: str,
     db_path: Path | None,
     **filters: str | None,
 ) -> None:
-    """List drills, newest first, with filters."""
+    """List drills, newest first, with filters: who played which role, score, rating and
+    status. Only ended drills that started are rated; void drills keep their reason."""
+    from drills.review.tables import history_table
     from drills.store.history import history as query
-    from scoring.profile import DEFAULT_PROFILE
 
     store = open_store(db_path)
-    rows = query(
-        store,
-        _filters(**filters),
-        limit,
-    )
+    rows = query(store, _filters(**filters), limit, status=status)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        click.echo(json_escaped(json.dumps(rows, ensure_ascii=False)))
         return
-    for row in rows:
-        score = "   —" if row["score"] is None else f"{row['score']:5.1f}"
-        older = (
-            f"  (saved under {row['profile']}; regrade to rescore)"
-            if row["profile"] and row["profile"] != DEFAULT_PROFILE.label
-            else ""
-        )
-        click.echo(
-            f"{row['id']}  {row['created'][:16].replace('T', ' ')}  {score} "
-            f"{row['rating'] or '-'}  {row['status']:<7}  {row['scenario_id']}{older}"
-        )
-    if not rows:
-        click.echo("no drills match")
+    click.echo(history_table(rows, lang))
 
 
 @click.command()
@@ -275,11 +411,17 @@ def history(
     callback=writable_file,
     help="Also write the table as CSV.",
 )
+@click.option("--with-bots", is_flag=True, help="Count roles bots played (left out by default).")
+@click.option(
+    "--with-tests", is_flag=True, help="Count drills whose purpose is test (left out by default)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 def trends(
     by: str,
     csv_path: Path | None,
+    with_bots: bool,
+    with_tests: bool,
     as_json: bool,
     db_path: Path | None,
     **filters: str | None,
@@ -292,11 +434,9 @@ def trends(
     from drills.store.history import trends as query
 
     store = open_store(db_path)
-    rows = query(
-        store,
-        by,
-        _filters(**filters),
-    )
+    chosen = _filters(**filters)
+    chosen.with_bots, chosen.with_tests = with_bots, with_tests
+    rows = query(store, by, chosen)
     fields = ["key", "drills", "mean", "first", "last", "on_time", "latency_ratio"]
     if csv_path is not None:
         table = io.StringIO(newline="")
@@ -306,7 +446,7 @@ def trends(
             writer.writerow([getattr(row, f) for f in fields] + [" ".join(map(str, row.series))])
         write_output(csv_path, table.getvalue())
     if as_json:
-        click.echo(json.dumps([vars(r) for r in rows], ensure_ascii=False))
+        click.echo(json_escaped(json.dumps([vars(r) for r in rows], ensure_ascii=False)))
         return
     width = max([len(r.key) for r in rows] + [4])
     click.echo(f"{by:<{width}}  drills   mean  first   last  on-time  latency/deadline  trend")
@@ -314,7 +454,7 @@ def trends(
         on_time = "    —" if row.on_time is None else f"{row.on_time:5.0%}"
         ratio = "               —" if row.latency_ratio is None else f"{row.latency_ratio:16.2f}"
         click.echo(
-            f"{row.key:<{width}}  {row.drills:6d}  {row.mean:5.1f}  {row.first:5.1f}  "
+            f"{printable(row.key):<{width}}  {row.drills:6d}  {row.mean:5.1f}  {row.first:5.1f}  "
             f"{row.last:5.1f}    {on_time}  {ratio}  {sparkline(row.series)}"
         )
     if csv_path is not None:
@@ -458,4 +598,19 @@ def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_jso
         )
 
 
-COMMANDS = [report, note, signoff, improve, history, trends, regrade, whatif, calibrate]
+@click.command()
+@click.argument("drill")
+@click.option("--reason", required=True, callback=plain_text, help="Why it does not count.")
+@click.option("--by", "by", required=True, callback=plain_text, help="Who voids it.")
+@db_option
+def void(drill: str, reason: str, by: str, db_path: Path | None) -> None:
+    """Void a drill (作废): it stays in the record with who, when and why, and leaves
+    ratings and trends. For aborted practice runs and drills played by mistake."""
+    _needs_text(reason, "--reason", "give the reason for voiding")
+    _needs_text(by, "--by", "give your name")
+    store = open_store(db_path)
+    record = store.void_drill(drill, reason, by)
+    click.echo(f"drill {record.id} voided by {record.voided_by} at {record.voided}")
+
+
+COMMANDS = [void, report, note, signoff, improve, history, trends, regrade, whatif, calibrate]

@@ -43,6 +43,7 @@ class DrillEnding:
         self._started = False
         self._lock = threading.Lock()
         self.result: DrillScore | None = None
+        self.rated = True
         self.error: BaseException | None = None
 
     def start(self, events: list[Event], ended_at: int) -> None:
@@ -67,7 +68,9 @@ class DrillEnding:
             store = Store(self.db_path)  # sqlite connections belong to one thread
             try:
                 store.finish(self.drill_id, ended_at)
-                store.save_score(self.drill_id, score)
+                self.rated = store.started(self.drill_id)
+                if self.rated:  # a drill ended before it started is not rated
+                    store.save_score(self.drill_id, score)
             finally:
                 store.close()
             self.result = score

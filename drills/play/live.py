@@ -43,7 +43,10 @@ class Room(Protocol):
 
     def connected_roles(self) -> set[str]: ...
 
-    def release(self, role: str, name: str | None) -> None: ...
+    def free(self, role: str) -> str: ...
+
+    @property
+    def tokens(self) -> dict[str, str]: ...
 
 
 class LiveDrill:
@@ -226,15 +229,24 @@ class LiveDrill:
     def connected_trainees(self) -> int:
         return len(self.room.connected_roles()) if self.room is not None else 0
 
-    def free_seat(self, role: str) -> None:
-        """Release ``role`` so another trainee may take it."""
+    def free_seat(self, role: str) -> str:
+        """Free ``role``'s seat: its token is revoked (the console that held it is hung up
+        on and cannot come back with it) and a new token is issued and returned; whoever
+        is given the new one may take the seat."""
         if not self.hosted:
             raise FeedError("only a hosted drill has seats to free")
-        name = rooms.participants(self.session.store, self.drill_id).get(role)
-        if self.room is not None:
-            self.room.release(role, name)
-        rooms.release(self.session.store, self.drill_id, role)
+        if self.room is None:
+            raise FeedError("no gateway serves this drill now: seats are freed while it is hosted")
+        try:
+            token = self.room.free(role)
+        except rooms.RoomError as exc:
+            raise FeedError(str(exc)) from None
         self._roster_read = float("-inf")  # show it at the next tick
+        return token
+
+    def seat_tokens(self) -> dict[str, str]:
+        """Role → seat token, for the tokens the gateway of this process issued."""
+        return self.room.tokens if self.room is not None else {}
 
     # -- the trainer's controls ----------------------------------------------------------
 
@@ -318,7 +330,7 @@ class LiveDrill:
         score = self.ending.wait(ENDING_WAIT)
         if score is None:
             raise FeedError(f"the final score of drill {self.drill_id} took too long")
-        return Outcome(self.drill_id, score, len(self.engine.events))
+        return Outcome(self.drill_id, score, len(self.engine.events), self.ending.rated)
 
     def results_for(self, role: str | None) -> TraineeResults:
         score = self.final_score(ENDING_WAIT)

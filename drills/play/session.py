@@ -44,6 +44,7 @@ class Outcome:
     drill_id: str
     score: DrillScore
     events: int
+    rated: bool = True  # False: ended before it started; no score was saved
 
 
 class DrillSession:
@@ -91,6 +92,7 @@ class DrillSession:
         bots: dict[str, str],
         speed: float = 0.0,
         durable_inputs: bool = True,
+        purpose: str = "practice",
     ) -> DrillSession:
         scenario = bundle.compiled.scenario
         plan = bundle.compiled.plan
@@ -106,6 +108,7 @@ class DrillSession:
             scenario_path=bundle.scenario_path,
             scenario_text=bundle.scenario_text,
             plan_text=bundle.plan_text,
+            purpose=purpose,
         )
         try:
             session = cls(
@@ -131,6 +134,10 @@ class DrillSession:
         record = store.drill(drill_id)
         if record.status == "ended":
             raise StoreError(f"drill {record.id} has already ended; nothing to resume")
+        if record.void:
+            raise StoreError(
+                f"drill {record.id} was voided ({record.void_reason}); it cannot be resumed"
+            )
         bundle = record.bundle()
         session = cls(
             store, record.id, bundle, seed=record.seed, mode=record.mode, bots=record.bots
@@ -268,13 +275,15 @@ class DrillSession:
         return self.save(score_drill(self.compiled, self.engine.events, profile))
 
     def save(self, score: DrillScore) -> Outcome:
-        """Record the drill's end and its score."""
+        """Record the drill's end and its score (none for a drill that never started)."""
         if self.engine.ended:
             self.store.finish(self.drill_id, self.engine.now)
-        self.store.save_score(self.drill_id, score)
+        rated = self.store.started(self.drill_id)
+        if rated:
+            self.store.save_score(self.drill_id, score)
         if self.engine.ended:
             self.close()
-        return Outcome(self.drill_id, score, len(self.engine.events))
+        return Outcome(self.drill_id, score, len(self.engine.events), rated)
 
 
 def discard_unstarted(store: Store, drill_id: str) -> bool:

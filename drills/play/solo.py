@@ -23,6 +23,7 @@ class SoloSetup:
     others: str = "ideal"
     seed: int = 0
     participant: str | None = None
+    purpose: str = "practice"
     now: Callable[[], float] = time.monotonic
     extra_roster: dict[str, str] = field(default_factory=dict)
 
@@ -37,6 +38,7 @@ class SoloSetup:
             mode=self.mode,
             bots=bots,
             speed=self.speed or 0.0,
+            purpose=self.purpose,
         )
         roster = {role: self.participant or role, **self.extra_roster}
         self.store.set_roster(session.drill_id, roster)

@@ -165,7 +165,14 @@ class TrainerFeed(Protocol):
 
     def connected_trainees(self) -> int: ...
 
-    def free_seat(self, role: str) -> None: ...
+    def free_seat(self, role: str) -> str:
+        """Free ``role``'s seat: its token is revoked and the new one returned."""
+        ...
+
+    def seat_tokens(self) -> dict[str, str]:
+        """Role → seat token, for the tokens issued by this process (hosted drills; a
+        resumed host knows only those it issued since)."""
+        ...
 
     def unfired_injects(self) -> list[InjectChoice]: ...
 
@@ -201,7 +208,12 @@ class DrillRow:
     scenario_id: str
     score: float | None
     rating: str | None
-    status: str
+    status: str  # drills.store.kinds.STATUSES; score and rating only when rated
+    mode: str = "training"
+    purpose: str = "practice"
+    players: tuple[tuple[str, str], ...] = ()  # (name, role) of each person who played
+    bots: tuple[str, ...] = ()  # the bot policies that played the other roles
+    started: bool = True
 
 
 class ReviewDesk(Protocol):
@@ -217,7 +229,10 @@ class ReviewDesk(Protocol):
         """Write the HTML report; thread-safe (a worker calls it). Returns its path."""
         ...
 
-    def sign_off(self, drill_id: str, name: str, comment: str) -> None: ...
+    def sign_off(self, drill_id: str, name: str, capacity: str, comment: str) -> None:
+        """Add a signature; ``capacity`` is a key of ``labels.CAPACITIES`` (FeedError: the
+        records refuse it, e.g. the same person twice in one capacity)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -229,15 +244,29 @@ class RoleChoice:
     duties: Bilingual | None
 
 
-class Lobby(Protocol):
-    """Where a trainee finds a hosted drill and takes a free role."""
+@dataclass(frozen=True)
+class JoinForm:
+    """What the join screen starts with (from the command line); never the token."""
 
-    def free_roles(self, code: str) -> list[RoleChoice]:
-        """The roles nobody holds (FeedError: no such drill is hosted now)."""
+    code: str = ""
+    name: str = ""
+    role: str | None = None
+
+
+class Lobby(Protocol):
+    """Where a trainee finds a hosted drill and takes a seat with its token."""
+
+    @property
+    def form(self) -> JoinForm: ...
+
+    def free_roles(self, code: str, token: str) -> list[RoleChoice]:
+        """The roles the seat token opens, if free (FeedError: refused, or no such drill
+        is hosted now)."""
         ...
 
-    def join(self, code: str, role: str, name: str) -> TraineeFeed:
-        """Take ``role`` as ``name`` (FeedError: refused, with the reason)."""
+    def join(self, code: str, role: str, name: str, token: str) -> TraineeFeed:
+        """Take ``role`` as ``name`` with its seat token (FeedError: refused, with the
+        reason)."""
         ...
 
 

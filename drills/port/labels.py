@@ -27,6 +27,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "paused": ("已暂停", "paused"),
     "running": ("进行中", "running"),
     "ended": ("已结束", "ended"),
+    "interrupted": ("已中断", "interrupted"),
+    "void": ("已作废", "void"),
+    "not_rated": ("不评级", "not rated"),
+    "not_started": ("未开始", "not started"),
+    "not_finished": ("未完成", "not finished"),
+    "purpose_practice": ("练习", "practice"),
+    "purpose_exam": ("考核", "exam"),
+    "purpose_official": ("正式演练", "official"),
+    "purpose_test": ("测试", "test"),
+    "mode_name_training": ("训练", "training"),
+    "mode_name_exam": ("考核", "exam"),
+    "bots_only": ("仅机器人", "bots only"),
+    "col_id": ("编号", "ID"),
+    "col_players": ("参演人员（角色）", "Trainees (roles)"),
+    "no_drills_match": ("没有符合条件的演练", "no drills match"),
     "speed": ("倍速", "speed"),
     "no_messages": ("尚无信息。", "No messages yet."),
     "select_message": ("从收件箱选择一条信息。", "Select a message in the inbox."),
@@ -122,6 +137,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "show_roles": ("查看可选角色", "Show free roles"),
     "no_free_roles": ("没有空闲的角色。", "No role is free."),
     "code_and_name": ("请输入演练代码和你的姓名。", "Type the drill code and your name."),
+    "code_name_token": (
+        "请输入演练代码、你的姓名和导调发给你的席位令牌。",
+        "Type the drill code, your name and the seat token the trainer gave you.",
+    ),
+    "seat_token": ("席位令牌", "Seat token"),
+    "token_unknown": (
+        "已在此前发放（释放席位可发放新令牌）",
+        "issued earlier (free the seat to issue a new one)",
+    ),
+    "seats_title": ("席位与令牌", "Seats and tokens"),
+    "seats_hint": (
+        "每个角色一个令牌，私下发给该角色的学员；学员在控制台输入，或设置 DRILLHALL_SEAT_TOKEN。",
+        "One token per role: give it privately to that role's trainee, who types it in the "
+        "console or sets DRILLHALL_SEAT_TOKEN.",
+    ),
+    "seat_freed_token": (
+        "「{role}」的席位已释放，旧令牌作废。新令牌：{token}",
+        "The seat of {role} is free and its old token revoked. New token: {token}",
+    ),
     "situation": ("情景概要", "Scenario summary"),
     "objectives": ("演练目的", "Objectives"),
     "mode_training": (
@@ -161,8 +195,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "join_with": ("学员加入命令", "Trainees join with"),
     "free_seat": ("释放席位", "Free the seat"),
     "free_seat_question": (
-        "释放「{role}」的席位？当前学员将断开，其他人可以加入该角色。",
-        "Free the seat of {role}? Its trainee is disconnected and anyone may take the role.",
+        "释放「{role}」的席位？当前学员将断开，原令牌作废，并为接替者发放新令牌。",
+        "Free the seat of {role}? Its trainee is disconnected, its token is revoked, and a "
+        "new token is issued for whoever takes the role.",
     ),
     "seat_freed": ("席位已释放", "Seat freed"),
     "end_question": (
@@ -198,6 +233,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "key_fire": ("发信息", "Fire"),
     "key_hint": ("提示", "Hint"),
     "key_free_seat": ("释放席位", "Free seat"),
+    "key_seats": ("席位", "Seats"),
     "key_end": ("结束", "End"),
     "key_quit": ("退出", "Quit"),
     "key_report": ("报告", "Report"),
@@ -243,9 +279,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "section_hotwash": ("十、热回顾与参演人员自评", "10. Hot wash and self-assessment"),
     "section_conclusion": ("十一、评估结论", "11. Conclusion"),
     "appendix": ("附录", "Appendices"),
-    "appendix_profile": ("附录A 评分方案", "Appendix A. Scoring profile"),
+    "appendix_journal": ("附录A 演练事件记录", "Appendix A. Event log"),
     "appendix_decisions": ("附录B 决策记录", "Appendix B. Decisions"),
-    "appendix_journal": ("附录C 原始日志", "Appendix C. Raw journal"),
+    "appendix_profile": ("附录C 评分方案", "Appendix C. Scoring profile"),
     "signoff": ("审核签字", "Sign-off"),
     "plan": ("预案", "Plan"),
     "drill_number": ("演练编号", "Drill no."),
@@ -312,6 +348,57 @@ LABELS: dict[str, tuple[str, str]] = {
     "journal": ("日志", "Journal"),
     "all_roles": ("全部角色", "all roles"),
     "profile": ("评分方案", "Scoring profile"),
+    # the report for filing: cover, signatures, amendments, the event log, the chart
+    "organisation": ("组织单位", "Organisation"),
+    "location": ("演练地点", "Location"),
+    "evaluators": ("评估人员", "Evaluators"),
+    "exercise_name": ("演练名称", "Exercise"),
+    "not_given": ("（未填写）", "(not given)"),
+    "capacity": ("签字身份", "Capacity"),
+    "capacity_unknown": ("（未注明）", "(not stated)"),
+    "choose_capacity": ("请选择签字身份。", "Choose the capacity you sign in."),
+    "plan_open": ("待整改", "open"),
+    "plan_in_progress": ("整改中", "in progress"),
+    "signatures": ("签字", "Signatures"),
+    "amendments": ("签字后修订", "Amendments after signature"),
+    "no_amendments": ("签字后没有修订。", "Nothing was amended after signature."),
+    "amended_rows": (
+        "签字后修订过的行：{rows}（本表为签字时的内容，修订见“签字后修订”）。",
+        "Rows amended after signature: {rows} (this table is as signed; see Amendments after signature).",
+    ),
+    "what_changed": ("修订内容", "What changed"),
+    "improvement_plan": ("改进计划", "Improvement plan"),
+    "event_kind": ("类型", "Kind"),
+    "what": ("内容", "What"),
+    "source_col": ("依据", "Source"),
+    "team": ("团队", "Team"),
+    "ev_drill_started": ("演练开始", "Drill started"),
+    "ev_inject": ("信息送达", "Inject delivered"),
+    "ev_state": ("态势变化", "Situation changed"),
+    "ev_refused": ("决策被拒绝", "Decision refused"),
+    "ev_drill_ended": ("演练结束", "Drill ended"),
+    "state_change": ("{name}：{old} → {value}", "{name}: {old} → {value}"),
+    "drill_began": ("演练开始（种子 {seed}）", "The drill began (seed {seed})"),
+    "chart_window": ("时限窗口", "deadline window"),
+    "chart_late_zone": ("超时区（至最终时限）", "late zone (to hard limit)"),
+    "chart_met": ("按时完成", "done on time"),
+    "chart_late": ("超时完成", "done late"),
+    "chart_partly": ("部分正确", "partly right"),
+    "chart_missed": ("遗漏", "missed"),
+    "chart_prohibited": ("违规行动", "prohibited act"),
+    "chart_in_html": (
+        "（时间线图见HTML或Word版报告。）",
+        "(The timeline chart is in the HTML and Word reports.)",
+    ),
+    "chart_too_tall": (
+        "演练较长，时间线图过大，未插入本文档；事件经过见附录A。",
+        "The drill is long: its timeline chart is too tall for a page and is left out; "
+        "Appendix A lists every event.",
+    ),
+    "chart_no_cairo": (
+        "（时间线图见HTML版报告：本机缺少绘图库 libcairo。）",
+        "(The timeline chart is in the HTML report: libcairo is missing here.)",
+    ),
 }
 
 # Long descriptions of the short footer words (key → label key), for the help screen.
@@ -329,6 +416,7 @@ LONG: dict[str, str] = {
     "key_fire": "fire",
     "key_hint": "send_hint",
     "key_free_seat": "free_seat",
+    "key_seats": "seats_title",
     "key_end": "end",
     "key_quit": "quit",
     "key_report": "open_report",
@@ -351,6 +439,17 @@ UNITS: dict[str, tuple[str, str]] = {
     "万次": ("万次", "×10k"),
     "万条": ("万条", "×10k"),
     "万人": ("万人", "×10k"),
+}
+
+# In what capacity someone signs a drill's report (drillhall signoff --capacity KEY). A
+# fixed list, not free text: a signature reads the same in both languages and compares
+# across drills.
+CAPACITIES: dict[str, tuple[str, str]] = {
+    "evaluator": ("评估人员", "evaluator"),
+    "safety_manager": ("安全管理人员", "safety manager"),
+    "trainer": ("导调人员", "trainer"),
+    "director": ("总指挥", "director"),
+    "observer": ("观察员", "observer"),
 }
 
 # Bot policies by name.
@@ -383,6 +482,22 @@ RATINGS_ZH = {"P": "优", "S": "良", "M": "中", "U": "差"}
 
 def pick_lang(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
+
+
+MODE_NAMES = {"training": "mode_name_training", "exam": "mode_name_exam"}
+PURPOSE_NAMES = {
+    "practice": "purpose_practice",
+    "exam": "purpose_exam",
+    "official": "purpose_official",
+    "test": "purpose_test",
+}
+
+
+def mode_purpose(mode: str, purpose: str, lang: str) -> str:
+    """``训练/练习``, ``exam/official``: how a drill was played and what for."""
+    mode_word = label(MODE_NAMES[mode], lang) if mode in MODE_NAMES else mode
+    purpose_word = label(PURPOSE_NAMES[purpose], lang) if purpose in PURPOSE_NAMES else purpose
+    return f"{mode_word}/{purpose_word}"
 
 
 def label(key: str, lang: str) -> str:

@@ -9,21 +9,35 @@ from drills.review.report import load_report, render_report
 from drills.store.database import Store, StoreError
 from drills.store.history import Filters, history
 from drills.store.notes import sign_off
-from scoring.report import Report
+from scoring.report import Filing, Report
 
 LIST_LIMIT = 500
 
 
 class StoreDesk:
-    """A ``ReviewDesk`` over one database (its connection belongs to the UI thread)."""
+    """A ``ReviewDesk`` over one database (its connection belongs to the UI thread);
+    ``filing`` fills the cover block of exported reports."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, filing: Filing | None = None) -> None:
         self.store = store
+        self.filing = filing
 
     def drills(self, search: str | None, rating: str | None) -> list[DrillRow]:
         rows = history(self.store, Filters(search=search, rating=rating), limit=LIST_LIMIT)
         return [
-            DrillRow(r["id"], r["created"], r["scenario_id"], r["score"], r["rating"], r["status"])
+            DrillRow(
+                r["id"],
+                r["created"],
+                r["scenario_id"],
+                r["score"],
+                r["rating"],
+                r["status"],
+                mode=r["mode"],
+                purpose=r["purpose"] or "practice",
+                players=tuple((p["name"], p["role"]) for p in r["trainees"]),
+                bots=tuple(sorted(set(r["bots"].values()))),
+                started=r["started"],
+            )
             for r in rows
         ]
 
@@ -37,11 +51,13 @@ class StoreDesk:
         folder = self.store.path.parent / "reports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{drill_id}.html"
-        path.write_text(render_report(self.store.path, drill_id, "html", lang), encoding="utf-8")
+        path.write_text(
+            render_report(self.store.path, drill_id, "html", lang, self.filing), encoding="utf-8"
+        )
         return path
 
-    def sign_off(self, drill_id: str, name: str, comment: str) -> None:
+    def sign_off(self, drill_id: str, name: str, capacity: str, comment: str) -> None:
         try:
-            sign_off(self.store, drill_id, name, comment)
+            sign_off(self.store, drill_id, name, capacity, comment)
         except StoreError as exc:
             raise FeedError(str(exc)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drills.port.labels import label
+from drills.port.text import printable
 from drills.port.words import name_of
 from engine.compiled import CompiledScenario
 from engine.fields import format_duration
@@ -72,4 +73,4 @@ def render_summary(
         "",
         f"{label('profile', lang)}: {score.profile}    {label('journal', lang)}: {db_path}",
     ]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # authors' names, inert on a terminal

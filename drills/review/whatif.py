@@ -5,23 +5,31 @@ exactly how the score and the later injects would have differed.
 
 Change syntax (``--change``, repeatable):
     add ROLE ACTION [key=value ...] @TIME   a decision that was not made
-    remove N                                drop journal input #N
-    move N @TIME                            make input #N at another time
-TIME is a duration from the start: ``40m``, ``1h30m``, ``5400``.
+    remove #N | remove @TIME                drop the decision journal event #N shows,
+                                            or the one made at TIME
+    move #N @TIME | move @TIME @TIME        make that decision at another time
+``#N`` is the number ``drillhall journal``, the report's appendix and the review console
+show for the event that recorded the decision (one numbering everywhere; the ``#`` is
+optional). TIME is scenario time: ``1:30:00`` (H:MM:SS, as the journal shows it),
+``40m``, ``1h30m`` or seconds.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from drills.store.database import Store, StoreError
+from engine.compiled import CompiledScenario
 from engine.events import Decision, Event, Input, Kind
 from engine.fields import parse_duration
-from engine.runner import replay
+from engine.runner import Runner, replay
 from engine.runtime import DrillEngine
 from scoring.score import DrillScore, score_drill
+
+_CLOCK = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 
 
 class ChangeError(StoreError):
@@ -39,46 +47,107 @@ def _value(text: str) -> Any:
     return text
 
 
-def apply_change(inputs: list[tuple[int, Input]], change: str) -> list[tuple[int, Input]]:
-    """Inputs (numbered from 1) with one change applied; order is kept by time."""
+def scenario_time(text: str) -> int:
+    """``1:30:00`` (H:MM:SS, the journal's clock) or a duration (``90m``, ``5400``)."""
+    match = _CLOCK.match(text)
+    if match:
+        hours, minutes, seconds = (int(g) for g in match.groups())
+        return hours * 3600 + minutes * 60 + seconds
+    return parse_duration(text)
+
+
+@dataclass(frozen=True)
+class JournalInput:
+    """A journaled input with the number of the event that recorded it."""
+
+    t: int
+    item: Input
+    event: int | None  # None: an input that recorded no event (refused before the engine)
+
+
+def number_inputs(
+    compiled: CompiledScenario, seed: int, mode: str, inputs: list[tuple[int, Input]]
+) -> list[JournalInput]:
+    """Replay the inputs and note, for each, the seq of the first event it produced: the
+    number the journal, the report appendix and the review console show."""
+    runner = Runner(DrillEngine(compiled, seed=seed, mode=mode))
+    runner.start()
+    numbered = []
+    for t, item in inputs:
+        produced = runner.submit(t, item)
+        numbered.append(JournalInput(t, item, produced[0].seq if produced else None))
+    return numbered
+
+
+def _pick(inputs: list[JournalInput], selector: str, change: str) -> int:
+    """The index of the input that ``#N``/``N`` or ``@TIME`` names (decisions only)."""
+    decisions = [i for i, x in enumerate(inputs) if isinstance(x.item, Decision)]
+    if selector.startswith("@"):
+        try:
+            when = scenario_time(selector[1:])
+        except ValueError as exc:
+            raise ChangeError(f"{change!r}: {exc}") from None
+        found = [i for i in decisions if inputs[i].t == when]
+        if not found:
+            raise ChangeError(f"{change!r}: no decision at {selector[1:]}")
+        if len(found) > 1:
+            listed = ", ".join(f"#{inputs[i].event}" for i in found)
+            raise ChangeError(
+                f"{change!r}: {len(found)} decisions at {selector[1:]} ({listed}); "
+                "name one by its #"
+            )
+        return found[0]
+    number = selector.removeprefix("#")
+    if not number.isdigit():
+        raise ChangeError(f"{change!r}: name a decision by its journal #N or its @TIME")
+    for i in decisions:
+        if inputs[i].event == int(number):
+            return i
+    numbers = ", ".join(f"#{inputs[i].event}" for i in decisions) or "none"
+    raise ChangeError(f"{change!r}: event #{number} is not a decision (decisions: {numbers})")
+
+
+def apply_change(inputs: list[JournalInput], change: str) -> list[JournalInput]:
+    """Inputs with one change applied; order is kept by time."""
     words = shlex.split(change)
     if not words:
         raise ChangeError("empty change")
     verb, rest = words[0], words[1:]
-    at = [w for w in rest if w.startswith("@")]
-    plain = [w for w in rest if not w.startswith("@")]
-    try:
-        when = parse_duration(at[0][1:]) if at else None
-    except ValueError as exc:
-        raise ChangeError(f"{change!r}: {exc}") from None
     changed = list(inputs)
     if verb == "add":
-        if len(plain) < 2 or when is None:
+        at = [w for w in rest if w.startswith("@")]
+        plain = [w for w in rest if not w.startswith("@")]
+        if len(plain) < 2 or len(at) != 1:
             raise ChangeError(f"{change!r}: write add ROLE ACTION [key=value ...] @TIME")
+        when = _time(at[0], change)
         params = {}
         for pair in plain[2:]:
             key, sep, value = pair.partition("=")
             if not sep:
                 raise ChangeError(f"{change!r}: parameters are key=value, not {pair!r}")
             params[key] = _value(value)
-        changed.append(
-            (when, Decision(plain[0], plain[1], params, note="what-if", source="whatif"))
-        )
-    elif verb in ("remove", "move"):
-        if len(plain) != 1 or not plain[0].isdigit():
-            raise ChangeError(f"{change!r}: write {verb} N" + (" @TIME" if verb == "move" else ""))
-        index = int(plain[0]) - 1
-        if not 0 <= index < len(inputs):
-            raise ChangeError(f"{change!r}: the journal has inputs 1..{len(inputs)}")
-        if verb == "remove":
-            del changed[index]
-        else:
-            if when is None:
-                raise ChangeError(f"{change!r}: move N @TIME needs a time")
-            changed[index] = (when, changed[index][1])
+        decision = Decision(plain[0], plain[1], params, note="what-if", source="whatif")
+        changed.append(JournalInput(when, decision, None))
+    elif verb == "remove":
+        if len(rest) != 1:
+            raise ChangeError(f"{change!r}: write remove #N or remove @TIME")
+        del changed[_pick(inputs, rest[0], change)]
+    elif verb == "move":
+        if len(rest) != 2 or not rest[1].startswith("@"):
+            raise ChangeError(f"{change!r}: write move #N @TIME or move @TIME @TIME")
+        index = _pick(inputs, rest[0], change)
+        old = changed[index]
+        changed[index] = JournalInput(_time(rest[1], change), old.item, old.event)
     else:
         raise ChangeError(f"{change!r}: start with add, remove or move")
-    return sorted(changed, key=lambda pair: pair[0])  # stable: same-time inputs keep order
+    return sorted(changed, key=lambda x: x.t)  # stable: same-time inputs keep order
+
+
+def _time(word: str, change: str) -> int:
+    try:
+        return scenario_time(word[1:])
+    except ValueError as exc:
+        raise ChangeError(f"{change!r}: {exc}") from None
 
 
 @dataclass
@@ -101,11 +170,11 @@ def what_if(store: Store, drill_id: str, changes: list[str]) -> WhatIf:
     until = float("inf") if record.status == "ended" else record.last_t
     original = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
     replay(original, inputs, until=until)
-    changed_inputs = inputs
+    numbered = number_inputs(bundle.compiled, record.seed, record.mode, inputs)
     for change in changes:
-        changed_inputs = apply_change(changed_inputs, change)
+        numbered = apply_change(numbered, change)
     changed = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
-    replay(changed, changed_inputs, until=until)
+    replay(changed, [(x.t, x.item) for x in numbered], until=until)
     before = score_drill(bundle.compiled, original.events)
     after = score_drill(bundle.compiled, changed.events)
     old = {r.id: r for r in before.expectations}

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 from drills.play.live import LiveDrill
 from drills.play.session import Outcome
-from drills.rooms.gateway import RoomGateway
+from drills.rooms import seats
+from drills.rooms.gateway import RoomGateway, holder_of
 from drills.store import rooms
+from drills.store.database import Store
 
 LINGER_SECONDS = 60.0
 
@@ -53,3 +55,15 @@ def open_room(live: LiveDrill) -> Iterator[RoomGateway]:
             yield room
         finally:
             live.room = None
+
+
+def check_not_hosted(store: Store, drill_id: str) -> None:
+    """Before resuming a hosted drill: RoomError if its address is held, saying by whom —
+    its live host (which proves the host's key: "already hosted by pid N") or another
+    process squatting the address (its pid and uid from the socket's credentials)."""
+    secret = rooms.room_secret(store, drill_id)
+    if secret is None:
+        return
+    holder = holder_of(seats.address_for(secret.room), secret.host_key)
+    if holder is not None:
+        raise rooms.RoomError(holder.refusal(drill_id))

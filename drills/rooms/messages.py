@@ -3,6 +3,9 @@
 On the wire each is one JSON object per line, with ``op`` naming the request. Requests
 are parsed here, once, with their limits; the gateway and the client never read raw
 dicts. A request that does not parse is refused with a reason, never a traceback.
+
+A connection starts with the handshake (``Hello`` → ``Challenge`` → ``Prove``): fixed-size
+hex fields, lines of at most ``MAX_HELLO_LINE`` bytes; nothing else is taken before it.
 """
 
 from __future__ import annotations
@@ -18,10 +21,87 @@ MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
 MAX_NAME = 80  # characters in a participant's name
 MAX_SEQ = 1 << 62  # poll positions beyond this are nonsense
 MAX_PARAMS = 32  # parameters in one decision
+MAX_HELLO_LINE = 1024  # bytes of a line before the seat token is proven
+HEX_ID = 32  # hex characters of a seat id
+HEX_NONCE = 64  # hex characters of a nonce
+HEX_PROOF = 64  # hex characters of a proof (HMAC-SHA256)
 
 
 class ProtocolError(ValueError):
     """A request the gateway cannot take, with the reason sent back."""
+
+
+# -- the handshake: before anything else, each side proves it holds the seat's key ---------
+
+
+@dataclass(frozen=True)
+class Hello:
+    """A client's first line: which key it will prove with (``seat``, a public id) and
+    its random challenge for the host."""
+
+    seat: str
+    nonce: str
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """The host's answer to a hello: its proof over the client's nonce, and its own
+    nonce for the client to answer."""
+
+    nonce: str
+    proof: str
+
+
+@dataclass(frozen=True)
+class Prove:
+    """The client's proof over both nonces."""
+
+    proof: str
+
+
+def _hex(raw: dict[str, Any], key: str, length: int) -> str:
+    value = raw.get(key)
+    if (
+        not isinstance(value, str)
+        or len(value) != length
+        or not all(c in "0123456789abcdef" for c in value)
+    ):
+        raise ProtocolError(f"{key} must be {length} hex digits")
+    return value
+
+
+def parse_hello(raw: object) -> Hello:
+    """The first line of a connection (ProtocolError: anything else is refused)."""
+    if not isinstance(raw, dict) or raw.get("op") != "hello":
+        raise ProtocolError(
+            "this drill is joined with a seat token: the console proves it holds one "
+            "before anything else (ask the trainer for yours)"
+        )
+    return Hello(_hex(raw, "seat", HEX_ID), _hex(raw, "nonce", HEX_NONCE))
+
+
+def parse_challenge(raw: object) -> Challenge:
+    if not isinstance(raw, dict) or raw.get("ok") is not True:
+        raise ProtocolError("not a challenge")
+    return Challenge(_hex(raw, "nonce", HEX_NONCE), _hex(raw, "proof", HEX_PROOF))
+
+
+def parse_prove(raw: object) -> Prove:
+    if not isinstance(raw, dict) or raw.get("op") != "prove":
+        raise ProtocolError("prove the seat token first")
+    return Prove(_hex(raw, "proof", HEX_PROOF))
+
+
+def hello_to_wire(hello: Hello) -> dict[str, Any]:
+    return {"op": "hello", "seat": hello.seat, "nonce": hello.nonce}
+
+
+def challenge_to_wire(challenge: Challenge) -> dict[str, Any]:
+    return {"ok": True, "nonce": challenge.nonce, "proof": challenge.proof}
+
+
+def prove_to_wire(prove: Prove) -> dict[str, Any]:
+    return {"op": "prove", "proof": prove.proof}
 
 
 # -- requests ------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 It has the interface of ``LiveDrill`` that the trainee console uses, but owns no engine
 and no database: everything comes from the host's gateway (``drills.rooms.gateway``), cut to
-this role. Decisions wait in an outbox until the gateway has stored them, each under a
-random key, so a host that is killed and resumed gets each decision exactly once and the
-trainee's console just reconnects.
+this role. It reaches the gateway with the trainee's seat token (``drills.rooms.seats``):
+the token gives the address, and the host must prove it holds the seat's key before the
+console sends it anything. Decisions wait in an outbox until the gateway has stored them,
+each under a random key, so a host that is killed and resumed gets each decision exactly
+once and the trainee's console just reconnects.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from drills.port.briefing import briefing_for
 from drills.port.clock import ClockState
-from drills.port.feeds import Briefing, ClockView, FeedError, RoleChoice
+from drills.port.feeds import Briefing, ClockView, FeedError, JoinForm, RoleChoice
 from drills.port.results import TraineeResults
 from drills.port.views import (
     ConnectionChanged,
@@ -31,18 +33,21 @@ from drills.port.views import (
     literal,
 )
 from drills.port.visibility import trainee_views
-from drills.rooms import gateway
+from drills.rooms import gateway, seats
 from drills.rooms.messages import (
+    MAX_HELLO_LINE,
     FreeRole,
     Join,
     Poll,
     Polled,
+    Prove,
     ReportHtml,
     Request,
     Results,
     Roles,
     SelfAssessment,
     Submit,
+    prove_to_wire,
     to_wire,
 )
 from drills.store.paths import reports_dir
@@ -60,6 +65,24 @@ class HostUnreachable(RoomError):
     """The host is not serving the drill right now (not started, killed, restarting)."""
 
 
+class HostImpostor(HostUnreachable):
+    """The drill's address is held by a process that cannot prove it is the host: a
+    console sends it nothing and tries again later (the trainer may clear it)."""
+
+
+class SeatBusy(HostUnreachable):
+    """The seat is held by other live connections for now: a console taking its seat back
+    tries again, as when the host is away."""
+
+
+class SeatLost(RoomError):
+    """The seat cannot be taken back (the trainer freed it, another console holds it)."""
+
+
+class RateLimited(RoomError):
+    """The host takes no more decisions from this seat just now: kept, sent again."""
+
+
 def redacted_compiled(briefing: dict[str, Any]) -> CompiledScenario:
     """The scenario as the trainee may know it: the plan without rules, the public part of
     the scenario and no injects yet — they are added as they are delivered."""
@@ -72,32 +95,102 @@ def redacted_compiled(briefing: dict[str, Any]) -> CompiledScenario:
 
 
 class GatewayClient:
-    """Request/answer over the gateway socket; any failure closes it (reconnect later)."""
+    """Request/answer over the gateway socket, after proving the seat token; any failure
+    closes it (reconnect later).
 
-    def __init__(self, code: str, connect: Callable[[str], socket.socket] = gateway.connect):
+    ``token`` is the trainee's seat token: it never crosses the socket. Each new
+    connection first checks that the process at the drill's address proves it holds the
+    seat's key (``gateway.challenge_host``), then proves it too; once joined
+    (``rejoin``), a new connection joins again before anything else."""
+
+    def __init__(
+        self,
+        code: str,
+        token: str,
+        connect: Callable[[str], socket.socket] = gateway.connect,
+    ) -> None:
         self.code = code
+        self.seat = seats.SeatKey.from_token(token)  # BadToken: not a token
         self._connect = connect
         self._sock: socket.socket | None = None
         self._reader: Any = None
         self._lock = threading.Lock()  # the console's timer and its workers share it
+        self.rejoin: Join | None = None  # sent first on a new connection, once joined
+        self.host: tuple[int, int] | None = None  # the proven host's pid and uid
 
     @property
     def connected(self) -> bool:
         return self._sock is not None
 
     def call(self, request: Request) -> dict[str, Any]:
-        """The gateway's answer; RoomError with its reason if it refused the request."""
+        """The gateway's answer; RoomError with its reason if it refused the request.
+
+        A connection the host closed while it was idle is noticed here: the request is
+        sent once more on a new connection (decisions carry keys: stored once)."""
         with self._lock:
-            reply = self._call(to_wire(request))
+            fresh = self._sock is None
+            try:
+                reply = self._call(to_wire(request))
+            except HostImpostor:
+                raise
+            except HostUnreachable:
+                if fresh:
+                    raise
+                reply = self._call(to_wire(request))
         if not reply.get("ok"):
-            raise RoomError(str(reply.get("error", "refused")))
+            error = str(reply.get("error", "refused"))
+            raise RateLimited(error) if reply.get("retry") else RoomError(error)
         return reply
 
-    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _open(self) -> None:
+        """Connect, check the host's proof, prove the token, join again if joined."""
         try:
-            if self._sock is None:
-                self._sock = self._connect(self.code)
-                self._reader = self._sock.makefile("rb")
+            sock = self._connect(self.seat.address)
+        except OSError as exc:
+            raise HostUnreachable(f"the host of drill {self.code} is not reachable") from exc
+        reader = sock.makefile("rb")
+        try:
+            client_nonce, server_nonce, self.host = gateway.challenge_host(
+                sock, reader, self.seat.key, self.seat.sid
+            )
+            proof = seats.seat_proof(self.seat.key, self.seat.sid, client_nonce, server_nonce)
+            sock.sendall(json.dumps(prove_to_wire(Prove(proof))).encode() + b"\n")
+            welcome = json.loads(reader.readline(MAX_HELLO_LINE + 1) or b"null")
+            if isinstance(welcome, dict) and welcome.get("held"):  # too many of this seat
+                raise SeatBusy(f"refused by the room for now: {welcome.get('error')}")
+            if not isinstance(welcome, dict) or not welcome.get("ok"):
+                error = welcome.get("error") if isinstance(welcome, dict) else None
+                raise RoomError(f"refused by the room: {error or 'the token was not taken'}")
+        except gateway.NotTheHost as exc:
+            reader.close()
+            sock.close()
+            raise HostImpostor(str(exc)) from None
+        except RoomError:  # refused (HostUnreachable: for now)
+            reader.close()
+            sock.close()
+            raise
+        except (OSError, ValueError) as exc:
+            reader.close()
+            sock.close()
+            raise HostUnreachable(f"the host of drill {self.code} is not reachable") from exc
+        self._sock, self._reader = sock, reader
+        if self.rejoin is not None:
+            answer = self._exchange(to_wire(self.rejoin))
+            if answer.get("held"):  # its own old connection, not yet noticed as gone
+                self.close()
+                raise SeatBusy(str(answer.get("error", "the seat is held")))
+            if not answer.get("ok"):
+                self.close()
+                raise SeatLost(str(answer.get("error", "refused")))
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self._sock is None:
+            self._open()
+        return self._exchange(request)
+
+    def _exchange(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            assert self._sock is not None
             self._sock.sendall(json.dumps(request, ensure_ascii=False).encode() + b"\n")
             line = self._reader.readline()
             if not line:
@@ -117,11 +210,13 @@ class GatewayClient:
                 self._sock = None
 
 
-def free_roles(code: str, client: GatewayClient | None = None) -> list[RoleChoice]:
-    """The roles of hosted drill ``code`` that nobody has taken yet."""
-    client = client or GatewayClient(code)
+def free_roles(code: str, token: str, client: GatewayClient | None = None) -> list[RoleChoice]:
+    """The roles of hosted drill ``code`` that the seat token opens (its own, if free)."""
+    client = client or GatewayClient(code, token)
     try:
         reply = client.call(Roles(code))
+    except (HostImpostor, SeatBusy):
+        raise
     except HostUnreachable:
         raise HostUnreachable(_not_hosted(code)) from None
     finally:
@@ -137,25 +232,33 @@ def _role_choice(role: FreeRole) -> RoleChoice:
 
 
 class GatewayLobby:
-    """The ``Lobby`` of hosted drills on this machine, reached through their gateways."""
+    """The ``Lobby`` of hosted drills on this machine, reached through their gateways.
 
-    def free_roles(self, code: str) -> list[RoleChoice]:
+    ``form`` is what the join screen starts with (the code, name and role given on the
+    command line); the token is always typed on the screen (or read from the
+    environment by ``drillhall join``), never passed on a command line."""
+
+    def __init__(self, form: JoinForm | None = None) -> None:
+        self.form = form or JoinForm()
+
+    def free_roles(self, code: str, token: str) -> list[RoleChoice]:
         try:
-            return free_roles(code)
+            return free_roles(code, token)
         except RoomError as exc:
             raise FeedError(str(exc)) from None
 
-    def join(self, code: str, role: str, name: str) -> RemoteDrill:
+    def join(self, code: str, role: str, name: str, token: str) -> RemoteDrill:
         try:
-            return RemoteDrill(code, role, name)
+            return RemoteDrill(code, role, name, token=token)
         except RoomError as exc:
             raise FeedError(str(exc)) from None
 
 
 def _not_hosted(code: str) -> str:
     return (
-        f"no drill with code {code!r} is being hosted now: check the code, or ask "
-        "the trainer to start (drillhall host) or resume it"
+        f"no drill with code {code!r} is being hosted now at the address of this seat "
+        "token: check the code and the token, or ask the trainer to start (drillhall "
+        "host) or resume it"
     )
 
 
@@ -165,15 +268,31 @@ class RemoteDrill:
     owns_clock = False
 
     def __init__(
-        self, code: str, role: str, name: str, *, client: GatewayClient | None = None
+        self,
+        code: str,
+        role: str,
+        name: str,
+        *,
+        token: str | None = None,
+        client: GatewayClient | None = None,
     ) -> None:
         self._role = role
         self.name = name
-        self.client = client or GatewayClient(code)
+        if client is None:
+            if token is None:
+                raise RoomError(
+                    f"a seat token is needed to join drill {code}: type it in the console, "
+                    f"or set {seats.ENV_TOKEN} (ask the trainer for yours)"
+                )
+            client = GatewayClient(code, token)
+        self.client = client
         try:
-            reply = self._join()
+            reply = self.client.call(Join(code, role, name))
+        except (HostImpostor, SeatBusy):
+            raise
         except HostUnreachable:
             raise HostUnreachable(_not_hosted(code)) from None
+        self.client.rejoin = Join(code, role, name)  # a new connection takes the seat back
         info = reply["briefing"]
         self.mode: str = info["mode"]
         self.drill_id: str = info["drill"]
@@ -187,10 +306,8 @@ class RemoteDrill:
         self._next_try = 0.0
         self._was_connected = True
         self._seat_lost: str | None = None  # why this console may not rejoin its seat
+        self._impostor: str | None = None  # who holds the address instead of the host
         self._pending: list[TraineeView] = self._poll()
-
-    def _join(self) -> dict[str, Any]:
-        return self.client.call(Join(self.client.code, self._role, self.name))
 
     # -- the port ------------------------------------------------------------------------
 
@@ -256,22 +373,24 @@ class RemoteDrill:
     def _poll(self) -> list[TraineeView]:
         if self._seat_lost is not None:
             return []
-        if not self.connected:
-            if time.monotonic() < self._next_try:
-                return []
-            try:
-                self._join()
-            except HostUnreachable:
-                self._next_try = time.monotonic() + RETRY_SECONDS
-                return []
-            except RoomError as exc:  # the seat was freed or taken: stop knocking
-                self._seat_lost = str(exc)
-                return [SubmissionRefused(literal(self._seat_lost))]
+        if not self.connected and time.monotonic() < self._next_try:
+            return []
         try:
             self._flush()
             reply = Polled.from_wire(self.client.call(Poll(self._last_seq)))
+        except HostImpostor as exc:  # said once, in one line; nothing is sent to it
+            self._next_try = time.monotonic() + RETRY_SECONDS
+            if self._impostor == str(exc):
+                return []
+            self._impostor = str(exc)
+            return [SubmissionRefused(literal(self._impostor))]
         except HostUnreachable:
+            self._next_try = time.monotonic() + RETRY_SECONDS
             return []
+        except RoomError as exc:  # the seat was freed or taken: stop knocking
+            self._seat_lost = str(exc)
+            return [SubmissionRefused(literal(self._seat_lost))]
+        self._impostor = None
         return self._take(reply)
 
     def _take(self, reply: Polled) -> list[TraineeView]:
@@ -288,12 +407,15 @@ class RemoteDrill:
         return trainee_views(fresh, compiled, self._role, self.mode)
 
     def _flush(self) -> None:
-        """Send what waits in the outbox; a refusal (the drill ended ...) drops it."""
+        """Send what waits in the outbox; a refusal (the drill ended ...) drops it, a
+        rate refusal keeps it and the rest for the next tick."""
         for key, request in list(self.outbox.items()):
             try:
                 self.client.call(request)
-            except HostUnreachable:
+            except (HostUnreachable, SeatLost):
                 raise
+            except RateLimited:
+                return
             except RoomError as exc:
                 self._refusals.append(str(exc))
             del self.outbox[key]
@@ -305,7 +427,7 @@ class RemoteDrill:
         key = uuid.uuid4().hex
         self.outbox[key] = Submit(key, decision.action, dict(decision.params), decision.note)
         if self.connected:
-            with contextlib.suppress(HostUnreachable):  # kept; sent when the host is back
+            with contextlib.suppress(HostUnreachable, SeatLost):  # kept; sent when back
                 self._flush()
         return []
 

@@ -18,7 +18,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,8 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 from sqlite_utils.migrations import Migrations
 
-from drills.store.locks import FileLock, LockHeld
+from drills.store.kinds import PURPOSES, Standing
+from drills.store.locks import FileLock, LockHeld, is_locked
 from engine.bundle import Bundle, bundle_from_texts
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
 from scoring.score import DrillScore
@@ -275,10 +276,63 @@ def m008_records(db: Database) -> None:
     db.table("improvement_log").create_index(["drill_id", "id"])
 
 
-# Every table with a drill_id column (m001..m008), for removing an unstarted drill.
+@migrations()
+def m009_counted_results(db: Database) -> None:
+    """Trends count people in drills played for real: each result row says whether a
+    person played its role (not a bot, not an empty seat) and the drill's purpose, so
+    trend queries filter from their covering index without joining drills."""
+    for table in ("results", "role_scores"):
+        db.table(table).add_column("person", int)
+        db.table(table).add_column("purpose", str)
+    db.execute(
+        "UPDATE role_scores SET person = (participant != '' AND participant NOT LIKE 'bot:%')"
+    )
+    db.execute(
+        "UPDATE results SET person = COALESCE((SELECT r.person FROM role_scores r WHERE "
+        "r.drill_id = results.drill_id AND r.profile = results.profile AND "
+        "r.role = results.role), 0)"
+    )
+    for table in ("results", "role_scores"):
+        db.execute(
+            f"UPDATE {table} SET purpose = COALESCE((SELECT d.purpose FROM drills d "
+            f"WHERE d.id = {table}.drill_id), 'practice')"
+        )
+    db.execute("DROP INDEX IF EXISTS idx_results_trend")
+    db.table("results").create_index(
+        ["profile", "rule", "created", "credit", "status", "latency", "deadline", "person",
+         "purpose"],
+        index_name="idx_results_trend",
+    )  # fmt: skip
+    for column in ("role", "participant"):
+        db.execute(f"DROP INDEX IF EXISTS idx_role_scores_trend_{column}")
+        db.table("role_scores").create_index(
+            ["profile", column, "created", "score", "on_time", "person", "purpose"],
+            index_name=f"idx_role_scores_trend_{column}",
+        )
+
+
+@migrations()
+def m010_seat_tokens(db: Database) -> None:
+    """Hosted drills are joined with seat tokens. ``room_secrets``: per hosted drill, the
+    room part every token of the drill starts with (where the gateway listens) and the
+    host's own key (the trainer's ``resume`` challenges whoever holds the address).
+    ``seat_tokens``: per seat, the key derived from its token and its public id, never
+    the token; a freed seat's key is revoked and a new one issued."""
+    db.table("room_secrets").create(
+        {"drill_id": str, "room": str, "host_key": str, "created": str}, pk="drill_id"
+    )
+    db.table("seat_tokens").create(
+        {"drill_id": str, "sid": str, "role": str, "key": str, "issued": str, "revoked": str},
+        pk=("drill_id", "sid"),
+    )
+    db.table("seat_tokens").create_index(["drill_id", "role"])
+
+
+# Every table with a drill_id column (m001..m010), for removing an unstarted drill.
 DRILL_TABLES = (
     "inputs", "events", "scores", "results", "role_scores", "notes", "signatures",
     "improvement_edits", "improvement_log", "participants", "submissions", "clock",
+    "room_secrets", "seat_tokens",
 )  # fmt: skip
 
 
@@ -286,6 +340,20 @@ def _put_source(db: Database, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
     return sha
+
+
+def drill_status(stored: str, voided: str | None, lock: Path) -> str:
+    """The status a person is shown (``drills.store.kinds.STATUSES``) from the stored one."""
+    if voided:
+        return "void"
+    if stored != "running":
+        return stored
+    return "running" if is_locked(lock) else "interrupted"
+
+
+def is_person(participant: str) -> bool:
+    """A roster entry a person played (not ``bot:<policy>``, not an empty seat)."""
+    return bool(participant) and not participant.startswith("bot:")
 
 
 def new_drill_id() -> str:
@@ -314,6 +382,12 @@ class NoDatabase(StoreError):
 
 class NoSuchDrill(StoreError):
     """The database holds no drill with that id (or the prefix names more than one)."""
+
+
+class RecordRefused(StoreError):
+    """The record refuses the change in its current state (voiding a void drill, signing
+    one that has not ended, a role the plan does not have): the request is at fault, not
+    the database, so the command line answers it as invalid input (exit 1)."""
 
 
 class DrillBusy(StoreError):
@@ -425,6 +499,20 @@ class DrillRecord:
     scenario_path: str
     scenario_text: str
     plan_text: str
+    purpose: str = "practice"
+    void_reason: str | None = None
+    voided: str | None = None
+    voided_by: str | None = None
+    _roster: str | None = field(default=None, repr=False)
+
+    @property
+    def void(self) -> bool:
+        return self.voided is not None
+
+    @property
+    def bots_only(self) -> bool:
+        """Every role was played by a bot (an authoring or calibration run)."""
+        return not json.loads(self._roster or "{}")
 
     def bundle(self) -> Bundle:
         """The drill's plan and scenario as they were when it was played."""
@@ -447,6 +535,11 @@ class DrillRecord:
             scenario_path=row["scenario_path"] or "",
             scenario_text=row["scenario_text"],
             plan_text=row["plan_text"],
+            purpose=row.get("purpose") or "practice",
+            void_reason=row.get("void_reason"),
+            voided=row.get("voided"),
+            voided_by=row.get("voided_by"),
+            _roster=row.get("roster"),
         )
 
 
@@ -622,7 +715,10 @@ class Store:
         scenario_path: str,
         scenario_text: str,
         plan_text: str,
+        purpose: str = "practice",
     ) -> str:
+        if purpose not in PURPOSES:
+            raise StoreError(f"unknown purpose {purpose!r} ({', '.join(PURPOSES)})")
         drill_id = new_drill_id()
         while self.db.table("drills").count_where("id = ?", [drill_id]):
             drill_id = new_drill_id()
@@ -638,6 +734,7 @@ class Store:
                 "bots": canonical_json(bots),
                 "speed": speed,
                 "status": "running",
+                "purpose": purpose,
                 "created": now_iso(),
                 "ended": None,
                 "last_t": 0,
@@ -680,6 +777,50 @@ class Store:
         self.db.table("drills").update(
             drill_id, {"status": "ended", "ended": now_iso(), "last_t": last_t}
         )
+
+    @storage("cannot read the journal of drill {drill_id}")
+    def started(self, drill_id: str) -> bool:
+        """Whether the drill ever ran: its clock moved, or someone decided something.
+        A hosted drill ended before its trainer pressed Start did neither: it is not
+        rated (a 0.0 U would say the trainees failed a drill nobody played)."""
+        row = self.db.execute(
+            "SELECT last_t > 0 OR EXISTS (SELECT 1 FROM inputs WHERE drill_id = ? AND "
+            "json_extract(data, '$.type') = 'decision') FROM drills WHERE id = ?",
+            [drill_id, drill_id],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def status(self, record: DrillRecord) -> str:
+        """One of ``STATUSES``: a ``running`` drill whose lock no live process holds is
+        ``interrupted``."""
+        return drill_status(record.status, record.voided, self.drill_lock_path(record.id))
+
+    def standing(self, record: DrillRecord) -> Standing:
+        """Its status, whether it started, and so whether it is rated."""
+        return Standing(self.status(record), self.started(record.id), record.void_reason)
+
+    @storage("cannot void drill {drill_id}", writes=True)
+    def void_drill(self, drill_id: str, reason: str, by: str) -> DrillRecord:
+        """Void a drill: it stays in the record with who voided it, when and why, and
+        leaves ratings and trends. Its scores are removed from the trend tables (the
+        journal keeps everything needed to rescore it). A drill played right now by a
+        live process is refused: end it first."""
+        record = self.drill(drill_id)
+        if record.void:
+            raise RecordRefused(
+                f"drill {record.id} was already voided on {record.voided} by "
+                f"{record.voided_by}: {record.void_reason}"
+            )
+        if record.status == "running" and is_locked(self.drill_lock_path(record.id)):
+            raise DrillBusy(f"drill {record.id} is being played; end it before voiding it")
+        with self.db.conn:
+            self.db.conn.execute(
+                "UPDATE drills SET voided = ?, void_reason = ?, voided_by = ? WHERE id = ?",
+                (now_iso(), reason, by, record.id),
+            )
+            for table in ("results", "role_scores"):
+                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ?", (record.id,))
+        return self.drill(record.id)
 
     @storage("cannot write the journal of drill {drill_id}", writes=True)
     def touch(self, drill_id: str, last_t: int) -> None:
@@ -779,7 +920,10 @@ class Store:
     def save_score(self, drill_id: str, score: DrillScore) -> None:
         """Store a score with its per-expectation and per-role rows (replacing the same
         profile's earlier ones; other profiles' results stay)."""
-        created = self.drill(drill_id).created
+        record = self.drill(drill_id)
+        if record.void:
+            raise RecordRefused(f"drill {record.id} was voided; it is not scored ({self.path})")
+        created = record.created
         roster = self.roster(drill_id)
         key = (drill_id, score.profile)
         with self.db.conn:
@@ -799,8 +943,8 @@ class Store:
             )
             self.db.conn.executemany(
                 "INSERT INTO results (drill_id, profile, expectation, rule, role, capability, "
-                "criticality, status, latency, deadline, credit, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "criticality, status, latency, deadline, credit, created, person, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         *key,
@@ -814,6 +958,8 @@ class Store:
                         r.deadline,
                         r.credit,
                         created,
+                        is_person(roster.get(r.role, "")),
+                        record.purpose,
                     )
                     for r in score.expectations
                     if r.scored
@@ -821,7 +967,7 @@ class Store:
             )
             self.db.conn.executemany(
                 "INSERT INTO role_scores (drill_id, profile, role, participant, score, rating, "
-                "on_time, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "on_time, created, person, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         *key,
@@ -831,6 +977,8 @@ class Store:
                         data["rating"],
                         data.get("on_time"),
                         created,
+                        is_person(roster.get(role, "")),
+                        record.purpose,
                     )
                     for role, data in score.roles.items()
                 ],

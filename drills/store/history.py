@@ -7,11 +7,13 @@ participant, rule), so listing and trending stay fast on tens of thousands of dr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from drills.store.database import Store, escape_like, storage
+from drills.store.database import Store, drill_status, escape_like, storage
+from drills.store.kinds import Standing
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import score_drill
 
@@ -26,7 +28,11 @@ class Filters:
     until: str | None = None
     rating: str | None = None
     search: str | None = None
+    purpose: str | None = None
     profile: str = DEFAULT_PROFILE.label
+    # trends count people in real drills; these put bot-played roles and test runs back
+    with_bots: bool = False
+    with_tests: bool = False
 
     def where(self, alias: str = "d") -> tuple[str, list[Any]]:
         """SQL conditions on drills (``alias``) and their score under ``profile``."""
@@ -53,6 +59,9 @@ class Filters:
         if self.rating:
             clauses.append("s.rating = ?")
             args.append(self.rating)
+        if self.purpose:
+            clauses.append(f"{alias}.purpose = ?")
+            args.append(self.purpose)
         if self.trainee or self.role:
             sub = ["r.drill_id = " + alias + ".id", "r.profile = ?"]
             sub_args: list[Any] = [self.profile]
@@ -72,13 +81,34 @@ def _end_of(day: str) -> str:
     return day + "\uffff" if len(day) == 10 else day
 
 
-@storage("cannot read the drill history")
-def history(store: Store, filters: Filters, limit: int = 50) -> list[dict[str, Any]]:
+STARTED_SQL = (
+    "(d.last_t > 0 OR EXISTS (SELECT 1 FROM inputs i WHERE i.drill_id = d.id AND "
+    "json_extract(i.data, '$.type') = 'decision'))"
+)
+_STATUS_SQL = {
+    "ended": "d.status = 'ended' AND d.voided IS NULL",
+    "void": "d.voided IS NOT NULL",
+    "running": "d.status = 'running' AND d.voided IS NULL",
+    "interrupted": "d.status = 'running' AND d.voided IS NULL",
+}
+
+
+@storage("cannot read the drill history", decodes=True)
+def history(
+    store: Store, filters: Filters, limit: int = 50, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Drills newest first: id, date, scenario, mode and purpose, who played which role,
+    score and rating (only for ended, started, unvoided drills: the rest are not rated),
+    and status (``drills.store.kinds.STATUSES``)."""
     where, args = filters.where()
+    if status:
+        where += " AND " + _STATUS_SQL[status]
     # A drill not yet regraded under this profile shows the result it was saved with, and
     # names that profile: old drills stay what they were until someone regrades them.
     sql = (
-        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.status, "
+        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.purpose, d.status, "
+        "d.roster, d.bots, d.voided, d.void_reason, d.voided_by, "
+        f"{STARTED_SQL} AS started, "
         "COALESCE(s.score, o.score) AS score, COALESCE(s.rating, o.rating) AS rating, "
         "COALESCE(s.profile, o.profile) AS profile "
         "FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
@@ -86,7 +116,25 @@ def history(store: Store, filters: Filters, limit: int = 50) -> list[dict[str, A
         "(SELECT rowid FROM scores WHERE drill_id = d.id ORDER BY computed DESC LIMIT 1) "
         f"WHERE {where} ORDER BY d.created DESC LIMIT ?"
     )
-    return [dict(row) for row in store.db.query(sql, [filters.profile, *args, limit])]
+    rows = [
+        _history_row(store, dict(row))
+        for row in store.db.query(sql, [filters.profile, *args, limit])
+    ]
+    return [row for row in rows if status is None or row["status"] == status]
+
+
+def _history_row(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    roster: dict[str, str] = json.loads(row.pop("roster") or "{}")
+    bots: dict[str, str] = json.loads(row.pop("bots") or "{}")
+    row["started"] = bool(row["started"])
+    row["status"] = drill_status(row["status"], row["voided"], store.drill_lock_path(row["id"]))
+    row["trainees"] = [{"name": name, "role": role} for role, name in roster.items()]
+    row["bots"] = bots
+    row["bots_only"] = not roster
+    row["rated"] = Standing(row["status"], row["started"]).rated
+    if not row["rated"]:
+        row["score"] = row["rating"] = row["profile"] = None
+    return row
 
 
 @dataclass
@@ -125,6 +173,10 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
     """Join and conditions for a trend query; dates use the indexed copy on each row."""
     clauses = ["x.profile = ?"]
     args: list[Any] = [filters.profile]
+    if not filters.with_bots:
+        clauses.append("x.person = 1")
+    if not filters.with_tests:
+        clauses.append("x.purpose != 'test'")
     if filters.since:
         clauses.append("x.created >= ?")
         args.append(filters.since)
@@ -137,11 +189,14 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
         trainee=filters.trainee,
         role=filters.role,
         rating=filters.rating,
+        purpose=filters.purpose,
         profile=filters.profile,
     )
     join = ""
     rest.search = filters.search
-    if any((rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating, rest.search)):
+    if any(
+        (rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating, rest.search, rest.purpose)
+    ):
         where, more = rest.where()
         join = (
             "JOIN drills d ON d.id = x.drill_id "
@@ -213,7 +268,7 @@ def drill_ids(store: Store, filters: Filters) -> list[str]:
     where, args = filters.where()
     sql = (
         "SELECT d.id FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
-        f"WHERE d.status = 'ended' AND {where} ORDER BY d.created"
+        f"WHERE d.status = 'ended' AND d.voided IS NULL AND {where} ORDER BY d.created"
     )
     return [row[0] for row in store.db.execute(sql, [filters.profile, *args]).fetchall()]
 

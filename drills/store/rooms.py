@@ -6,13 +6,16 @@ the engine (which journals them as inputs), and marks them applied with the engi
 answer. The gateway reads the events meant for a role, and the host's clock, from the
 same database (WAL lets readers and the writer work at once) and sends only what
 ``drills.port.visibility.visible_to`` lets through: trainees' processes never open the
-database. This module is the SQL of it.
+database. Seats are reached with seat tokens (``drills.rooms.seats``): the database keeps
+the room part of a drill's tokens and each seat's derived key, never a token. This module
+is the SQL of it.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from drills.port.clock import ClockState
@@ -50,7 +53,10 @@ def join(store: Store, code: str, role: str, name: str) -> str:
             "SELECT name FROM participants WHERE drill_id = ? AND role = ?", (record.id, role)
         ).fetchone()
         if taken and taken[0] != name:
-            raise RoomError(f"role {role!r} is already taken by {taken[0]}")
+            raise RoomError(
+                f"role {role!r} is already taken by {taken[0]}: the seat is held for them "
+                "(the trainer can free it)"
+            )
         if role in record.bots and hosted_started(store, record.id):
             raise RoomError(f"role {role!r} is played by a bot in this drill")
         store.db.conn.execute(
@@ -61,12 +67,90 @@ def join(store: Store, code: str, role: str, name: str) -> str:
     return record.id
 
 
-@storage("cannot free a seat of drill {drill_id}", writes=True)
-def release(store: Store, drill_id: str, role: str) -> None:
-    """Free ``role``'s seat: the next trainee to join may take it."""
+@dataclass(frozen=True)
+class RoomSecret:
+    """A hosted drill's room part (where its gateway listens) and the host's key."""
+
+    room: str
+    host_key: bytes
+
+
+@dataclass(frozen=True)
+class StoredSeat:
+    """A seat's key, derived from its token (the token itself is never stored)."""
+
+    sid: str
+    role: str
+    key: bytes
+
+
+@storage("cannot read the seat tokens of drill {drill_id}")
+def room_secret(store: Store, drill_id: str) -> RoomSecret | None:
+    """The drill's room secret (None: it was never hosted)."""
+    row = store.db.execute(
+        "SELECT room, host_key FROM room_secrets WHERE drill_id = ?", [drill_id]
+    ).fetchone()
+    return RoomSecret(row[0], bytes.fromhex(row[1])) if row else None
+
+
+@storage("cannot store the seat tokens of drill {drill_id}", writes=True)
+def create_room(
+    store: Store, drill_id: str, secret: RoomSecret, seats: list[StoredSeat]
+) -> RoomSecret:
+    """Record the room secret and one seat key per role, once: a second host of the same
+    drill (a race) gets the first one's secret back, and its own seats are not stored."""
+    with store.db.conn:
+        cursor = store.db.conn.execute(
+            "INSERT OR IGNORE INTO room_secrets (drill_id, room, host_key, created) "
+            "VALUES (?, ?, ?, ?)",
+            (drill_id, secret.room, secret.host_key.hex(), now_iso()),
+        )
+        if cursor.rowcount:
+            store.db.conn.executemany(
+                "INSERT INTO seat_tokens (drill_id, sid, role, key, issued) VALUES (?, ?, ?, ?, ?)",
+                [(drill_id, s.sid, s.role, s.key.hex(), now_iso()) for s in seats],
+            )
+    stored = room_secret(store, drill_id)
+    assert stored is not None
+    return stored
+
+
+@storage("cannot read the seat tokens of drill {drill_id}")
+def seat_keys(store: Store, drill_id: str) -> list[StoredSeat]:
+    """The keys of the seats' current tokens (revoked ones are left out)."""
+    rows = store.db.execute(
+        "SELECT sid, role, key FROM seat_tokens WHERE drill_id = ? AND revoked IS NULL "
+        "ORDER BY issued, role",
+        [drill_id],
+    ).fetchall()
+    return [StoredSeat(sid, role, bytes.fromhex(key)) for sid, role, key in rows]
+
+
+@storage("cannot read the seat tokens of drill {drill_id}")
+def revoked_seats(store: Store, drill_id: str) -> set[str]:
+    """The ids of the seat keys the trainer revoked (freed seats)."""
+    rows = store.db.execute(
+        "SELECT sid FROM seat_tokens WHERE drill_id = ? AND revoked IS NOT NULL", [drill_id]
+    ).fetchall()
+    return {sid for (sid,) in rows}
+
+
+@storage("cannot issue a seat token for drill {drill_id}", writes=True)
+def reissue_seat(store: Store, drill_id: str, seat: StoredSeat) -> None:
+    """Revoke every token of ``seat.role`` and record ``seat`` as its new one; the seat
+    is free again (nobody is registered in it)."""
     with store.db.conn:
         store.db.conn.execute(
-            "DELETE FROM participants WHERE drill_id = ? AND role = ?", (drill_id, role)
+            "UPDATE seat_tokens SET revoked = ? WHERE drill_id = ? AND role = ? "
+            "AND revoked IS NULL",
+            (now_iso(), drill_id, seat.role),
+        )
+        store.db.conn.execute(
+            "INSERT INTO seat_tokens (drill_id, sid, role, key, issued) VALUES (?, ?, ?, ?, ?)",
+            (drill_id, seat.sid, seat.role, seat.key.hex(), now_iso()),
+        )
+        store.db.conn.execute(
+            "DELETE FROM participants WHERE drill_id = ? AND role = ?", (drill_id, seat.role)
         )
 
 

@@ -169,7 +169,7 @@ class DrillhallApp(App[None]):
         try:
             self.trainee = self.start_play(role)
         except FeedError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)  # may quote a name
             self.pick_role()
             return
         self.open_trainee(self.trainee)

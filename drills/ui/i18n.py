@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from drills.port.labels import BOTS, CHANNELS, LABELS, LONG, RATINGS_ZH, UNITS
+from drills.port.text import printable
 
 __all__ = ["BOTS", "CHANNELS", "LABELS", "LONG", "RATINGS_ZH", "UNITS"]
 
@@ -39,7 +40,7 @@ def unit(name: str | None) -> str:
     if not name:
         return ""
     zh, en = UNITS.get(name, (name, name))
-    return zh if _LANG == "zh" else en
+    return printable(zh if _LANG == "zh" else en)  # an author's own unit: as written
 
 
 def bot(policy: str) -> str:
@@ -54,11 +55,13 @@ def rating(letter: str) -> str:
 
 
 def text(value: dict[str, str] | object) -> str:
-    """Scenario text in the current language (dicts or Bilingual models)."""
+    """Scenario text in the current language (dicts or Bilingual models), with control
+    and bidi characters made visible: a terminal would obey them (a file may hold them
+    escaped, ``"\\e[31m"``; old records hold what was never refused)."""
     if isinstance(value, dict):
-        return str(value.get(_LANG) or value.get("en") or "")
+        return printable(str(value.get(_LANG) or value.get("en") or ""))
     getter = getattr(value, "get", None)
-    return str(getter(_LANG)) if getter else str(value)
+    return printable(str(getter(_LANG)) if getter else str(value))
 
 
 def localize_bindings(node: object) -> None:

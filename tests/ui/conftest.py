@@ -200,13 +200,15 @@ class HostedDrill:
         self.code = session.drill_id
         self.room = RoomGateway(self.store.path, self.code).start()
         self.live.room = self.room
+        self.tokens = self.room.tokens  # role → seat token, as `drillhall host` prints them
 
     def tick(self) -> None:
         """What the host's console does every tenth of a second."""
         self.live.advance()
 
     def join(self, role: str, name: str) -> RemoteDrill:
-        return RemoteDrill(self.code, role, name)
+        """A trainee joins ``role`` with its seat token."""
+        return RemoteDrill(self.code, role, name, token=self.tokens[role])
 
     def restart_gateway(self) -> None:
         self.room = RoomGateway(self.store.path, self.code).start()

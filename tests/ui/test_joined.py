@@ -9,7 +9,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
 
-from drills.port.views import DecisionRecorded
+from drills.port.feeds import JoinForm
+from drills.port.views import DecisionRecorded, SubmissionRefused
 from drills.rooms.remote import GatewayLobby
 from drills.store import rooms
 from drills.ui.app import DrillhallApp, make_app
@@ -144,25 +145,28 @@ async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
         hosted.close()
 
 
-async def test_the_lobby_lists_the_free_roles_and_joins_one(hosted: HostedDrill) -> None:
+async def test_the_lobby_takes_the_seat_token_and_joins_its_role(hosted: HostedDrill) -> None:
+    """Code, name, token (a password field: never shown), Enter from field to field; the
+    role the token opens is listed, and picked."""
     other = hosted.join("hydrology", "Wang")  # hydrology is taken
+    token = hosted.tokens["duty_officer"]
     app = make_app("lobby", lang="en", lobby=GatewayLobby())
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
-        await pilot.press(*"nope", "enter", *"Zhao", "enter")  # a wrong code: said why
+        lobby = app.screen
+        assert lobby.query_one("#token", Input).password
+        await pilot.press(*"nope", "enter", *"Zhao", "enter", *token, "enter")
         await until(pilot, lambda: "no drill with code 'nope'" in screen_text(app), "refused")
-        code = app.screen.query_one("#code", Input)
+        assert token not in screen_text(app) and token[:8] not in screen_text(app)
+        code = lobby.query_one("#code", Input)
         code.value = ""
         code.focus()
-        await pilot.press(*hosted.code, "enter", "enter")  # the name is kept
-        roles = app.screen.query_one("#roles", OptionList)
+        await pilot.press(*hosted.code, "enter", "enter", "enter")  # name, token are kept
+        roles = lobby.query_one("#roles", OptionList)
         await until(pilot, lambda: roles.option_count > 0 and roles.has_focus, "the roles")
         ids = [roles.get_option_at_index(i).id for i in range(roles.option_count)]
-        plan = hosted.live.public.plan
-        assert ids == [r.id for r in plan.roles if r.id != "hydrology"]
+        assert ids == ["duty_officer"]  # the one role this token opens
         assert "City hydrology bureau" not in screen_text(app)
-        while roles.highlighted_option is None or roles.highlighted_option.id != "duty_officer":
-            await pilot.press("down")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
         assert "Role: Flood-office duty officer" in screen_text(app)
@@ -173,6 +177,32 @@ async def test_the_lobby_lists_the_free_roles_and_joins_one(hosted: HostedDrill)
             "duty_officer": "Zhao",
         }
     assert other.role == "hydrology"
+
+
+async def test_the_lobby_refuses_a_wrong_token_and_joins_a_named_role(
+    hosted: HostedDrill,
+) -> None:
+    """`drillhall join CODE --role ROLE --name NAME` without a token in the environment:
+    the join screen, filled in but for the token; a wrong token is refused with the
+    reason; the right one goes straight to the role."""
+    form = JoinForm(hosted.code, "Li", "hydrology")
+    app = make_app("lobby", lang="en", lobby=GatewayLobby(form))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
+        lobby = app.screen
+        field = lobby.query_one("#token", Input)
+        assert field.has_focus and lobby.query_one("#code", Input).value == hosted.code
+        await pilot.press(*hosted.tokens["commander"], "enter")
+        await until(
+            pilot,
+            lambda: "is for role 'commander', not 'hydrology'" in screen_text(app),
+            "the refusal",
+        )
+        field.value = ""
+        await pilot.press(*hosted.tokens["hydrology"], "enter")
+        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        assert "Role: City hydrology bureau" in screen_text(app)
+    assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Li"}
 
 
 async def test_a_decision_made_in_a_joined_console_is_the_participants(
@@ -210,3 +240,36 @@ async def test_quitting_a_joined_console_says_how_to_rejoin(hosted: HostedDrill)
         await until(pilot, lambda: not app.is_running, "the app to exit")
     assert app.farewell == f"Rejoin with: {rejoin}"
     assert hosted.live.clock().paused  # a trainee's quitting does not touch the host's clock
+
+
+async def test_the_trainer_sees_the_seat_tokens_and_frees_a_seat(hosted: HostedDrill) -> None:
+    """F5 in a hosted drill's trainer console: each role's token and who holds it; freeing
+    a seat there revokes its token (its console is hung up on) and shows the new one."""
+    from drills.ui.screens.seats import SeatsScreen
+    from drills.ui.screens.trainer import TrainerScreen
+
+    old = hosted.tokens["hydrology"]
+    li = hosted.join("hydrology", "Li")
+    app = make_app("trainer", lang="en", trainer=hosted.live)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        await until(pilot, lambda: "Li (connected)" in screen_text(app), "Li in the roster")
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, SeatsScreen), "the seats")
+        shown = screen_text(app)
+        assert "Seats and tokens" in shown and old in shown and hosted.tokens["commander"] in shown
+        seats = app.screen.query_one("#seats", OptionList)
+        while seats.highlighted_option is None or seats.highlighted_option.id != "hydrology":
+            await pilot.press("down")
+        await pilot.click("#free")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "its token is revoked" in plain(app.screen.query_one("#question"))
+        await pilot.click("#yes")
+        await until(pilot, lambda: isinstance(app.screen, SeatsScreen), "the seats again")
+        new = hosted.live.seat_tokens()["hydrology"]
+        assert new != old
+        await until(pilot, lambda: new in screen_text(app) and old not in screen_text(app))
+        assert any(new in n.message for n in app._notifications)
+    assert rooms.participants(hosted.store, hosted.code) == {}
+    lost = [v for v in li.advance() if isinstance(v, SubmissionRefused)]
+    assert len(lost) == 1 and "the trainer freed this seat" in lost[0].reason.en

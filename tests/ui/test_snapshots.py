@@ -136,8 +136,8 @@ class FixedScores:
     def export_html(self, drill_id: str, lang: str) -> Path:
         return self.desk.export_html(drill_id, lang)
 
-    def sign_off(self, drill_id: str, name: str, comment: str) -> None:
-        self.desk.sign_off(drill_id, name, comment)
+    def sign_off(self, drill_id: str, name: str, capacity: str, comment: str) -> None:
+        self.desk.sign_off(drill_id, name, capacity, comment)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -14,6 +14,7 @@ from drills.play.session import DrillSession
 from drills.port.views import HintArrived, SubmissionRefused
 from drills.port.visibility import trainee_views
 from drills.review.desk import StoreDesk
+from drills.rooms.remote import RemoteDrill
 from drills.store import rooms
 from drills.store.database import Store
 from drills.store.notes import notes
@@ -352,7 +353,7 @@ async def test_review_filters_sign_off_and_export(
         await until(
             pilot,
             lambda: (
-                [r[3] for r in map(table.get_row_at, range(table.row_count))]
+                [str(r[5]) for r in map(table.get_row_at, range(table.row_count))]
                 == ["worked-example-fld007"]
             ),
         )
@@ -361,6 +362,9 @@ async def test_review_filters_sign_off_and_export(
         await until(
             pilot, lambda: [r[2] for r in map(table.get_row_at, range(table.row_count))] == ["U"]
         )
+        [row] = map(table.get_row_at, range(table.row_count))
+        assert row[0] == screen.selected  # the id tells identical rows apart
+        assert (row[3], row[6], str(row[7])) == ("ended", "training/practice", "bots only: idle")
         drill = screen.selected
         detail = screen.query_one("#detail")
         assert "Rating: U" in plain(detail) and "差" not in plain(detail)
@@ -383,7 +387,7 @@ async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
     remote = hosted.join("hydrology", "Li")
     assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Li"}
     app = make_app("trainer", lang="en", trainer=hosted.live)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
         roster = console.query_one("#roster", OptionList)
@@ -408,15 +412,17 @@ async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
         assert rooms.participants(hosted.store, hosted.code) == {}
         await until(pilot, lambda: hosted.live.connected_trainees() == 0, "the console dropped")
         await until(pilot, lambda: "Li" not in region_text(app, roster), "the seat empty")
-        views = remote.advance()  # the trainee's console learns it has lost the host
+        new = hosted.live.seat_tokens()["hydrology"]  # its token was replaced ...
+        assert new != hosted.tokens["hydrology"]
+        assert any(new in n.message for n in app._notifications)  # ... and shown
+        views = remote.advance()  # the trainee's console tries again: its token is revoked
         assert any(getattr(v, "connected", None) is False for v in views), views
-        remote._next_try = 0  # its once-a-second retry, now: the seat is not taken back
-        refused = remote.advance()
-        reasons = [v.reason.en for v in refused if isinstance(v, SubmissionRefused)]
-        assert any("freed the seat" in reason for reason in reasons), refused
+        reasons = [v.reason.en for v in views if isinstance(v, SubmissionRefused)]
+        assert any("the trainer freed this seat" in reason for reason in reasons), views
         assert rooms.participants(hosted.store, hosted.code) == {}
+        remote._next_try = 0
         assert remote.advance() == []  # and it stops knocking
-        hosted.join("hydrology", "Wang")  # someone else may take the role
+        RemoteDrill(hosted.code, "hydrology", "Wang", token=new)  # the new token's holder
         assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Wang"}
 
 

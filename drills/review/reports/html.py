@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from drills.review.reports.chart import timeline_svg
@@ -23,13 +22,16 @@ th{background:#eceff1}
 .draft{background:#fff3e0;color:#e65100;border:2px dashed #e65100}
 .signed{background:#e8f5e9;color:#2e7d32;border:2px solid #2e7d32}
 .chart{overflow-x:auto;border:1px solid #cfd8dc;margin:.6rem 0}
+table.cover{width:auto;min-width:50%;font-size:1rem;margin:1rem 0 1.5rem}
+table.cover th{width:9em;background:#e3f2fd}
 pre{background:#f5f5f5;padding:.6rem;overflow-x:auto;font-size:.8rem}
-@media print{.chart{overflow:visible}details{display:none}}
+@media print{.chart{overflow:visible}table.cover{page-break-after:always}}
 """
 
 
-def _inline(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escape(text))
+def _inline(text: str, strong: bool = False) -> str:
+    """Text as written (escaped); emphasis comes from the block, never from the text."""
+    return f"<strong>{escape(text)}</strong>" if strong and text else escape(text)
 
 
 def render_html(report: Report, blocks: list[Block], lang: str) -> str:
@@ -41,7 +43,7 @@ def render_html(report: Report, blocks: list[Block], lang: str) -> str:
             cls = "draft" if report.draft else "signed"
             body.append(f'<p class="banner {cls}">{escape(block.text)}</p>')
         elif block.kind == "para":
-            body.append(f"<p>{_inline(block.text)}</p>")
+            body.append(f"<p>{_inline(block.text, block.strong)}</p>")
         elif block.kind == "list":
             body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block.items) + "</ul>")
         elif block.kind == "table":
@@ -49,17 +51,23 @@ def render_html(report: Report, blocks: list[Block], lang: str) -> str:
                 body.append(f"<p>{t('none', lang)}</p>")
                 continue
             head = "".join(f"<th>{escape(h)}</th>" for h in block.headers)
+            last = len(block.rows) - 1
             rows = "".join(
-                "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
-                for row in block.rows
+                "<tr>"
+                + "".join(
+                    f"<td>{_inline(c, block.strong_last_row and n == last)}</td>" for c in row
+                )
+                + "</tr>"
+                for n, row in enumerate(block.rows)
             )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif block.kind == "cover":
+            rows = "".join(
+                f"<tr><th>{escape(row[0])}</th><td>{escape(row[1])}</td></tr>" for row in block.rows
+            )
+            body.append(f'<table class="cover"><tbody>{rows}</tbody></table>')
         elif block.kind == "code":
             body.append(f"<pre>{escape(block.text)}</pre>")
-        elif block.kind == "details":
-            body.append(
-                f"<details><summary>JSON</summary><pre>{escape(block.text)}</pre></details>"
-            )
         elif block.kind == "chart":
             body.append(f'<div class="chart">{timeline_svg(report, lang)}</div>')
     title = escape(blocks[0].text if blocks else t("report", lang))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -27,7 +28,8 @@ class HintScreen(ModalScreen[tuple[tuple[str, ...], str] | None]):
         with Vertical(id="dialog-box"):
             yield Static(_("send_hint"), classes="title")
             yield Static(_("hint_roles"))
-            yield SelectionList[str](*self.roles, id="hint-roles")
+            roles = [(Text(name), role) for name, role in self.roles]  # names, never markup
+            yield SelectionList[str](*roles, id="hint-roles")
             yield Static(_("hint"))
             yield Input(id="hint-text", max_length=500)
             with Horizontal(id="dialog-buttons"):

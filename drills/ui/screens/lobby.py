@@ -1,7 +1,8 @@
-"""Joining a hosted drill from a browser (or any terminal): code and name, then a free role
-picked from a list.
+"""Joining a hosted drill from a browser (or any terminal): code, name and seat token, then
+the role the token opens, picked from a list.
 
-It needs no database: the ``Lobby`` port reaches the host's gateway."""
+It needs no database: the ``Lobby`` port reaches the host's gateway. The token is typed
+in a password field (shown as dots): it is never on a command line or in a URL."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from textual.widgets.option_list import Option
 from drills.port.feeds import FeedError, Lobby
 from drills.ui.i18n import _, text
 
+FIELDS = ("code", "name", "token")
+
 
 class LobbyScreen(Screen[None]):
-    """Refusals (wrong code, taken role ...) are shown here, never as a traceback."""
+    """Refusals (wrong code, wrong token, taken role ...) are shown here, never as a
+    traceback."""
 
-    # Enter in the code moves to the name at once, not after the Input's message has
+    # Enter in a field moves to the next one at once, not after the Input's message has
     # travelled: keys typed right after it (a fast typist, a browser's key queue) go to
-    # the name, not on the end of the code.
+    # the next field, not on the end of this one.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next_field", show=False, priority=True)
     ]
@@ -34,37 +38,42 @@ class LobbyScreen(Screen[None]):
         self.lobby = lobby
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":  # only in the two fields; elsewhere Enter is Enter
+        if action == "next_field":  # only in the fields; elsewhere Enter is Enter
             focused = self.focused
-            return isinstance(focused, Input) and focused.id in ("code", "name")
+            return isinstance(focused, Input) and focused.id in FIELDS
         return True
 
     def action_next_field(self) -> None:
         focused = self.focused
-        if isinstance(focused, Input) and focused.id == "code":
-            self.set_focus(self.query_one("#name", Input))
+        if isinstance(focused, Input) and focused.id in FIELDS[:-1]:
+            # set_focus, not focus(): at once, before the keys queued behind the Enter
+            self.set_focus(self.query_one(f"#{FIELDS[FIELDS.index(focused.id) + 1]}", Input))
+        elif isinstance(focused, Input):
+            # after the keys already queued for the field: the whole token, not a part
+            focused.call_later(self.load_roles)
         else:
             self.load_roles()
 
     def compose(self) -> ComposeResult:
+        form = self.lobby.form
         with Vertical(id="lobby-box"):
             yield Static(_("join_title"), classes="title")
-            yield Static(_("code_and_name"), id="lobby-hint")
-            yield Input(placeholder=_("host_code"), id="code", max_length=64)
-            yield Input(placeholder=_("your_name"), id="name", max_length=80)
+            yield Static(_("code_name_token"), id="lobby-hint")
+            yield Input(form.code, placeholder=_("host_code"), id="code", max_length=64)
+            yield Input(form.name, placeholder=_("your_name"), id="name", max_length=80)
+            yield Input(placeholder=_("seat_token"), id="token", max_length=80, password=True)
             yield Button(_("show_roles"), id="roles-button", variant="primary")
             yield Static("", id="lobby-error")
             yield OptionList(id="roles")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#code", Input).focus()
+        form = self.lobby.form
+        first = "token" if form.code and form.name else "name" if form.code else "code"
+        self.query_one(f"#{first}", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "code":
-            self.query_one("#name", Input).focus()
-        else:
-            self.load_roles()
+        self.action_next_field()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.load_roles()
@@ -72,14 +81,22 @@ class LobbyScreen(Screen[None]):
     def _error(self, message: str) -> None:
         self.query_one("#lobby-error", Static).update(Text(message))
 
+    def _fields(self) -> tuple[str, str, str]:
+        code, name, token = (self.query_one(f"#{f}", Input).value.strip() for f in FIELDS)
+        return code, name, token
+
     def load_roles(self) -> None:
-        """The free roles of the drill whose code was typed, to pick one."""
-        code = self.query_one("#code", Input).value.strip()
-        if not code or not self.query_one("#name", Input).value.strip():
-            self._error(_("code_and_name"))
+        """The role the typed token opens, to pick (or straight in, if the command line
+        named the role)."""
+        code, name, token = self._fields()
+        if not code or not name or not token:
+            self._error(_("code_name_token"))
+            return
+        if self.lobby.form.role is not None:
+            self._join(self.lobby.form.role)
             return
         try:
-            roles = self.lobby.free_roles(code)
+            roles = self.lobby.free_roles(code, token)
         except FeedError as exc:
             self._error(str(exc))
             return
@@ -97,13 +114,16 @@ class LobbyScreen(Screen[None]):
             options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._join(event.option.id or "")
+
+    def _join(self, role: str) -> None:
         from drills.ui.screens.trainee import TraineeScreen
 
-        code = self.query_one("#code", Input).value.strip()
-        name = self.query_one("#name", Input).value.strip()
+        code, name, token = self._fields()
         try:
-            feed = self.lobby.join(code, event.option.id or "", name)
+            feed = self.lobby.join(code, role, name, token)
         except FeedError as exc:
             self._error(str(exc))
             return
+        self.query_one("#token", Input).value = ""  # not kept on a screen any longer
         self.app.switch_screen(TraineeScreen(feed))

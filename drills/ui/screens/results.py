@@ -124,7 +124,7 @@ class ResultsScreen(Screen[None]):
         try:
             self.feed.add_self_assessment(values["text"])
         except FeedError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.notify(_("saved"))
 
@@ -146,10 +146,10 @@ class ResultsScreen(Screen[None]):
         self.post_message(self.ReportWritten(path))
 
     def on_results_screen_report_refused(self, message: ReportRefused) -> None:
-        self.notify(message.reason, severity="warning")
+        self.notify(message.reason, severity="warning", markup=False)
 
     def on_results_screen_report_written(self, message: ReportWritten) -> None:
         self.report_path = message.path
         lines = [*self.text_lines, "", escape(f"{_('report_written')}: {message.path}")]
         self.query_one("#results-text", Static).update("\n".join(lines))
-        self.notify(f"{_('report_written')}: {message.path}")
+        self.notify(f"{_('report_written')}: {message.path}", markup=False)

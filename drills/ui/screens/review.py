@@ -16,10 +16,38 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
 from drills.port.feeds import FeedError, ReviewDesk
+from drills.port.labels import CAPACITIES, mode_purpose
+from drills.port.text import players_text, printable
 from drills.ui.i18n import _, language, localize_bindings, text
 from drills.ui.i18n import rating as rating_text
 from drills.ui.screens.dialogs import DialogScreen
 from scoring.findings import CLASSES
+
+DEFAULT_CAPACITY = "safety_manager"  # the review console is the safety manager's
+
+
+def capacity_name(capacity: str) -> str:
+    """A signer's capacity in the console's language (an old sign-off has none)."""
+    zh, en = CAPACITIES.get(capacity, (capacity, capacity))
+    return (zh if language() == "zh" else en) or _("capacity_unknown")
+
+
+class SignOffDialog(DialogScreen):
+    """Sign a drill: name, capacity (a choice; the safety manager's at first), comment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("sign"),
+            [
+                ("name", _("signed_by"), "text"),
+                ("capacity", _("capacity"), [(capacity_name(k), k) for k in CAPACITIES]),
+                ("comment", _("comment"), "text"),
+            ],
+            _("sign"),
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#capacity", Select).value = DEFAULT_CAPACITY
 
 
 class ReviewScreen(Screen[None]):
@@ -54,12 +82,15 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#drill-table", DataTable)
-        for label, width in (  # score and rating first: they stay in view when narrow
-            (_("date"), 16),
+        for label, width in (  # id, score, rating and status first: they stay in view
+            (_("col_id"), 8),
             (_("score"), 6),
             (_("rating"), 6),
-            (_("scenario"), 26),
-            (_("status"), 8),
+            (_("status"), 12),
+            (_("date"), 16),
+            (_("scenario"), 24),
+            (_("mode"), 14),
+            (_("col_players"), 30),
         ):
             table.add_column(label, width=width)  # fixed: auto widths settle lazily
         self.reload()
@@ -73,11 +104,14 @@ class ReviewScreen(Screen[None]):
         rows = self.desk.drills(search, rating if isinstance(rating, str) else None)
         for row in rows:
             table.add_row(
-                row.created[:16].replace("T", " "),
+                row.id,
                 "—" if row.score is None else f"{row.score:.1f}",
                 row.rating or "—",
-                row.scenario_id,
-                _(row.status) if row.status in ("running", "ended") else row.status,
+                _(row.status) if row.started else f"{_(row.status)} ({_('not_started')})",
+                row.created[:16].replace("T", " "),
+                Text(row.scenario_id),
+                mode_purpose(row.mode, row.purpose, language()),
+                Text(players_text(row.players, row.bots, _("bots_only"))),
                 key=row.id,
             )
         scores = [r.score for r in reversed(rows) if r.score is not None]
@@ -123,8 +157,15 @@ class ReviewScreen(Screen[None]):
         lines += [f"{f.id} [{CLASSES[f.klass][key]}] {text(f.title)}" for f in report.findings] or [
             "—"
         ]
-        if report.signoff:
-            lines += ["", f"{_('signed_by')}: {report.signoff.name} {report.signoff.at[:16]}"]
+        if report.signatures:
+            lines.append("")
+        for signature in report.signatures:  # every signature, first first
+            lines.append(
+                f"{_('signed_by')}: {printable(signature.name)} — "
+                f"{capacity_name(signature.capacity)}  {signature.at[:16].replace('T', ' ')}"
+            )
+        if report.amendments:
+            lines.append(f"{_('amendments')}: {len(report.amendments)}")
         self.query_one("#detail", Static).update(Text("\n".join(lines)))
 
     def action_focus_filter(self) -> None:
@@ -140,26 +181,22 @@ class ReviewScreen(Screen[None]):
         self.post_message(self.ReportExported(self.desk.export_html(drill_id, lang)))
 
     def on_review_screen_report_exported(self, message: ReportExported) -> None:
-        self.notify(f"{_('report_written')}: {message.path}")
+        self.notify(f"{_('report_written')}: {message.path}", markup=False)
 
     def action_sign(self) -> None:
         if self.selected:
-            self.app.push_screen(
-                DialogScreen(
-                    _("sign"),
-                    [("name", _("signed_by"), "text"), ("comment", _("comment"), "text")],
-                    _("sign"),
-                ),
-                self._signed,
-            )
+            self.app.push_screen(SignOffDialog(), self._signed)
 
     def _signed(self, values: dict[str, str] | None) -> None:
         if not values or not self.selected:
             return
+        if not values["capacity"]:
+            self.notify(_("choose_capacity"), severity="error")
+            return
         try:
-            self.desk.sign_off(self.selected, values["name"], values["comment"])
+            self.desk.sign_off(self.selected, values["name"], values["capacity"], values["comment"])
         except FeedError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)  # may quote a name
             return
         self.notify(_("signed"))
         self.show(self.selected)

@@ -9,6 +9,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from drills.port.feeds import RoleChoice
+from drills.port.text import printable
 from drills.ui.i18n import _, text
 
 
@@ -22,7 +23,7 @@ class RolePickerScreen(Screen[str]):
 
     def compose(self) -> ComposeResult:
         heading = Text(f"{_('pick_role')} — ", style="bold")
-        heading.append(self.title_text)
+        heading.append(printable(self.title_text))
         yield Static(heading, id="picker-title")
         options = []
         for role in self.roles:

@@ -1,5 +1,6 @@
 """The trainer console: roster, live timeline, the board of expectations with countdowns,
-the scoreboard, and the controls (pause, speed, skip, fire, hint, free a seat, end).
+the scoreboard, and the controls (pause, speed, skip, fire, hint, the seats and their
+tokens, free a seat, end).
 
 It holds a ``TrainerFeed``. The live score is computed by a worker and only shown; the
 final score belongs to the drill (computed once from the journal and saved once), and
@@ -23,7 +24,7 @@ from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from drills.port.feeds import TrainerFeed
+from drills.port.feeds import FeedError, TrainerFeed
 from drills.port.views import (
     DrillEnded,
     ExpectationJudged,
@@ -63,6 +64,7 @@ class TrainerScreen(ClockControls):
         Binding("f2", "fire", "key_fire"),
         Binding("f3", "hint", "key_hint"),
         Binding("f4", "free_seat", "key_free_seat"),
+        Binding("f5", "seats", "key_seats"),
         Binding("ctrl+e", "end", "key_end"),
     ]
 
@@ -308,7 +310,7 @@ class TrainerScreen(ClockControls):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("fire", "hint", "end") and self.feed.clock().ended:
             return False
-        if action == "free_seat" and not self.trainer.hosted:
+        if action in ("free_seat", "seats") and not self.trainer.hosted:
             return False
         return super().check_action(action, parameters)
 
@@ -349,9 +351,35 @@ class TrainerScreen(ClockControls):
             lambda yes: self._free(role) if yes else None,
         )
 
-    def _free(self, role: str) -> None:
-        self.trainer.free_seat(role)
-        self.notify(_("seat_freed"))
+    def _free(self, role: str, *, show_seats: bool = False) -> None:
+        """Free the seat: its old token is revoked; the new one is shown to the trainer."""
+        try:
+            token = self.trainer.free_seat(role)
+        except FeedError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        name = self.role_names().get(role, role)
+        self.notify(_("seat_freed_token").format(role=name, token=token), markup=False, timeout=30)
+        if show_seats:
+            self.action_seats()
+
+    def action_seats(self) -> None:
+        """The seats: each role's token and who holds it; a seat can be freed from here."""
+        from drills.ui.screens.seats import SeatsScreen
+
+        self.app.push_screen(
+            SeatsScreen(self.trainer.roster(), self.trainer.seat_tokens()), self._seat_chosen
+        )
+
+    def _seat_chosen(self, role: str | None) -> None:
+        if role is None:
+            return
+        name = self.role_names().get(role, role)
+        question = _("free_seat_question").format(role=name)
+        self.app.push_screen(
+            ConfirmScreen(question, _("free_seat")),
+            lambda yes: self._free(role, show_seats=True) if yes else self.action_seats(),
+        )
 
     def action_end(self) -> None:
         if self.feed.clock().ended:

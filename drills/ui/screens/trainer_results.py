@@ -43,7 +43,7 @@ def score_text(feed: TrainerFeed, score: DrillScore) -> Text:
         out.append(f"\n{_('held_back')}:\n", style="bold")
     for result in held:
         spec = compiled.expectations.get(result.id)
-        title = spec.title.get(lang) if spec is not None else result.id
+        title = text(spec.title) if spec is not None else result.id
         role = plan.role(result.role)
         who = text(role.name) if role else result.role
         mark = MARK.get(result.status, "·")
@@ -117,9 +117,9 @@ class TrainerResultsScreen(Screen[None]):
 
     def on_trainer_results_screen_report_written(self, message: ReportWritten) -> None:
         if message.path is None:
-            self.notify(message.problem, severity="error")
+            self.notify(message.problem, severity="error", markup=False)
         else:
-            self.notify(f"{_('report_written')}: {message.path}")
+            self.notify(f"{_('report_written')}: {message.path}", markup=False)
 
     def action_hotwash(self) -> None:
         self.app.push_screen(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from drills.ui.clock_format import countdown
-from drills.ui.i18n import _, escape, language, text
+from drills.ui.i18n import _, language, text
 from scoring.wording import MARK, status_word
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class Checklist(Static):
     """Pending items count down; finished ones show how they ended."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]  # titles as written
         self.items: dict[str, ChecklistItem] = {}
         self.now = 0
 
@@ -59,4 +59,4 @@ class Checklist(Static):
             else:
                 mark = MARK.get(item.status, "·")
                 lines.append(f"{mark} {item.title}  [{status_word(item.status, language())}]")
-        self.update(escape("\n".join(lines)) or "—")
+        self.update("\n".join(lines) or "—")

@@ -58,7 +58,7 @@ class ClockBar(Static):
     ended: reactive[bool] = reactive(False, layout=True)
 
     def __init__(self, compiled: CompiledScenario, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]  # authors' names
         self.compiled = compiled
         self.state: dict[str, object] = dict(compiled.scenario.state)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -45,8 +46,9 @@ class Composer(Vertical):
 
     def compose(self) -> ComposeResult:
         # Compact fields (one line each): the message above stays readable while composing.
+        # Names are Text: a plan's words are never read as markup.
         yield Select(
-            [(text(a.name), a.id) for a in self.actions],
+            [(Text(text(a.name)), a.id) for a in self.actions],
             prompt=_("choose_action"),
             id="action",
             compact=True,
@@ -77,7 +79,7 @@ class Composer(Vertical):
             return
         fields = [self._input_for(param) for param in action.params]
         labels = [
-            Label(text(p.name) + ("" if p.required else " ?"), classes="param")
+            Label(Text(text(p.name) + ("" if p.required else " ?")), classes="param")
             for p in action.params
         ]
         box.mount_all([w for pair in zip(labels, fields, strict=True) for w in pair])
@@ -91,16 +93,16 @@ class Composer(Vertical):
         if param.type == "scale":
             scale = self.plan.scale(param.scale or "")
             levels = scale.levels if scale else []
-            options = [(text(lv.name), lv.id) for lv in levels]
+            options = [(Text(text(lv.name)), lv.id) for lv in levels]
             return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "choice":
-            options = [(text(c.name), c.id) for c in param.choices]
+            options = [(Text(text(c.name)), c.id) for c in param.choices]
             return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "role":
-            options = [(text(r.name), r.id) for r in self.plan.roles]
+            options = [(Text(text(r.name)), r.id) for r in self.plan.roles]
             return Select(options, id=ident, prompt="…", compact=True)
         if param.type == "bool":
-            return Checkbox(text(param.name), id=ident, compact=True)
+            return Checkbox(Text(text(param.name)), id=ident, compact=True)
         kind = {"int": "integer", "number": "number"}.get(param.type, "text")
         return Input(placeholder=text(param.name), type=kind, id=ident, compact=True)  # type: ignore[arg-type]
 

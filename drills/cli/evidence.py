@@ -1,0 +1,142 @@
+"""Evidence packs: ``export`` one drill into an archive, ``verify`` an archive, ``import``
+one into a database (see drills/review/evidence for what a pack holds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from drills.cli.common import (
+    EXIT_INVALID,
+    EnvironmentProblem,
+    db_option,
+    lang_option,
+    one_line,
+    open_store,
+    writable_file,
+    write_bytes,
+)
+from drills.cli.review import load_profile
+
+if TYPE_CHECKING:
+    from drills.review.evidence import Verification
+
+PACK = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def inert(text: str) -> str:
+    """A line about a hostile file, shown inert: its member names, keys and values may
+    hold control characters, which are made visible, and newlines, which are escaped."""
+    from drills.port.text import printable
+
+    return printable(text.replace("\n", "\\n").replace("\t", "\\t"))
+
+
+@click.command()
+@click.argument("drill")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
+    help="The pack to write (a zip; suggested suffix .drillpack).",
+)
+@lang_option
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pack this scoring profile (YAML or JSON) instead of the default.",
+)
+@db_option
+def export(
+    drill: str, output: Path, lang: str, profile_path: Path | None, db_path: Path | None
+) -> None:
+    """Write DRILL's evidence pack: journal with a hash chain, scenario and plan, scoring
+    profile, records (roster, notes, signatures, improvement plan, scores) and the report
+    in HTML and Word, with a manifest of sha256 sums."""
+    from drills.review.evidence import build_pack
+
+    profile = load_profile(profile_path)
+    store = open_store(db_path)
+    built = build_pack(store, drill, profile, lang)
+    write_bytes(output, built.data)
+    for name, reason in built.manifest["omitted"].items():
+        click.echo(f"drillhall: warning: {name} is left out of the pack: {reason}", err=True)
+    chain = built.manifest["chain"]
+    click.echo(
+        f"wrote {output}: drill {built.manifest['drill']}, {chain['inputs']} inputs, "
+        f"{chain['events']} events, {len(built.data):,} bytes; chain head {chain['head']}"
+    )
+
+
+def _verified(path: Path) -> Verification:
+    """Every check on the pack; a file that is not a pack at all is one line, exit 1."""
+    from drills.review.evidence import PackError, verify_pack
+
+    try:
+        return verify_pack(path)
+    except PackError as exc:
+        click.echo(inert(f"drillhall: not an evidence pack: {one_line(exc)} ({path})"), err=True)
+        raise click.exceptions.Exit(EXIT_INVALID) from None
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot read {path.name}: {(exc.strerror or str(exc)).lower()} ({path})"
+        ) from None
+
+
+@click.command()
+@click.argument("pack", type=PACK)
+def verify(pack: Path) -> None:
+    """Check an evidence pack: file sums, the hash chain, the journal replayed through
+    the engine and the score rescored. Exit 1 naming the first position that fails."""
+    result = _verified(pack)
+    for check in result.checks:
+        click.echo(inert(check.line()))
+    if not result.ok:
+        failed = result.failures()
+        click.echo(f"NOT verified: {len(failed)} of {len(result.checks)} checks failed")
+        raise click.exceptions.Exit(EXIT_INVALID)
+    assert result.pack is not None
+    click.echo(
+        f"verified: drill {result.pack.id}, chain head {result.pack.manifest['chain']['head']}"
+    )
+
+
+@click.command("import")
+@click.argument("pack", type=PACK)
+@db_option
+def import_(pack: Path, db_path: Path | None) -> None:
+    """Load an evidence pack into the database after verifying it. The drill keeps its
+    id; importing it again changes nothing; a drill already here with other content is
+    refused, never overwritten."""
+    from drills.store.packs import PackConflict, import_drill
+
+    result = _verified(pack)
+    if not result.ok or result.pack is None:
+        for check in result.failures():
+            click.echo(inert(check.line()), err=True)
+        click.echo(f"drillhall: not imported: the pack does not verify ({pack})", err=True)
+        raise click.exceptions.Exit(EXIT_INVALID)
+    store = open_store(db_path, create=True)
+    try:
+        inserted = import_drill(store, result.pack.rows())
+    except PackConflict as exc:
+        click.echo(inert(f"drillhall: {one_line(exc)}"), err=True)
+        raise click.exceptions.Exit(EXIT_INVALID) from None
+    drill = result.pack.id
+    if not inserted:
+        click.echo(f"drill {drill}: already present, unchanged ({store.path})")
+        return
+    tables = result.pack.tables
+    click.echo(
+        f"imported drill {drill} ({len(result.pack.inputs)} inputs, {len(result.pack.events)} "
+        f"events, {len(tables['notes'])} notes, {len(tables['signatures'])} signatures) "
+        f"into {store.path}"
+    )
+
+
+COMMANDS = [export, verify, import_]
