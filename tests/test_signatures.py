@@ -22,9 +22,8 @@ from drills.review.desk import StoreDesk
 from drills.review.report import load_report
 from drills.review.reports import render
 from drills.review.reports.chart import COLOURS, timeline_svg
-from drills.store.database import Store
+from drills.store.database import RecordRefused, Store
 from drills.store.notes import (
-    RecordRefused,
     add_note,
     edit_improvement,
     improvement_log,

@@ -217,7 +217,8 @@ def note(
 
     After the drill's first signature a note is an amendment: the report lists it under
     "Amendments after signature" (签字后修订) and leaves the signed hot wash as it was."""
-    from drills.store.notes import RecordRefused, add_note
+    from drills.store.database import RecordRefused
+    from drills.store.notes import add_note
 
     _needs_text(text, "TEXT", "a note needs some text")
     _needs_text(author, "--author", "give the author's name")
@@ -275,7 +276,8 @@ def signoff(
     ended drill that is not void can be signed. After the first signature, notes and
     improvement-plan edits are amendments, listed as such in the report."""
     from drills.port.labels import CAPACITIES, pick_lang
-    from drills.store.notes import RecordRefused, sign_off
+    from drills.store.database import RecordRefused
+    from drills.store.notes import sign_off
 
     _needs_text(name, "--name", "a sign-off needs the signer's name")
     store = open_store(db_path)

@@ -30,6 +30,7 @@ from sqlite_utils.migrations import Migrations
 
 from drills.store.kinds import PURPOSES, Standing
 from drills.store.locks import FileLock, LockHeld, is_locked
+from drills.store.sql import Connection, SqliteConnection
 from engine.bundle import Bundle, bundle_from_texts
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
 from scoring.score import DrillScore
@@ -336,9 +337,9 @@ DRILL_TABLES = (
 )  # fmt: skip
 
 
-def _put_source(db: Database, text: str) -> str:
+def _put_source(db: Database | Connection, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    db.execute("INSERT OR IGNORE INTO sources (sha, text) VALUES (?, ?)", [sha, text])
+    db.execute("INSERT INTO sources (sha, text) VALUES (?, ?) ON CONFLICT DO NOTHING", [sha, text])
     return sha
 
 
@@ -386,8 +387,13 @@ class NoSuchDrill(StoreError):
 
 class RecordRefused(StoreError):
     """The record refuses the change in its current state (voiding a void drill, signing
-    one that has not ended, a role the plan does not have): the request is at fault, not
-    the database, so the command line answers it as invalid input (exit 1)."""
+    one that has not ended or is void, the same person signing twice in one capacity, a
+    role the plan does not have): the request is at fault, not the database, so the
+    command line answers it as invalid input (exit 1); ``about`` names the input."""
+
+    def __init__(self, message: str, about: str = "DRILL") -> None:
+        super().__init__(message)
+        self.about = about
 
 
 class DrillBusy(StoreError):
@@ -571,6 +577,7 @@ class Store:
             elif not self.path.is_file():
                 raise NoDatabase(f"no database at {self.path}")
             self.db = Database(self._connect(create))
+            self.sql: Connection = SqliteConnection(self.db.conn)
         except StoreError:
             raise
         except STORAGE_ERRORS as exc:
@@ -719,41 +726,42 @@ class Store:
     ) -> str:
         if purpose not in PURPOSES:
             raise StoreError(f"unknown purpose {purpose!r} ({', '.join(PURPOSES)})")
-        drill_id = new_drill_id()
-        while self.db.table("drills").count_where("id = ?", [drill_id]):
-            drill_id = new_drill_id()
-        self.db.table("drills").insert(
-            {
-                "id": drill_id,
-                "scenario_id": scenario_id,
-                "scenario_version": scenario_version,
-                "plan_id": plan_id,
-                "plan_version": plan_version,
-                "seed": seed,
-                "mode": mode,
-                "bots": canonical_json(bots),
-                "speed": speed,
-                "status": "running",
-                "purpose": purpose,
-                "created": now_iso(),
-                "ended": None,
-                "last_t": 0,
-                "scenario_path": scenario_path,
-                "scenario_sha": _put_source(self.db, scenario_text),
-                "plan_sha": _put_source(self.db, plan_text),
-            }
-        )
-        return drill_id
+        row = {
+            "scenario_id": scenario_id,
+            "scenario_version": scenario_version,
+            "plan_id": plan_id,
+            "plan_version": plan_version,
+            "seed": seed,
+            "mode": mode,
+            "bots": canonical_json(bots),
+            "speed": speed,
+            "status": "running",
+            "purpose": purpose,
+            "created": now_iso(),
+            "ended": None,
+            "last_t": 0,
+            "scenario_path": scenario_path,
+        }
+        with self.sql.transaction():
+            row["scenario_sha"] = _put_source(self.sql, scenario_text)
+            row["plan_sha"] = _put_source(self.sql, plan_text)
+            while True:  # a fresh id (32 random bits: a clash is rare, never an overwrite)
+                drill_id = new_drill_id()
+                added = self.sql.execute(
+                    f"INSERT INTO drills (id, {', '.join(row)}) "
+                    f"VALUES (?{', ?' * len(row)}) ON CONFLICT DO NOTHING RETURNING id",
+                    [drill_id, *row.values()],
+                ).fetchone()
+                if added is not None:
+                    return drill_id
 
     @storage("cannot read drill {drill_id}", decodes=True)
     def drill(self, drill_id: str) -> DrillRecord:
-        rows = list(self.db.query(self.DRILL_SQL + "WHERE d.id = ?", [drill_id]))
+        rows = self.sql.query(self.DRILL_SQL + "WHERE d.id = ?", [drill_id])
         if not rows and drill_id:
-            rows = list(
-                self.db.query(
-                    self.DRILL_SQL + "WHERE d.id LIKE ? ESCAPE '\\' LIMIT 2",
-                    [escape_like(drill_id) + "%"],
-                )
+            rows = self.sql.query(
+                self.DRILL_SQL + "WHERE d.id LIKE ? ESCAPE '\\' LIMIT 2",
+                [escape_like(drill_id) + "%"],
             )
             if len(rows) > 1:
                 raise NoSuchDrill(
@@ -770,22 +778,24 @@ class Store:
             "s.score, s.rating FROM drills d LEFT JOIN scores s ON s.drill_id = d.id "
             "ORDER BY d.created DESC LIMIT ?"
         )
-        return [dict(row) for row in self.db.query(sql, [limit])]
+        return self.sql.query(sql, [limit])
 
     @storage("cannot record the end of drill {drill_id}", writes=True)
     def finish(self, drill_id: str, last_t: int) -> None:
-        self.db.table("drills").update(
-            drill_id, {"status": "ended", "ended": now_iso(), "last_t": last_t}
-        )
+        with self.sql.transaction():
+            self.sql.execute(
+                "UPDATE drills SET status = 'ended', ended = ?, last_t = ? WHERE id = ?",
+                [now_iso(), last_t, drill_id],
+            )
 
     @storage("cannot read the journal of drill {drill_id}")
     def started(self, drill_id: str) -> bool:
         """Whether the drill ever ran: its clock moved, or someone decided something.
         A hosted drill ended before its trainer pressed Start did neither: it is not
         rated (a 0.0 U would say the trainees failed a drill nobody played)."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT last_t > 0 OR EXISTS (SELECT 1 FROM inputs WHERE drill_id = ? AND "
-            "json_extract(data, '$.type') = 'decision') FROM drills WHERE id = ?",
+            f"{self.sql.json_text('data', 'type')} = 'decision') FROM drills WHERE id = ?",
             [drill_id, drill_id],
         ).fetchone()
         return bool(row and row[0])
@@ -813,31 +823,32 @@ class Store:
             )
         if record.status == "running" and is_locked(self.drill_lock_path(record.id)):
             raise DrillBusy(f"drill {record.id} is being played; end it before voiding it")
-        with self.db.conn:
-            self.db.conn.execute(
+        with self.sql.transaction():
+            self.sql.execute(
                 "UPDATE drills SET voided = ?, void_reason = ?, voided_by = ? WHERE id = ?",
                 (now_iso(), reason, by, record.id),
             )
             for table in ("results", "role_scores"):
-                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ?", (record.id,))
+                self.sql.execute(f"DELETE FROM {table} WHERE drill_id = ?", (record.id,))
         return self.drill(record.id)
 
     @storage("cannot write the journal of drill {drill_id}", writes=True)
     def touch(self, drill_id: str, last_t: int) -> None:
-        self.db.table("drills").update(drill_id, {"last_t": last_t})
+        with self.sql.transaction():
+            self.sql.execute("UPDATE drills SET last_t = ? WHERE id = ?", [last_t, drill_id])
 
     @storage("cannot remove the unstarted drill {drill_id}", writes=True)
     def discard_drill(self, drill_id: str) -> bool:
         """Remove a drill whose start failed, with its rows, if no input of it was
         journaled yet (nothing anyone decided is lost). Returns whether it was removed."""
-        with self.db.conn:
-            if self.db.conn.execute(
+        with self.sql.transaction():
+            if self.sql.execute(
                 "SELECT 1 FROM inputs WHERE drill_id = ? LIMIT 1", (drill_id,)
             ).fetchone():
                 return False
             for table in DRILL_TABLES:
-                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ?", (drill_id,))
-            self.db.conn.execute("DELETE FROM drills WHERE id = ?", (drill_id,))
+                self.sql.execute(f"DELETE FROM {table} WHERE drill_id = ?", (drill_id,))
+            self.sql.execute("DELETE FROM drills WHERE id = ?", (drill_id,))
         return True
 
     # -- journal ---------------------------------------------------------------------
@@ -845,8 +856,8 @@ class Store:
     @storage("cannot write the journal of drill {drill_id}", writes=True)
     def append_input(self, drill_id: str, seq: int, t: int, item: Input) -> None:
         self._sync("FULL")
-        with self.db.conn:
-            self.db.conn.execute(
+        with self.sql.transaction():
+            self.sql.execute(
                 "INSERT INTO inputs (drill_id, seq, t, wall, data) VALUES (?, ?, ?, ?, ?)",
                 (drill_id, seq, t, now_iso(), canonical_json(input_to_dict(item))),
             )
@@ -855,8 +866,8 @@ class Store:
     def append_inputs(self, drill_id: str, rows: list[tuple[int, int, Input]]) -> None:
         self._sync("FULL")
         wall = now_iso()
-        with self.db.conn:
-            self.db.conn.executemany(
+        with self.sql.transaction():
+            self.sql.executemany(
                 "INSERT INTO inputs (drill_id, seq, t, wall, data) VALUES (?, ?, ?, ?, ?)",
                 [(drill_id, s, t, wall, canonical_json(input_to_dict(i))) for s, t, i in rows],
             )
@@ -865,16 +876,16 @@ class Store:
     def append_events(self, drill_id: str, events: list[Event], last_t: int) -> None:
         self._sync("NORMAL")
         wall = now_iso()
-        with self.db.conn:
-            self.db.conn.executemany(
+        with self.sql.transaction():
+            self.sql.executemany(
                 "INSERT INTO events (drill_id, seq, t, wall, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
                 [(drill_id, e.seq, e.t, wall, e.kind, canonical_json(e.data)) for e in events],
             )
-            self.db.conn.execute("UPDATE drills SET last_t = ? WHERE id = ?", (last_t, drill_id))
+            self.sql.execute("UPDATE drills SET last_t = ? WHERE id = ?", (last_t, drill_id))
 
     @storage("cannot read the journal of drill {drill_id}", decodes=True)
     def inputs(self, drill_id: str) -> list[tuple[int, Input]]:
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT t, data FROM inputs WHERE drill_id = ? ORDER BY seq", [drill_id]
         ).fetchall()
         return [(int(t), input_from_dict(json.loads(data))) for t, data in rows]
@@ -882,7 +893,7 @@ class Store:
     def iter_events(self, drill_id: str) -> Iterator[Event]:
         what = f"cannot read the journal of drill {drill_id}"
         try:
-            cursor = self.db.execute(
+            cursor = self.sql.execute(
                 "SELECT seq, t, kind, data FROM events WHERE drill_id = ? ORDER BY seq",
                 [drill_id],
             )
@@ -896,7 +907,7 @@ class Store:
     @storage("cannot read the journal of drill {drill_id}", decodes=True)
     def events_after(self, drill_id: str, seq: int) -> list[Event]:
         """Events with a sequence number above ``seq`` (what a follower has not seen)."""
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT seq, t, kind, data FROM events WHERE drill_id = ? AND seq > ? ORDER BY seq",
             [drill_id, seq],
         ).fetchall()
@@ -910,7 +921,7 @@ class Store:
     @storage("cannot read the score of drill {drill_id}")
     def saved_score(self, drill_id: str, profile: str) -> tuple[float, str] | None:
         """The score and rating saved for ``drill_id`` under ``profile`` (None: none yet)."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT score, rating FROM scores WHERE drill_id = ? AND profile = ?",
             [drill_id, profile],
         ).fetchone()
@@ -926,12 +937,14 @@ class Store:
         created = record.created
         roster = self.roster(drill_id)
         key = (drill_id, score.profile)
-        with self.db.conn:
+        with self.sql.transaction():
             for table in ("results", "role_scores"):
-                self.db.conn.execute(f"DELETE FROM {table} WHERE drill_id = ? AND profile = ?", key)
-            self.db.conn.execute(
-                "INSERT OR REPLACE INTO scores (drill_id, profile, score, rating, computed, "
-                "detail, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                self.sql.execute(f"DELETE FROM {table} WHERE drill_id = ? AND profile = ?", key)
+            self.sql.execute(
+                "INSERT INTO scores (drill_id, profile, score, rating, computed, detail, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (drill_id, profile) DO UPDATE SET "
+                "score = excluded.score, rating = excluded.rating, computed = excluded.computed, "
+                "detail = excluded.detail, created = excluded.created",
                 (
                     *key,
                     score.score,
@@ -941,7 +954,7 @@ class Store:
                     created,
                 ),
             )
-            self.db.conn.executemany(
+            self.sql.executemany(
                 "INSERT INTO results (drill_id, profile, expectation, rule, role, capability, "
                 "criticality, status, latency, deadline, credit, created, person, purpose) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -965,7 +978,7 @@ class Store:
                     if r.scored
                 ],
             )
-            self.db.conn.executemany(
+            self.sql.executemany(
                 "INSERT INTO role_scores (drill_id, profile, role, participant, score, rating, "
                 "on_time, created, person, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -987,7 +1000,9 @@ class Store:
     @storage("cannot read the roster of drill {drill_id}", decodes=True)
     def roster(self, drill_id: str) -> dict[str, str]:
         """Who played each role: a person's name, or ``bot:<policy>``."""
-        row = self.db.execute("SELECT roster, bots FROM drills WHERE id = ?", [drill_id]).fetchone()
+        row = self.sql.execute(
+            "SELECT roster, bots FROM drills WHERE id = ?", [drill_id]
+        ).fetchone()
         if row is None:
             return {}
         roster: dict[str, str] = json.loads(row[0]) if row[0] else {}
@@ -998,8 +1013,14 @@ class Store:
     @storage("cannot save the bots of drill {drill_id}", writes=True)
     def set_bots(self, drill_id: str, bots: dict[str, str]) -> None:
         """Which bot plays which role (a hosted drill fills the roles nobody took)."""
-        self.db.table("drills").update(drill_id, {"bots": canonical_json(bots)})
+        with self.sql.transaction():
+            self.sql.execute(
+                "UPDATE drills SET bots = ? WHERE id = ?", [canonical_json(bots), drill_id]
+            )
 
     @storage("cannot save the roster of drill {drill_id}", writes=True)
     def set_roster(self, drill_id: str, roster: dict[str, str]) -> None:
-        self.db.table("drills").update(drill_id, {"roster": canonical_json(roster)})
+        with self.sql.transaction():
+            self.sql.execute(
+                "UPDATE drills SET roster = ? WHERE id = ?", [canonical_json(roster), drill_id]
+            )

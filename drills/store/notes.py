@@ -18,22 +18,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from drills.port.labels import CAPACITIES
-from drills.store.database import DrillRecord, Store, StoreError, now_iso, storage
+from drills.store.database import (
+    DrillRecord,
+    RecordRefused,
+    Store,
+    StoreError,
+    now_iso,
+    storage,
+)
 from engine.events import canonical_json
 from scoring.report import EDITABLE, ImprovementEdit, Note, Signature
 
 SIGNED = "EXISTS (SELECT 1 FROM signatures WHERE drill_id = ?)"
-
-
-class RecordRefused(StoreError):
-    """The records refuse what was asked: a second signature by the same person in the
-    same capacity, a signature on a drill that has not ended or is void, a role the
-    drill's plan does not have. The input is at fault, not the storage: the CLI answers
-    it as invalid input (exit 1); ``about`` names the input (``DRILL``, ``--name``…)."""
-
-    def __init__(self, message: str, about: str = "DRILL") -> None:
-        super().__init__(message)
-        self.about = about
 
 
 @contextlib.contextmanager
