@@ -260,3 +260,23 @@ def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) 
     assert "(drillhall-rubric v1.0)" in row and f"{old.score:5.1f} {old.rating}" in row
     profiles = {r[0] for r in Store(db).db.execute("SELECT profile FROM scores")}
     assert profiles == {"drillhall-rubric v1.0", "drillhall-rubric v2.0"}
+
+
+def test_whatif_names_what_the_drill_refuses(tmp_path: Path) -> None:
+    """A decision the engine would refuse is an answer, not "no difference"."""
+    db = tmp_path / "w.db"
+    runner = CliRunner()
+    data = Path(__file__).parent / "data"
+    worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
+    ran = runner.invoke(main, ["run", *worked, "--bot", "novice", "--json", "--db", str(db)])
+    drill = json.loads(ran.stdout)["drill_id"]
+    for change, said in (
+        ("add nosuch x @1m", "unknown role 'nosuch'"),
+        ("add duty_chief decide_level level=IX @1m", "level must be one of"),
+        ("add duty_chief report @100h", "the drill has ended"),
+        ("move #11 @100h", "the drill has ended"),
+        ("remove '#5", "No closing quotation"),
+    ):
+        result = runner.invoke(main, ["whatif", drill, "--change", change, "--db", str(db)])
+        assert result.exit_code == 1 and said in result.stderr, (change, result.output)
+        assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 1

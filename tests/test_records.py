@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from drills.cli.main import main
 from drills.play.live import LiveDrill
@@ -164,3 +164,56 @@ def test_history_has_headers_players_and_both_languages(
             assert word in line, (lang, word)
         assert f"李明 ({roles[0]})" in line and session.drill_id in line
         assert set(rule) <= {"─", " "}
+
+
+def test_a_hosted_drill_never_started_is_not_finished_headless(
+    store: Store, worked_bundle: Bundle
+) -> None:
+    """The host was stopped while waiting for trainees. Finishing it headless would play
+    it with nobody in any role and rate the empty room 0.0 U: refused, with the way on."""
+    from drills.rooms.hosting import open_room
+
+    live = _hosted(store, worked_bundle)
+    with open_room(live):
+        pass  # served, nobody joined, the host stopped
+    live.session.close()
+    assert history(store, Filters())[0]["status"] == "interrupted"
+    result = CliRunner().invoke(
+        main, ["resume", live.drill_id, "--headless", "--db", str(store.path)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "never started" in result.stderr and f"drillhall void {live.drill_id}" in result.stderr
+    [row] = history(store, Filters())
+    assert row["status"] == "interrupted" and row["score"] is None
+
+
+def test_a_signer_is_one_visible_line_and_signs_once(store: Store, worked_bundle: Bundle) -> None:
+    """A zero-width space made "Alice Smith" a second signer; a newline made one
+    signature read as two signers on paper; a 70,000-character name was accepted."""
+    roles = [r.id for r in worked_bundle.compiled.plan.roles]
+    drill = DrillSession.create(store, worked_bundle, bots=dict.fromkeys(roles, "ideal"))
+    drill.run_headless()
+    store.close()
+    where = ["--db", str(store.path)]
+
+    def sign(name: str) -> Result:
+        args = ["signoff", drill.drill_id, "--name", name, "--capacity", "evaluator", *where]
+        return CliRunner().invoke(main, args)
+
+    assert sign("Alice Smith").exit_code == 0
+    for twin in ("Alice\u200bSmith", "Alice Smith\u200b", "ALICE  SMITH", "Ａｌｉｃｅ Smith"):
+        refused = sign(twin)
+        assert refused.exit_code == 1 and len(refused.stderr.splitlines()) == 1, twin
+    for bad, said in (
+        ("Eve\nThe Mayor", "one line"),
+        ("Eve\u2060", "one line"),
+        ("E" * 81, "at most 80"),
+        ("Eve\x1b[31m", "control characters"),
+    ):
+        refused = sign(bad)
+        assert refused.exit_code == 1 and said in refused.stderr, (bad, refused.output)
+    note = ["note", drill.drill_id, "how it went", "--author", "Li", "--self", *where]
+    refused = CliRunner().invoke(main, note)
+    assert refused.exit_code == 1 and "names the role" in refused.stderr
+    joined = CliRunner().invoke(main, [*note, "--role", roles[0]])
+    assert joined.exit_code == 0, joined.output

@@ -64,6 +64,16 @@ def plain_text(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def person_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A person's name (a participant, an author, a signer): see ``name_problem``."""
+    from drills.port.text import name_problem
+
+    problem = name_problem(value) if value else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 def lang_option(func: Any) -> Any:
     """``--lang zh|en``: one default for every command (see ``default_lang``)."""
     return click.option(

@@ -22,7 +22,7 @@ from drills.cli.common import (
     log_option,
     logged_failures,
     open_store,
-    plain_text,
+    person_name,
     purpose_option,
     setup_logging,
     warn_network,
@@ -67,7 +67,7 @@ def _run(app: Any) -> None:
     show_default=True,
     help="Bots in the other roles.",
 )
-@click.option("--name", callback=plain_text, help="Your name, for the roster and the report.")
+@click.option("--name", callback=person_name, help="Your name, for the roster and the report.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @lang_option
 @_plan_option
@@ -295,7 +295,9 @@ TOKEN_ENV = "DRILLHALL_SEAT_TOKEN"  # drills.rooms.seats.ENV_TOKEN, without impo
 @click.command()
 @click.argument("code")
 @click.option("--role", help="The plan role you take (default: the one your seat token opens).")
-@click.option("--name", required=True, callback=plain_text, help="Your name (one person per role).")
+@click.option(
+    "--name", required=True, callback=person_name, help="Your name (one person per role)."
+)
 @lang_option
 def join(code: str, role: str | None, name: str, lang: str) -> None:
     """Join a hosted drill as a plan role, from any terminal on the host machine.

@@ -291,13 +291,23 @@ def _continue(
 ) -> None:
     """Play a resumed drill on: in its console, hosted, or headless."""
     from drills.store import rooms
+    from drills.store.database import RecordRefused
 
     people = [r.id for r in session.compiled.plan.roles if r.id not in session.bots]
-    solo = len(people) == 1 and not rooms.participants(store, session.drill_id)
+    joined = rooms.participants(store, session.drill_id)
+    hosted = bool(joined) or rooms.room_secret(store, session.drill_id) is not None
+    solo = len(people) == 1 and not joined
     if solo and not (headless or as_json or follow):
         _resume_solo(session, people[0], lang)
         return
-    if rooms.participants(store, session.drill_id):
+    if hosted and not store.started(session.drill_id) and (headless or as_json or follow):
+        # played on headless, nobody would hold any role: 0.0 U for a drill nobody played
+        raise RecordRefused(
+            f"drill {session.drill_id} was hosted but never started: nobody has played it. "
+            f"Resume it in the trainer console (drillhall resume {session.drill_id}) to "
+            f"start it, or void it (drillhall void {session.drill_id})"
+        )
+    if hosted:
         if not headless:
             _resume_hosted(session, lang)
             return

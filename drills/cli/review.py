@@ -18,6 +18,7 @@ from drills.cli.common import (
     db_option,
     lang_option,
     open_store,
+    person_name,
     plain_text,
     writable_file,
     write_bytes,
@@ -192,7 +193,7 @@ def load_profile(path: Path | None) -> ScoringProfile:
 @click.command()
 @click.argument("drill")
 @click.argument("text", callback=plain_text)
-@click.option("--author", required=True, callback=plain_text, help="Who says it.")
+@click.option("--author", required=True, callback=person_name, help="Who says it.")
 @click.option(
     "--self",
     "self_assessment",
@@ -254,7 +255,7 @@ class Capacity(click.ParamType[str]):
 
 @click.command()
 @click.argument("drill")
-@click.option("--name", required=True, callback=plain_text, help="Who signs.")
+@click.option("--name", required=True, callback=person_name, help="Who signs.")
 @click.option(
     "--capacity",
     required=True,
@@ -603,7 +604,7 @@ def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_jso
 @click.command()
 @click.argument("drill")
 @click.option("--reason", required=True, callback=plain_text, help="Why it does not count.")
-@click.option("--by", "by", required=True, callback=plain_text, help="Who voids it.")
+@click.option("--by", "by", required=True, callback=person_name, help="Who voids it.")
 @db_option
 def void(drill: str, reason: str, by: str, db_path: Path | None) -> None:
     """Void a drill (作废): it stays in the record with who, when and why, and leaves

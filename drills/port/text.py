@@ -23,6 +23,25 @@ UNSAFE = re.compile(
 )
 
 
+MAX_NAME = 80  # characters in a person's name (a participant, an author, a signer)
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a person's name, or None. Beyond ``unsafe_characters``: one
+    line (a newline would make one signature read as two signers on paper), no invisible
+    format characters (a zero-width space makes "Alice Smith" a second, different signer)
+    and at most ``MAX_NAME`` characters."""
+    bad = unsafe_characters(value)
+    if bad:
+        return f"control characters are not allowed in a name ({', '.join(bad)})"
+    hidden = [f"U+{ord(c):04X}" for c in value if c in "\n\t" or unicodedata.category(c) == "Cf"]
+    if hidden:
+        return f"a name is one line of visible characters ({', '.join(dict.fromkeys(hidden))})"
+    if len(value) > MAX_NAME:
+        return f"a name has at most {MAX_NAME} characters, not {len(value)}"
+    return None
+
+
 def unsafe_characters(value: str) -> list[str]:
     """The characters of ``value`` a terminal would obey instead of showing them, named by
     code point (``U+001B`` for ESC)."""

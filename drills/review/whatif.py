@@ -63,6 +63,7 @@ class JournalInput:
     t: int
     item: Input
     event: int | None  # None: an input that recorded no event (refused before the engine)
+    change: str = ""  # the --change that added or moved it ("": as journaled)
 
 
 def number_inputs(
@@ -109,7 +110,10 @@ def _pick(inputs: list[JournalInput], selector: str, change: str) -> int:
 
 def apply_change(inputs: list[JournalInput], change: str) -> list[JournalInput]:
     """Inputs with one change applied; order is kept by time."""
-    words = shlex.split(change)
+    try:
+        words = shlex.split(change)
+    except ValueError as exc:  # an unbalanced quote
+        raise ChangeError(f"{change!r}: {exc}") from None
     if not words:
         raise ChangeError("empty change")
     verb, rest = words[0], words[1:]
@@ -127,7 +131,7 @@ def apply_change(inputs: list[JournalInput], change: str) -> list[JournalInput]:
                 raise ChangeError(f"{change!r}: parameters are key=value, not {pair!r}")
             params[key] = _value(value)
         decision = Decision(plain[0], plain[1], params, note="what-if", source="whatif")
-        changed.append(JournalInput(when, decision, None))
+        changed.append(JournalInput(when, decision, None, change))
     elif verb == "remove":
         if len(rest) != 1:
             raise ChangeError(f"{change!r}: write remove #N or remove @TIME")
@@ -137,7 +141,7 @@ def apply_change(inputs: list[JournalInput], change: str) -> list[JournalInput]:
             raise ChangeError(f"{change!r}: write move #N @TIME or move @TIME @TIME")
         index = _pick(inputs, rest[0], change)
         old = changed[index]
-        changed[index] = JournalInput(_time(rest[1], change), old.item, old.event)
+        changed[index] = JournalInput(_time(rest[1], change), old.item, old.event, change)
     else:
         raise ChangeError(f"{change!r}: start with add, remove or move")
     return sorted(changed, key=lambda x: x.t)  # stable: same-time inputs keep order
@@ -163,6 +167,24 @@ def _fired(events: list[Event]) -> dict[str, int]:
     return {e.data["inject"]: e.t for e in events if e.kind == Kind.INJECT_DELIVERED}
 
 
+def _replay_changed(
+    compiled: CompiledScenario, seed: int, mode: str, inputs: list[JournalInput], until: float
+) -> DrillEngine:
+    """Replay the changed journal; a decision a --change added or moved that the engine
+    refuses (an unknown role, a wrong parameter, after the end) is a ``ChangeError`` with
+    the engine's reason, not a run where it "made no difference"."""
+    engine = DrillEngine(compiled, seed=seed, mode=mode)
+    runner = Runner(engine)
+    runner.start()
+    for x in inputs:
+        produced = runner.submit(x.t, x.item)
+        refused = [e for e in produced if e.kind == Kind.DECISION_REFUSED]
+        if x.change and refused:
+            raise ChangeError(f"{x.change!r}: the drill refuses it: {refused[0].data['reason']}")
+    runner.run_until(until)
+    return engine
+
+
 def what_if(store: Store, drill_id: str, changes: list[str]) -> WhatIf:
     record = store.drill(drill_id)
     bundle = record.bundle()
@@ -173,8 +195,7 @@ def what_if(store: Store, drill_id: str, changes: list[str]) -> WhatIf:
     numbered = number_inputs(bundle.compiled, record.seed, record.mode, inputs)
     for change in changes:
         numbered = apply_change(numbered, change)
-    changed = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
-    replay(changed, [(x.t, x.item) for x in numbered], until=until)
+    changed = _replay_changed(bundle.compiled, record.seed, record.mode, numbered, until)
     before = score_drill(bundle.compiled, original.events)
     after = score_drill(bundle.compiled, changed.events)
     old = {r.id: r for r in before.expectations}

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.port.clock import ClockState
-from drills.port.text import unsafe_characters
+from drills.port.text import MAX_NAME, name_problem, unsafe_characters
 
 MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
 MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
-MAX_NAME = 80  # characters in a participant's name
 MAX_SEQ = 1 << 62  # poll positions beyond this are nonsense
 MAX_PARAMS = 32  # parameters in one decision
 MAX_HELLO_LINE = 1024  # bytes of a line before the seat token is proven
@@ -184,7 +183,11 @@ def parse_request(raw: object) -> Request:
     if op == "roles":
         return Roles(_text(raw, "code", 64))
     if op == "join":
-        return Join(_text(raw, "code", 64), _text(raw, "role", 64), _text(raw, "name", MAX_NAME))
+        name = _text(raw, "name", MAX_NAME)
+        problem = name_problem(name)
+        if problem:
+            raise ProtocolError(problem)
+        return Join(_text(raw, "code", 64), _text(raw, "role", 64), name)
     if op == "poll":
         return Poll(_int(raw, "after", MAX_SEQ))
     if op == "submit":

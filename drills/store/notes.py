@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from drills.port.labels import CAPACITIES
+from drills.port.text import name_problem
 from drills.store.database import (
     DrillRecord,
     RecordRefused,
@@ -50,7 +51,8 @@ def same_person(a: str, b: str) -> bool:
     """Names compared as people read them: width, case and spacing do not matter."""
 
     def key(name: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+        visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+        return " ".join(unicodedata.normalize("NFKC", visible).split()).casefold()
 
     return key(a) == key(b)
 
@@ -75,6 +77,8 @@ def add_note(
     if not text.strip():
         raise StoreError("a note needs some text")
     record = store.drill(drill_id)
+    if kind == "self" and role is None:
+        raise RecordRefused("a self-assessment names the role its author played", "--role")
     if role is not None:
         check_role(record, role)
     with _immediate(store) as conn:
@@ -113,6 +117,9 @@ def sign_off(store: Store, drill_id: str, name: str, capacity: str, comment: str
         )
     if not name.strip():
         raise RecordRefused("a signature needs the signer's name", "--name")
+    problem = name_problem(name)
+    if problem:
+        raise RecordRefused(problem, "--name")
     if capacity not in CAPACITIES:
         raise RecordRefused(
             f"unknown capacity {capacity!r} (capacities: {', '.join(CAPACITIES)})", "--capacity"
