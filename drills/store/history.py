@@ -81,10 +81,15 @@ def _end_of(day: str) -> str:
     return day + "\uffff" if len(day) == 10 else day
 
 
-STARTED_SQL = (
-    "(d.last_t > 0 OR EXISTS (SELECT 1 FROM inputs i WHERE i.drill_id = d.id AND "
-    "json_extract(i.data, '$.type') = 'decision'))"
-)
+def _started_sql(store: Store) -> str:
+    """Whether drill ``d`` ever ran (see ``Store.started``), as a column."""
+    decision = store.sql.json_text("i.data", "type")
+    return (
+        "(d.last_t > 0 OR EXISTS (SELECT 1 FROM inputs i WHERE i.drill_id = d.id AND "
+        f"{decision} = 'decision'))"
+    )
+
+
 _STATUS_SQL = {
     "ended": "d.status = 'ended' AND d.voided IS NULL",
     "void": "d.voided IS NOT NULL",
@@ -108,17 +113,18 @@ def history(
     sql = (
         "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.purpose, d.status, "
         "d.roster, d.bots, d.voided, d.void_reason, d.voided_by, "
-        f"{STARTED_SQL} AS started, "
+        f"{_started_sql(store)} AS started, "
         "COALESCE(s.score, o.score) AS score, COALESCE(s.rating, o.rating) AS rating, "
         "COALESCE(s.profile, o.profile) AS profile "
         "FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
-        "LEFT JOIN scores o ON s.drill_id IS NULL AND o.drill_id = d.id AND o.rowid = "
-        "(SELECT rowid FROM scores WHERE drill_id = d.id ORDER BY computed DESC LIMIT 1) "
+        "LEFT JOIN scores o ON s.drill_id IS NULL AND o.drill_id = d.id AND o.profile = "
+        "(SELECT profile FROM scores WHERE drill_id = d.id ORDER BY computed DESC, profile "
+        "LIMIT 1) "
         f"WHERE {where} ORDER BY d.created DESC LIMIT ?"
     )
     rows = [
         _history_row(store, dict(row))
-        for row in store.db.query(sql, [filters.profile, *args, limit])
+        for row in store.sql.query(sql, [filters.profile, *args, limit])
     ]
     return [row for row in rows if status is None or row["status"] == status]
 
@@ -218,7 +224,7 @@ def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Tr
         raise ValueError(f"trends by role, trainee or rule, not {by!r}")
     table, key, value, on_time, ratio = _TREND_SOURCES[by]
     join, where, args = _trend_where(filters)
-    rows = store.db.execute(
+    rows = store.sql.execute(
         f"SELECT {key}, COUNT(*), AVG({value}), AVG({on_time}), AVG({ratio}) "
         f"FROM {table} x {join} WHERE {where} GROUP BY {key} ORDER BY {key}",
         args,
@@ -233,11 +239,11 @@ def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Tr
         )
         last = [
             v
-            for (v,) in store.db.execute(
+            for (v,) in store.sql.execute(
                 series_sql.format(order="DESC"), [*args, name, points]
             ).fetchall()
         ][::-1]
-        first = store.db.execute(series_sql.format(order="ASC"), [*args, name, 1]).fetchone()
+        first = store.sql.execute(series_sql.format(order="ASC"), [*args, name, 1]).fetchone()
         out.append(
             Trend(
                 key=name or "—",
@@ -270,7 +276,7 @@ def drill_ids(store: Store, filters: Filters) -> list[str]:
         "SELECT d.id FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
         f"WHERE d.status = 'ended' AND d.voided IS NULL AND {where} ORDER BY d.created"
     )
-    return [row[0] for row in store.db.execute(sql, [filters.profile, *args]).fetchall()]
+    return [row[0] for row in store.sql.execute(sql, [filters.profile, *args]).fetchall()]
 
 
 @storage("cannot read earlier scores")
@@ -280,7 +286,7 @@ def previous_results(
     """The newest result of each drill under another profile: (score, rating, profile)."""
     found: dict[str, tuple[float, str, str]] = {}
     for drill_id in ids:
-        row = store.db.execute(
+        row = store.sql.execute(
             "SELECT score, rating, profile FROM scores WHERE drill_id = ? AND profile != ? "
             "ORDER BY computed DESC LIMIT 1",
             [drill_id, profile_label],

@@ -10,11 +10,8 @@ the same transaction that writes it.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import unicodedata
-from collections.abc import Iterator
 from typing import Any
 
 from drills.port.labels import CAPACITIES
@@ -31,20 +28,6 @@ from engine.events import canonical_json
 from scoring.report import EDITABLE, ImprovementEdit, Note, Signature
 
 SIGNED = "EXISTS (SELECT 1 FROM signatures WHERE drill_id = ?)"
-
-
-@contextlib.contextmanager
-def _immediate(store: Store) -> Iterator[sqlite3.Connection]:
-    """A write transaction that takes the database's write lock first, so what it reads
-    (is the drill signed? who signed?) still holds when it writes."""
-    conn = store.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def same_person(a: str, b: str) -> bool:
@@ -81,10 +64,10 @@ def add_note(
         raise RecordRefused("a self-assessment names the role its author played", "--role")
     if role is not None:
         check_role(record, role)
-    with _immediate(store) as conn:
+    with store.sql.write_transaction():
         at = now_iso()  # in the lock: the times order as the writes do
-        signed = bool(conn.execute(f"SELECT {SIGNED}", (record.id,)).fetchone()[0])
-        conn.execute(
+        signed = bool(store.sql.execute(f"SELECT {SIGNED}", (record.id,)).fetchone()[0])
+        store.sql.execute(
             "INSERT INTO notes (drill_id, kind, author, role, text, at, amendment) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (record.id, kind, author, role, text, at, int(signed)),
@@ -94,7 +77,7 @@ def add_note(
 
 @storage("cannot read the notes of drill {drill_id}")
 def notes(store: Store, drill_id: str) -> list[Note]:
-    rows = store.db.table("notes").rows_where("drill_id = ?", [drill_id], order_by="id")
+    rows = store.sql.query("SELECT * FROM notes WHERE drill_id = ? ORDER BY id", [drill_id])
     return [
         Note(r["kind"], r["author"], r["role"], r["text"], r["at"], bool(r.get("amendment")))
         for r in rows
@@ -124,9 +107,9 @@ def sign_off(store: Store, drill_id: str, name: str, capacity: str, comment: str
         raise RecordRefused(
             f"unknown capacity {capacity!r} (capacities: {', '.join(CAPACITIES)})", "--capacity"
         )
-    with _immediate(store) as conn:  # the check and the signature, no one in between
+    with store.sql.write_transaction():  # the check and the signature, no one in between
         at = now_iso()
-        rows = conn.execute(
+        rows = store.sql.execute(
             "SELECT name, at FROM signatures WHERE drill_id = ? AND capacity = ?",
             (record.id, capacity),
         ).fetchall()
@@ -138,7 +121,7 @@ def sign_off(store: Store, drill_id: str, name: str, capacity: str, comment: str
                     f"{when[:16].replace('T', ' ')} UTC",
                     "--name",
                 )
-        conn.execute(
+        store.sql.execute(
             "INSERT INTO signatures (drill_id, name, capacity, comment, at) VALUES (?, ?, ?, ?, ?)",
             (record.id, name, capacity, comment, at),
         )
@@ -148,7 +131,7 @@ def sign_off(store: Store, drill_id: str, name: str, capacity: str, comment: str
 @storage("cannot read the signatures of drill {drill_id}")
 def signatures(store: Store, drill_id: str) -> list[Signature]:
     """Every signature of the drill, first first."""
-    rows = store.db.table("signatures").rows_where("drill_id = ?", [drill_id], order_by="id")
+    rows = store.sql.query("SELECT * FROM signatures WHERE drill_id = ? ORDER BY id", [drill_id])
     return [Signature(r["name"], r["capacity"] or "", r["at"], r["comment"] or "") for r in rows]
 
 
@@ -171,21 +154,22 @@ def edit_improvement(
         )
     record = store.drill(drill_id)
     given = {k: v for k, v in fields.items() if v is not None}
-    with _immediate(store) as conn:
+    with store.sql.write_transaction():
         at = now_iso()
-        signed = bool(conn.execute(f"SELECT {SIGNED}", (record.id,)).fetchone()[0])
-        row = conn.execute(
+        signed = bool(store.sql.execute(f"SELECT {SIGNED}", (record.id,)).fetchone()[0])
+        row = store.sql.execute(
             "SELECT fields FROM improvement_edits WHERE drill_id = ? AND finding = ?",
             (record.id, finding),
         ).fetchone()
         current: dict[str, Any] = json.loads(row[0]) if row else {}
         current.update(given)
-        conn.execute(
-            "INSERT OR REPLACE INTO improvement_edits (drill_id, finding, fields, at) "
-            "VALUES (?, ?, ?, ?)",
+        store.sql.execute(
+            "INSERT INTO improvement_edits (drill_id, finding, fields, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (drill_id, finding) DO UPDATE SET fields = excluded.fields, "
+            "at = excluded.at",
             (record.id, finding, canonical_json(current), at),
         )
-        conn.execute(
+        store.sql.execute(
             "INSERT INTO improvement_log (drill_id, finding, fields, amendment, at) "
             "VALUES (?, ?, ?, ?, ?)",
             (record.id, finding, canonical_json(given), int(signed), at),
@@ -196,14 +180,16 @@ def edit_improvement(
 @storage("cannot read the improvement plan of drill {drill_id}", decodes=True)
 def edits(store: Store, drill_id: str) -> dict[str, dict[str, str]]:
     """The current fields of every edited improvement-plan row."""
-    rows = store.db.table("improvement_edits").rows_where("drill_id = ?", [drill_id])
+    rows = store.sql.query("SELECT * FROM improvement_edits WHERE drill_id = ?", [drill_id])
     return {r["finding"]: json.loads(r["fields"]) for r in rows}
 
 
 @storage("cannot read the improvement plan of drill {drill_id}", decodes=True)
 def improvement_log(store: Store, drill_id: str) -> list[ImprovementEdit]:
     """Every improvement-plan edit of the drill, in order."""
-    rows = store.db.table("improvement_log").rows_where("drill_id = ?", [drill_id], order_by="id")
+    rows = store.sql.query(
+        "SELECT * FROM improvement_log WHERE drill_id = ? ORDER BY id", [drill_id]
+    )
     return [
         ImprovementEdit(r["finding"], json.loads(r["fields"]), r["at"], bool(r["amendment"]))
         for r in rows

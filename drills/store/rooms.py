@@ -48,8 +48,8 @@ def join(store: Store, code: str, role: str, name: str) -> str:
     bad = unsafe_characters(name)
     if bad:
         raise RoomError(f"a name cannot hold control characters ({', '.join(bad)})")
-    with store.db.conn:
-        taken = store.db.conn.execute(
+    with store.sql.transaction():
+        taken = store.sql.execute(
             "SELECT name FROM participants WHERE drill_id = ? AND role = ?", (record.id, role)
         ).fetchone()
         if taken and taken[0] != name:
@@ -59,9 +59,10 @@ def join(store: Store, code: str, role: str, name: str) -> str:
             )
         if role in record.bots and hosted_started(store, record.id):
             raise RoomError(f"role {role!r} is played by a bot in this drill")
-        store.db.conn.execute(
-            "INSERT OR REPLACE INTO participants (drill_id, role, name, joined) "
-            "VALUES (?, ?, ?, ?)",
+        store.sql.execute(
+            "INSERT INTO participants (drill_id, role, name, joined) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (drill_id, role) DO UPDATE SET name = excluded.name, "
+            "joined = excluded.joined",
             (record.id, role, name, now_iso()),
         )
     return record.id
@@ -87,7 +88,7 @@ class StoredSeat:
 @storage("cannot read the seat tokens of drill {drill_id}")
 def room_secret(store: Store, drill_id: str) -> RoomSecret | None:
     """The drill's room secret (None: it was never hosted)."""
-    row = store.db.execute(
+    row = store.sql.execute(
         "SELECT room, host_key FROM room_secrets WHERE drill_id = ?", [drill_id]
     ).fetchone()
     return RoomSecret(row[0], bytes.fromhex(row[1])) if row else None
@@ -99,14 +100,14 @@ def create_room(
 ) -> RoomSecret:
     """Record the room secret and one seat key per role, once: a second host of the same
     drill (a race) gets the first one's secret back, and its own seats are not stored."""
-    with store.db.conn:
-        cursor = store.db.conn.execute(
-            "INSERT OR IGNORE INTO room_secrets (drill_id, room, host_key, created) "
-            "VALUES (?, ?, ?, ?)",
+    with store.sql.transaction():
+        added = store.sql.execute(
+            "INSERT INTO room_secrets (drill_id, room, host_key, created) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING drill_id",
             (drill_id, secret.room, secret.host_key.hex(), now_iso()),
-        )
-        if cursor.rowcount:
-            store.db.conn.executemany(
+        ).fetchone()
+        if added is not None:
+            store.sql.executemany(
                 "INSERT INTO seat_tokens (drill_id, sid, role, key, issued) VALUES (?, ?, ?, ?, ?)",
                 [(drill_id, s.sid, s.role, s.key.hex(), now_iso()) for s in seats],
             )
@@ -118,7 +119,7 @@ def create_room(
 @storage("cannot read the seat tokens of drill {drill_id}")
 def seat_keys(store: Store, drill_id: str) -> list[StoredSeat]:
     """The keys of the seats' current tokens (revoked ones are left out)."""
-    rows = store.db.execute(
+    rows = store.sql.execute(
         "SELECT sid, role, key FROM seat_tokens WHERE drill_id = ? AND revoked IS NULL "
         "ORDER BY issued, role",
         [drill_id],
@@ -129,7 +130,7 @@ def seat_keys(store: Store, drill_id: str) -> list[StoredSeat]:
 @storage("cannot read the seat tokens of drill {drill_id}")
 def revoked_seats(store: Store, drill_id: str) -> set[str]:
     """The ids of the seat keys the trainer revoked (freed seats)."""
-    rows = store.db.execute(
+    rows = store.sql.execute(
         "SELECT sid FROM seat_tokens WHERE drill_id = ? AND revoked IS NOT NULL", [drill_id]
     ).fetchall()
     return {sid for (sid,) in rows}
@@ -139,24 +140,24 @@ def revoked_seats(store: Store, drill_id: str) -> set[str]:
 def reissue_seat(store: Store, drill_id: str, seat: StoredSeat) -> None:
     """Revoke every token of ``seat.role`` and record ``seat`` as its new one; the seat
     is free again (nobody is registered in it)."""
-    with store.db.conn:
-        store.db.conn.execute(
+    with store.sql.transaction():
+        store.sql.execute(
             "UPDATE seat_tokens SET revoked = ? WHERE drill_id = ? AND role = ? "
             "AND revoked IS NULL",
             (now_iso(), drill_id, seat.role),
         )
-        store.db.conn.execute(
+        store.sql.execute(
             "INSERT INTO seat_tokens (drill_id, sid, role, key, issued) VALUES (?, ?, ?, ?, ?)",
             (drill_id, seat.sid, seat.role, seat.key.hex(), now_iso()),
         )
-        store.db.conn.execute(
+        store.sql.execute(
             "DELETE FROM participants WHERE drill_id = ? AND role = ?", (drill_id, seat.role)
         )
 
 
 @storage("cannot read who joined drill {drill_id}")
 def participants(store: Store, drill_id: str) -> dict[str, str]:
-    rows = store.db.execute(
+    rows = store.sql.execute(
         "SELECT role, name FROM participants WHERE drill_id = ?", [drill_id]
     ).fetchall()
     return {role: name for role, name in rows}
@@ -164,7 +165,7 @@ def participants(store: Store, drill_id: str) -> dict[str, str]:
 
 @storage("cannot read the clock of drill {drill_id}")
 def hosted_started(store: Store, drill_id: str) -> bool:
-    row = store.db.execute("SELECT t, paused FROM clock WHERE drill_id = ?", [drill_id]).fetchone()
+    row = store.sql.execute("SELECT t, paused FROM clock WHERE drill_id = ?", [drill_id]).fetchone()
     return bool(row) and (row[0] > 0 or not row[1])
 
 
@@ -180,24 +181,23 @@ def submit(
     if registered != name:
         raise RoomError(f"{name} has not joined drill {drill_id} as {role}")
     data = {"action": decision.action, "params": decision.params, "note": decision.note}
-    with store.db.conn:
-        cursor = store.db.conn.execute(
-            "INSERT OR IGNORE INTO submissions (drill_id, role, name, data, submitted, status, "
-            "key) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+    with store.sql.transaction():
+        added = store.sql.execute(
+            "INSERT INTO submissions (drill_id, role, name, data, submitted, status, key) "
+            "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING id",
             (drill_id, role, name, canonical_json(data), now_iso(), key),
-        )
-        if cursor.rowcount == 0:  # this key was stored before
-            row = store.db.conn.execute(
+        ).fetchone()
+        if added is None:  # this key was stored before
+            added = store.sql.execute(
                 "SELECT id FROM submissions WHERE drill_id = ? AND key = ?", (drill_id, key)
             ).fetchone()
-            return int(row[0])
-    return int(cursor.lastrowid or 0)
+    return int(added[0])
 
 
 @storage("cannot read the decisions sent to drill {drill_id}", decodes=True)
 def pending(store: Store, drill_id: str) -> list[tuple[int, Decision]]:
     """Submissions not yet applied, oldest first, as decisions tied to their participant."""
-    rows = store.db.execute(
+    rows = store.sql.execute(
         "SELECT id, role, name, data FROM submissions WHERE drill_id = ? AND status = 'pending' "
         "ORDER BY id",
         [drill_id],
@@ -229,8 +229,8 @@ def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
     if answer is not None:
         result["accepted"] = answer.kind == Kind.DECISION_ACCEPTED
         result["reason"] = answer.data.get("reason")
-    with store.db.conn:
-        store.db.conn.execute(
+    with store.sql.transaction():
+        store.sql.execute(
             "UPDATE submissions SET status = 'applied', applied = ?, result = ? WHERE id = ?",
             (now_iso(), canonical_json(result), submission),
         )
@@ -240,17 +240,19 @@ def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
 def publish_clock(
     store: Store, drill_id: str, t: int, speed: float, paused: bool, ended: bool
 ) -> None:
-    with store.db.conn:
-        store.db.conn.execute(
-            "INSERT OR REPLACE INTO clock (drill_id, t, speed, paused, wall, ended) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+    with store.sql.transaction():
+        store.sql.execute(
+            "INSERT INTO clock (drill_id, t, speed, paused, wall, ended) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (drill_id) DO UPDATE SET t = excluded.t, "
+            "speed = excluded.speed, paused = excluded.paused, wall = excluded.wall, "
+            "ended = excluded.ended",
             (drill_id, t, speed, int(paused), time.time(), int(ended)),
         )
 
 
 @storage("cannot read the clock of drill {drill_id}")
 def read_clock(store: Store, drill_id: str) -> ClockState:
-    row = store.db.execute(
+    row = store.sql.execute(
         "SELECT t, speed, paused, wall, ended FROM clock WHERE drill_id = ?", [drill_id]
     ).fetchone()
     if row is None:

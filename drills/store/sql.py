@@ -52,6 +52,7 @@ class Connection(Protocol):
     def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]: ...
     def transaction(self) -> Any: ...
+    def write_transaction(self) -> Any: ...
     def json_text(self, column: str, key: str) -> str: ...
     def close(self) -> None: ...
 
@@ -79,6 +80,18 @@ class SqliteConnection:
     def transaction(self) -> Iterator[None]:
         with self.conn:  # commits, or rolls back on an exception
             yield
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """A transaction that takes the write lock first, so what it reads (is the drill
+        signed? who signed?) still holds when it writes."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
 
     def json_text(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
