@@ -40,6 +40,37 @@ def store(tmp_path: Path) -> Iterator[Store]:
     db.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this test session (``tests/postgres.py``), or a skip that
+    says why there is none."""
+    import os
+
+    from .postgres import ENV, server_binaries, throwaway_cluster
+
+    if os.environ.get(ENV):
+        yield os.environ[ENV]
+        return
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on each backend: the same tests, the same results."""
+    if request.param == "sqlite":
+        target = str(tmp_path / "drills.db")
+    else:
+        from .postgres import fresh_database
+
+        target = fresh_database(request.getfixturevalue("postgres_server"))
+    db = Store(target)
+    yield db
+    db.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep tests away from the developer's real drill database."""

@@ -1,8 +1,11 @@
 """Evidence packs (issue 11, item 4): export a drill into one archive, verify it (file
-sums, the hash chain, the journal replayed, the score rescored), import it elsewhere.
+sums, the hash chain over the journal and the record, the journal replayed, the score
+rescored, the record's rules, the report copy), import it elsewhere.
 
 Tampering is caught at its position; hostile archives (traversal names, bombs, not a zip,
-not UTF-8, missing members) are one-line answers with exit 1, never a traceback.
+not UTF-8, missing members) are one-line answers with exit 1, never a traceback. A pack's
+scores are never imported (the importer scores the journal); a later pack of a drill
+extends its record (void, signatures, notes), an older one is refused.
 """
 
 from __future__ import annotations
@@ -20,11 +23,22 @@ import pytest
 from click.testing import CliRunner, Result
 
 from drills.cli.main import main
-from drills.review.evidence import archive
-from drills.review.evidence.chain import chained, genesis, record_of
+from drills.play.live import LiveDrill
+from drills.play.session import DrillSession
+from drills.review.evidence import archive, verify_pack
+from drills.review.evidence.chain import (
+    RECORD_TABLES,
+    chained,
+    genesis,
+    link,
+    record_entry,
+    record_of,
+    record_parts,
+)
 from drills.review.evidence.pack import JOURNAL, MANIFEST, TABLE_FILES
 from drills.store.database import DRILL_TABLES, Store
-from drills.store.packs import KEYS, LEFT_OUT, row_counts
+from drills.store.packs import KEYS, LEFT_OUT, PackConflict, import_drill, row_counts
+from engine.bundle import Bundle
 
 
 def invoke(*args: str | Path) -> Result:
@@ -83,8 +97,8 @@ def jsonl(items: list[dict[str, Any]]) -> bytes:
 
 
 def rechain(files: dict[str, bytes]) -> None:
-    """Recompute every hash of the journal and the manifest's chain (a forger who knows
-    the format): only the replay can still tell."""
+    """Recompute every hash of the journal, the record entry and the manifest's chain (a
+    forger who knows the format): only the replay and the other checks can still tell."""
     manifest = json.loads(files[MANIFEST])
     prev = genesis(manifest["drill"])
     counts = {}
@@ -94,8 +108,24 @@ def rechain(files: dict[str, bytes]) -> None:
         prev = linked[-1]["hash"] if linked else prev
         files[JOURNAL[table]] = jsonl(linked)
         counts[table] = len(linked)
-    manifest["chain"].update(head=prev, **counts)
+    tables: dict[str, Any] = {}
+    for name in ("participants.json", "notes.json", "signatures.json", "improvements.json"):
+        tables.update(json.loads(files[name]))
+    record = record_entry(json.loads(files["drill.json"]), tables)
+    manifest["chain"].update(
+        journal_head=prev,
+        head=link(prev, "record", record),
+        record=record_parts(record),
+        **counts,
+    )
     files[MANIFEST] = json.dumps(manifest).encode()
+
+
+def edit(files: dict[str, bytes], name: str, change: Any) -> None:
+    """Change one JSON member in place: ``change`` gets its content and edits it."""
+    content = json.loads(files[name])
+    change(content)
+    files[name] = json.dumps(content, ensure_ascii=False).encode()
 
 
 def write(
@@ -159,24 +189,38 @@ def test_export_then_verify_passes(played: Played) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     assert [line.split()[0] for line in out] == [
-        "files", "contents", "chain", "replay", "score", "verified:",
+        "files", "contents", "chain", "replay", "score", "records", "reports", "verified:",
     ]  # fmt: skip
     assert all(" ok: " in line for line in out[:-1])
     assert out[-1].startswith(f"verified: drill {played.drill}, chain head ")
     assert "identical" in check_line(result, "replay")
+    assert "(profile.json, the default: what import saves), as packed" in check_line(
+        result, "score"
+    )
+    assert check_line(result, "records") == (
+        "records  ok: 1 note, 1 signature, 1 improvement edit (covered by the chain head; "
+        "checked: capacities, times, roles, amendment marks)"
+    )
+    assert check_line(result, "reports").startswith(
+        "reports  ok: report.html is the report regenerated from the pack, identical; "
+        "report.docx is a copy for reading, not checked: regenerate it with drillhall report "
+        "after import"
+    )
 
 
 def test_the_pack_holds_what_the_issue_lists(played: Played) -> None:
     files = members(played.pack)
     manifest = json.loads(files[MANIFEST])
-    assert manifest["format"] == "drillhall-evidence" and manifest["version"] == 1
+    assert manifest["format"] == "drillhall-evidence" and manifest["version"] == 2
     assert manifest["drill"] == played.drill
     assert set(manifest["files"]) == set(files) - {MANIFEST}
     for name, entry in manifest["files"].items():
         assert hashlib.sha256(files[name]).hexdigest() == entry["sha256"]
     events = lines(files[JOURNAL["events"]])
-    assert manifest["chain"]["head"] == events[-1]["hash"]
+    assert manifest["chain"]["journal_head"] == events[-1]["hash"]
+    assert manifest["chain"]["head"] != events[-1]["hash"]  # the record entry follows
     assert manifest["chain"]["events"] == len(events)
+    assert manifest["standing"] == {"status": "ended", "started": True, "rated": True}
     drill = json.loads(files["drill.json"])
     assert drill["id"] == played.drill and drill["status"] == "ended"
     for column in ("scenario_version", "plan_version", "seed", "purpose", "void_reason", "last_t"):
@@ -320,6 +364,10 @@ def test_import_into_another_database_then_everything_works(played: Played, tmp_
     history = json.loads(invoke("history", "--json", "--db", other).stdout)
     original = json.loads(invoke("history", "--json", "--db", played.db).stdout)
     assert history == original
+    again_packed = tmp_path / "again.drillpack"  # the same record: the same chain head
+    assert invoke("export", played.drill, "-o", again_packed, "--db", other).exit_code == 0
+    heads = [json.loads(members(p)[MANIFEST])["chain"]["head"] for p in (played.pack, again_packed)]
+    assert heads[0] == heads[1]
 
     store = Store(other)
     before = row_counts(store)
@@ -339,45 +387,468 @@ def test_importing_back_into_the_origin_changes_nothing(played: Played) -> None:
     assert "already present, unchanged" in result.stdout
 
 
-def test_a_newer_pack_of_the_same_drill_is_refused(played: Played, tmp_path: Path) -> None:
-    """Notes and signatures added after a pack was imported make a different pack: the
-    import refuses it (one line, exit 1) and writes nothing."""
+def test_a_later_pack_extends_the_record_and_an_older_one_is_refused(
+    played: Played, tmp_path: Path
+) -> None:
+    """Notes and signatures added after a pack was imported make a later pack: its
+    import adds them (and nothing else). The earlier pack imported over the later record
+    is refused (exit 1, one line) and writes nothing."""
     origin = tmp_path / "origin.db"  # a copy of the origin: the pack imported there
     assert invoke("import", played.pack, "--db", origin).exit_code == 0
     other = tmp_path / "other.db"
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     assert invoke("note", played.drill, "later", "--author", "x", "--db", origin).exit_code == 0
+    signed = invoke(
+        "signoff", played.drill, "--name", "赵强", "--capacity", "director", "--db", origin
+    )
+    assert signed.exit_code == 0, signed.output
+    finding = json.loads(invoke("improve", played.drill, "--json", "--db", origin).stdout)[0]
+    improved = invoke(
+        "improve", played.drill, finding["finding"], "--due", "2031-01-01", "--db", origin
+    )
+    assert improved.exit_code == 0, improved.output
     newer = tmp_path / "newer.drillpack"
     assert invoke("export", played.drill, "-o", newer, "--db", origin).exit_code == 0
     assert verify(newer).exit_code == 0
+    old_head = json.loads(members(played.pack)[MANIFEST])["chain"]
+    new_head = json.loads(members(newer)[MANIFEST])["chain"]
+    assert new_head["journal_head"] == old_head["journal_head"]
+    assert new_head["head"] != old_head["head"]  # the record is in the chain
+
     store = Store(other)
     before = row_counts(store)
     store.close()
-    refused = invoke("import", newer, "--db", other)
-    assert refused.exit_code == 1
-    assert refused.stderr.count("\n") == 1
-    assert "already in this database with different content (notes: 1 here, 2 in the pack)" in (
-        refused.stderr
+    added = invoke("import", newer, "--db", other)
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip() == (
+        f"drill {played.drill}: added 1 note, 1 signature, 1 improvement edit ({other})"
     )
     store = Store(other)
-    assert row_counts(store) == before
+    after = row_counts(store)
+    store.close()
+    assert after == {
+        **before,
+        "notes": before["notes"] + 1,
+        "signatures": 2,
+        "improvement_log": before["improvement_log"] + 1,
+    }
+    for args in (
+        ("report", played.drill, "--format", "md", "--lang", "en"),
+        ("improve", played.drill, "--json"),
+        ("history", "--json"),
+    ):
+        assert invoke(*args, "--db", other).stdout == invoke(*args, "--db", origin).stdout
+    again = invoke("import", newer, "--db", other)
+    assert again.exit_code == 0 and "already present, unchanged" in again.stdout
+
+    refused = invoke("import", played.pack, "--db", other)
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1
+    assert (
+        f"the database holds a newer record of drill {played.drill} (2 notes here, 1 in the "
+        "pack; 2 signatures here, 1 in the pack; 2 improvement edits here, 1 in the pack); "
+        "unchanged" in refused.stderr
+    )
+    store = Store(other)
+    assert row_counts(store) == after
     store.close()
 
 
 def test_a_forged_pack_with_the_same_id_is_refused(played: Played, tmp_path: Path) -> None:
-    """A pack that verifies (its review records are not in the chain) but whose drill row
-    differs from the one in the database: refused, never overwritten."""
+    """A drill row changed after export breaks the chain's record entry; a forger who
+    recomputes the chain gets a pack that verifies (the purpose is consistent) but whose
+    drill row differs from the one in the database: refused, never overwritten."""
     other = tmp_path / "other.db"
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     files = members(played.pack)
-    drill = json.loads(files["drill.json"])
-    drill["purpose"] = "exam" if drill.get("purpose") != "exam" else "practice"
-    files["drill.json"] = json.dumps(drill).encode()
+    purpose = ""
+
+    def swap(drill: dict[str, Any]) -> None:
+        nonlocal purpose
+        purpose = drill["purpose"] = "exam" if drill.get("purpose") != "exam" else "practice"
+
+    edit(files, "drill.json", swap)
+    changed = verify(write(files, tmp_path / "c.drillpack"))
+    assert changed.exit_code == 1
+    assert "chain    FAILED: the record entry (after event #" in check_line(changed, "chain")
+    assert "hash does not match (drill.json: not the record that was chained)" in (changed.stdout)
+
+    def rows_purpose(scores: dict[str, Any]) -> None:
+        for table in ("results", "role_scores"):
+            for row in scores[table]:
+                row["purpose"] = purpose
+
+    edit(files, "scores.json", rows_purpose)
+    rechain(files)
     forged = write(files, tmp_path / "f.drillpack")
     assert verify(forged).exit_code == 0
     refused = invoke("import", forged, "--db", other)
     assert refused.exit_code == 1
     assert "the drill's purpose differs" in refused.stderr and "not imported" in refused.stderr
+
+
+# -- finding 1: a packed score is never the record ---------------------------------------
+
+
+def swapped_score(files: dict[str, bytes]) -> None:
+    """The reviewer's forgery: profile.json relabelled 2.0.1, every score row 100 / P /
+    met / person 1 / official, drill.json official."""
+    edit(files, "profile.json", lambda p: p.update(version="2.0.1"))
+    edit(files, "drill.json", lambda d: d.update(purpose="official"))
+
+    def perfect(scores: dict[str, Any]) -> None:
+        for row in scores["scores"]:
+            row.update(score=100.0, rating="P")
+        for row in scores["results"]:
+            row.update(status="met", credit=1.0, person=1, purpose="official")
+        for row in scores["role_scores"]:
+            row.update(score=100.0, rating="P", on_time=1.0, person=1, purpose="official")
+
+    edit(files, "scores.json", perfect)
+
+
+def test_a_swapped_score_is_refused_and_never_imported(played: Played, tmp_path: Path) -> None:
+    files = members(played.pack)
+    real = json.loads(files["scores.json"])["scores"][0]
+    swapped_score(files)
+    rechain(files)  # even with the chain recomputed
+    path = write(files, tmp_path / "swap.drillpack")
+    result = verify(path)
+    assert result.exit_code == 1
+    assert check_line(result, "score") == (
+        f"score    FAILED: score differs: packed 100.0 P, replayed {float(real['score'])} "
+        f"{real['rating']} under drillhall-rubric v2.0"
+    )
+    db = tmp_path / "d.db"
+    refused = invoke("import", path, "--db", db)
+    assert refused.exit_code == 1 and "not imported: the pack does not verify" in refused.stderr
+
+    # forced past verify: the store never takes the packed rows, it scores the journal
+    verification = verify_pack(path)
+    assert verification.pack is not None
+    store = Store(db)
+    done = import_drill(store, verification.pack.rows())
+    assert done.outcome == "imported"
+    assert done.score == (real["score"], real["rating"], "drillhall-rubric v2.0")
+    assert store.saved_score(played.drill, "drillhall-rubric v2.0") == (
+        real["score"],
+        real["rating"],
+    )
+    assert store.saved_score(played.drill, "drillhall-rubric v2.0.1") is None
+    people = store.sql.query(
+        "SELECT DISTINCT person, purpose FROM role_scores WHERE drill_id = ?", [played.drill]
+    )
+    store.close()
+    assert {(r["person"], r["purpose"]) for r in people} == {(0, "official")}  # bots played
+    history = json.loads(invoke("history", "--json", "--db", db).stdout)
+    assert [(h["score"], h["rating"]) for h in history] == [(real["score"], real["rating"])]
+
+
+def test_a_score_row_that_cannot_be_recomputed_fails(played: Played, tmp_path: Path) -> None:
+    files = members(played.pack)
+    edit(files, "scores.json", lambda s: s["scores"][0].update(profile="house-rules v9"))
+    result = verify(write(files, tmp_path / "other.drillpack"))
+    assert result.exit_code == 1
+    assert (
+        "score    FAILED: scores row 1: a score under 'house-rules v9' cannot be recomputed"
+        in result.stdout
+    )
+    files = members(played.pack)  # the default's label on other parameters
+    edit(files, "profile.json", lambda p: p.update(alpha=1.0))
+    result = verify(write(files, tmp_path / "label.drillpack"))
+    assert result.exit_code == 1
+    assert (
+        "profile.json is labelled drillhall-rubric v2.0, but its parameters are not that "
+        "profile's" in check_line(result, "score")
+    )
+    files = members(played.pack)  # not a profile at all: the default, and said so
+    files["profile.json"] = b'{"alpha": 7}'
+    result = verify(write(files, tmp_path / "bad.drillpack"))
+    assert result.exit_code == 1
+    assert check_line(result, "contents").startswith("contents FAILED: profile.json: alpha")
+    assert "; rescored under the default drillhall-rubric v2.0 instead: " in (
+        check_line(result, "score")
+    )
+
+
+def test_a_row_whose_person_disagrees_with_the_roster_fails(played: Played, tmp_path: Path) -> None:
+    files = members(played.pack)
+    edit(files, "scores.json", lambda s: [r.update(person=1) for r in s["role_scores"]])
+    result = verify(write(files, tmp_path / "person.drillpack"))
+    assert result.exit_code == 1
+    assert "person packed 1, the roster says 0" in check_line(result, "score")
+
+
+def test_a_pack_under_another_profile_says_which_it_rescored(
+    played: Played, tmp_path: Path
+) -> None:
+    profile = tmp_path / "strict.json"
+    profile.write_text(json.dumps({"id": "strict", "version": "1"}))
+    pack = tmp_path / "strict.drillpack"
+    exported = invoke("export", played.drill, "-o", pack, "--profile", profile, "--db", played.db)
+    assert exported.exit_code == 0, exported.output
+    result = verify(pack)
+    assert result.exit_code == 0, result.output
+    line = check_line(result, "score")
+    assert "rescored under strict v1 (profile.json), no packed score under it" in line
+    assert "rescored under drillhall-rubric v2.0 (the default: what import saves), as packed" in (
+        line
+    )
+
+
+# -- finding 2: a drill that is not rated says so -----------------------------------------
+
+
+def _export(store: Store, drill_id: str, path: Path) -> Path:
+    store.close()
+    result = invoke("export", drill_id, "-o", path, "--db", store.path, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_an_interrupted_drill_pack_says_not_rated(
+    store: Store, worked_bundle: Bundle, tmp_path: Path
+) -> None:
+    roles = [r.id for r in worked_bundle.compiled.plan.roles]
+    session = DrillSession.create(store, worked_bundle, bots=dict.fromkeys(roles, "ideal"))
+    session.tick(900, finish=False)
+    session.close()  # nobody plays it any more: interrupted
+    pack = _export(store, session.drill_id, tmp_path / "int.drillpack")
+    manifest = json.loads(members(pack)[MANIFEST])
+    assert manifest["standing"] == {"status": "interrupted", "started": True, "rated": False}
+    assert json.loads(members(pack)["scores.json"]) == {
+        "scores": [], "results": [], "role_scores": []
+    }  # fmt: skip
+    result = verify(pack)
+    assert result.exit_code == 0, result.output
+    assert check_line(result, "score") == "score    not rated (not finished)"
+    assert "interrupted" in check_line(result, "contents")
+    other = tmp_path / "other.db"
+    imported = invoke("import", pack, "--db", other)
+    assert imported.exit_code == 0, imported.output
+    assert imported.stdout.strip().endswith("; not rated (not finished)")
+    said = invoke("score", session.drill_id, "--lang", "en", "--db", other)
+    assert "not rated (not finished)" in said.stdout
+
+    files = members(pack)  # a made-up score in it fails
+    edit(
+        files,
+        "scores.json",
+        lambda s: s["scores"].append({"profile": "drillhall-rubric v2.0", "score": 100.0}),
+    )
+    forged = verify(write(files, tmp_path / "f.drillpack"))
+    assert forged.exit_code == 1
+    assert "the drill is not rated (not finished), yet the pack holds 1 score rows" in (
+        forged.stdout
+    )
+
+
+def test_a_hosted_drill_ended_before_start_pack_says_not_started(
+    store: Store, worked_bundle: Bundle, tmp_path: Path
+) -> None:
+    live = LiveDrill(
+        DrillSession.create(store, worked_bundle, bots={}), 60.0, paused=True, room_bots="ideal"
+    )
+    live.end()
+    live.finish()
+    pack = _export(store, live.drill_id, tmp_path / "hosted.drillpack")
+    result = verify(pack)
+    assert result.exit_code == 0, result.output
+    assert check_line(result, "score") == "score    not rated (not started)"
+    assert "0.0" not in result.stdout
+
+
+# -- finding 3: void travels -----------------------------------------------------------------
+
+
+def test_a_void_pack_verifies_and_its_void_is_imported(played: Played, tmp_path: Path) -> None:
+    voided_db = tmp_path / "voided.db"
+    assert invoke("import", played.pack, "--db", voided_db).exit_code == 0
+    plain_db = tmp_path / "plain.db"
+    assert invoke("import", played.pack, "--db", plain_db).exit_code == 0
+    voided = invoke(
+        "void", played.drill, "--reason", "wrong plan", "--by", "王芳", "--db", voided_db
+    )
+    assert voided.exit_code == 0, voided.output
+    pack = tmp_path / "void.drillpack"
+    assert invoke("export", played.drill, "-o", pack, "--db", voided_db).exit_code == 0
+    files = members(pack)
+    drill = json.loads(files["drill.json"])
+    assert json.loads(files[MANIFEST])["standing"]["status"] == "void"
+    result = verify(pack)
+    assert result.exit_code == 0, result.output
+    assert check_line(result, "score") == (
+        f"score    not rated (void: wrong plan (by 王芳, at {drill['voided']}))"
+    )
+    before = json.loads(members(played.pack)[MANIFEST])["chain"]
+    after = json.loads(files[MANIFEST])["chain"]
+    assert after["journal_head"] == before["journal_head"] and after["head"] != before["head"]
+
+    applied = invoke("import", pack, "--db", plain_db)
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout.strip() == (
+        f"drill {played.drill}: added void (wrong plan; by 王芳, at {drill['voided']}) ({plain_db})"
+    )
+    assert invoke("history", "--json", "--db", plain_db).stdout == (
+        invoke("history", "--json", "--db", voided_db).stdout
+    )
+    store = Store(plain_db)
+    assert store.drill(played.drill).void_reason == "wrong plan"
+    assert store.sql.query("SELECT 1 FROM results WHERE drill_id = ?", [played.drill]) == []
+    store.close()
+
+    older = invoke("import", played.pack, "--db", plain_db)  # the pre-void pack
+    assert older.exit_code == 1
+    assert (
+        f"the database holds a newer record of drill {played.drill} (it is void here); "
+        "unchanged" in older.stderr
+    )
+    fresh = tmp_path / "fresh.db"
+    imported = invoke("import", pack, "--db", fresh)
+    assert imported.exit_code == 0, imported.output
+    assert imported.stdout.strip().endswith(
+        f"; not rated (void: wrong plan (by 王芳, at {drill['voided']}))"
+    )
+
+    late = members(pack)  # a signature after the voiding
+    edit(
+        late,
+        "signatures.json",
+        lambda s: s["signatures"].append(
+            {"name": "x", "capacity": "director", "comment": "", "at": "2099-01-01T00:00:00+00:00"}
+        ),
+    )
+    rechain(late)
+    result = verify(write(late, tmp_path / "late.drillpack"))
+    assert result.exit_code == 1
+    assert (
+        "records  FAILED: signature #2 (x): signed at 2099-01-01T00:00:00+00:00, after the "
+        f"drill was voided ({drill['voided']})" in result.stdout
+    )
+
+
+def test_a_diverged_record_is_refused(played: Played, tmp_path: Path) -> None:
+    """The database gained a note, the pack a signature: neither extends the other."""
+    ahead = tmp_path / "ahead.db"
+    assert invoke("import", played.pack, "--db", ahead).exit_code == 0
+    signer = invoke("signoff", played.drill, "--name", "b", "--capacity", "director", "--db", ahead)
+    assert signer.exit_code == 0
+    pack = tmp_path / "signed.drillpack"
+    assert invoke("export", played.drill, "-o", pack, "--db", ahead).exit_code == 0
+    other = tmp_path / "other.db"
+    assert invoke("import", played.pack, "--db", other).exit_code == 0
+    assert invoke("note", played.drill, "mine", "--author", "c", "--db", other).exit_code == 0
+    refused = invoke("import", pack, "--db", other)
+    assert refused.exit_code == 1
+    assert "different content (the pack adds 1 signature, but the database has 2 notes" in (
+        refused.stderr
+    )
+
+
+# -- finding 4: the record's rules -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("member", "change", "words"),
+    [
+        (
+            "signatures.json",
+            lambda s: s["signatures"][0].update(capacity="supreme_leader"),
+            "signature #1 (王芳): capacity 'supreme_leader' is not one Drillhall knows",
+        ),
+        (
+            "signatures.json",
+            lambda s: s["signatures"][0].update(at="2020-01-01T00:00:00+00:00"),
+            "signature #1 (王芳): signed at 2020-01-01T00:00:00+00:00, before the drill ended",
+        ),
+        (
+            "notes.json",
+            lambda n: n["notes"][0].update(role="mayor"),
+            "note #1 (李明): role 'mayor' is not a role of the drill's plan",
+        ),
+        (
+            "notes.json",
+            lambda n: n["notes"][0].update(amendment=1),
+            "note #1 (at ",
+        ),
+        (
+            "improvements.json",
+            lambda i: i["improvement_log"][0].update(amendment=0),
+            "not marked as an amendment, but written after the first signature",
+        ),
+    ],
+    ids=["capacity", "time", "role", "note-amendment", "edit-amendment"],
+)
+def test_a_forged_record_is_caught_with_its_position(
+    played: Played, tmp_path: Path, member: str, change: Any, words: str
+) -> None:
+    files = members(played.pack)
+    edit(files, member, change)
+    rechain(files)  # the chain recomputed: only the record's rules can tell
+    path = write(files, tmp_path / "r.drillpack")
+    result = verify(path)
+    assert result.exit_code == 1
+    line = check_line(result, "records")
+    assert line.startswith("records  FAILED: ") and words in line, line
+    assert " ok: " in check_line(result, "chain")
+    verification = verify_pack(path)
+    assert verification.pack is not None
+    store = Store(tmp_path / "d.db")
+    with pytest.raises(PackConflict, match="not imported"):
+        import_drill(store, verification.pack.rows())
+    assert row_counts(store)["drills"] == 0
+    store.close()
+
+
+def test_the_note_amendment_mark_names_the_signature(played: Played, tmp_path: Path) -> None:
+    files = members(played.pack)
+    edit(files, "notes.json", lambda n: n["notes"][0].update(amendment=1))
+    rechain(files)
+    result = verify(write(files, tmp_path / "n.drillpack"))
+    assert "marked as an amendment, but written before the first signature" in (
+        check_line(result, "records")
+    )
+
+
+# -- finding 5: the report copies ---------------------------------------------------------------
+
+
+def test_the_packed_report_is_the_report_of_the_pack(played: Played, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    assert invoke("import", played.pack, "--db", other).exit_code == 0
+    report = invoke("report", played.drill, "--format", "html", "--lang", "en", "--db", other)
+    assert report.exit_code == 0, report.output
+    assert report.stdout.rstrip("\n") == members(played.pack)["report.html"].decode().rstrip("\n")
+
+    files = members(played.pack)
+    files["report.html"] = files["report.html"].replace(b"</body>", b"<script>x()</script></body>")
+    result = verify(write(files, tmp_path / "html.drillpack"))
+    assert result.exit_code == 1
+    assert check_line(result, "reports").startswith(
+        "reports  FAILED: report.html is not the report of this pack (it differs from the one "
+        "regenerated from the pack at line "
+    )
+    files = members(played.pack)
+    edit(files, MANIFEST, lambda m: m.update(drillhall="0.0.1"))
+    result = verify(write(files, tmp_path / "old.drillpack"))
+    assert result.exit_code == 0, result.output
+    assert check_line(result, "reports") == (
+        "reports  not checked: report.html and report.docx are copies for reading (made by "
+        f"Drillhall 0.0.1, this is {_ours()}); regenerate them with drillhall report after "
+        "import"
+    )
+
+
+def _ours() -> str:
+    from drills.review.evidence.pack import drillhall_version
+
+    return drillhall_version()
+
+
+def test_the_record_entry_covers_what_the_readme_says() -> None:
+    assert set(RECORD_TABLES) == {
+        t for name in TABLE_FILES if name != "scores.json" for t in TABLE_FILES[name]
+    }
 
 
 # -- hostile archives ------------------------------------------------------------------
@@ -556,3 +1027,22 @@ def test_hostile_ids_and_names_are_refused_and_shown_inert(played: Played, tmp_p
     result = verify(write(files, tmp_path / "esc.drillpack", update_manifest=False))
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "␛]0;owned␇.json: missing" in result.stdout
+
+
+def test_the_rescore_is_part_of_the_import(
+    played: Played, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A score that cannot be saved leaves no drill without its score behind."""
+    from drills.store.database import StoreError
+
+    def broken(self: Store, drill_id: str, score: object) -> None:
+        raise StoreError("disk full")
+
+    verification = verify_pack(played.pack)
+    assert verification.pack is not None
+    store = Store(tmp_path / "d.db")
+    monkeypatch.setattr(Store, "save_score", broken)
+    with pytest.raises(StoreError, match="disk full"):
+        import_drill(store, verification.pack.rows())
+    assert set(row_counts(store).values()) == {0}
+    store.close()

@@ -67,9 +67,13 @@ def export(
     for name, reason in built.manifest["omitted"].items():
         click.echo(f"drillhall: warning: {name} is left out of the pack: {reason}", err=True)
     chain = built.manifest["chain"]
+    standing = built.manifest["standing"]
+    status = standing["status"] + ("" if standing["rated"] else ", not rated")
     click.echo(
-        f"wrote {output}: drill {built.manifest['drill']}, {chain['inputs']} inputs, "
-        f"{chain['events']} events, {len(built.data):,} bytes; chain head {chain['head']}"
+        f"wrote {output}: drill {built.manifest['drill']} ({status}), {chain['inputs']} "
+        f"inputs, {chain['events']} events, {len(built.data):,} bytes; chain head "
+        f"{chain['head']} (covers the journal and the record as of now: write it on the "
+        "signed report)"
     )
 
 
@@ -91,8 +95,9 @@ def _verified(path: Path) -> Verification:
 @click.command()
 @click.argument("pack", type=PACK)
 def verify(pack: Path) -> None:
-    """Check an evidence pack: file sums, the hash chain, the journal replayed through
-    the engine and the score rescored. Exit 1 naming the first position that fails."""
+    """Check an evidence pack: file sums, the hash chain over the journal and the record,
+    the journal replayed through the engine, the score rescored, the record's rules and
+    the report copy. Exit 1 naming the first position that fails."""
     result = _verified(pack)
     for check in result.checks:
         click.echo(inert(check.line()))
@@ -111,8 +116,12 @@ def verify(pack: Path) -> None:
 @db_option
 def import_(pack: Path, db_path: Path | None) -> None:
     """Load an evidence pack into the database after verifying it. The drill keeps its
-    id; importing it again changes nothing; a drill already here with other content is
-    refused, never overwritten."""
+    id and is scored from its journal here (a pack's scores are never imported).
+    Importing it again changes nothing; a later pack of a drill already here adds what
+    the record gained (the voiding, signatures, notes, improvement edits); an older pack
+    (the database holds more) or a drill here with other content is refused, never
+    overwritten."""
+    from drills.review.evidence.verify import not_rated
     from drills.store.packs import PackConflict, import_drill
 
     result = _verified(pack)
@@ -123,19 +132,33 @@ def import_(pack: Path, db_path: Path | None) -> None:
         raise click.exceptions.Exit(EXIT_INVALID)
     store = open_store(db_path, create=True)
     try:
-        inserted = import_drill(store, result.pack.rows())
+        done = import_drill(store, result.pack.rows())
     except PackConflict as exc:
         click.echo(inert(f"drillhall: {one_line(exc)}"), err=True)
         raise click.exceptions.Exit(EXIT_INVALID) from None
     drill = result.pack.id
-    if not inserted:
-        click.echo(f"drill {drill}: already present, unchanged ({store.path})")
+    if done.outcome == "unchanged":
+        click.echo(f"drill {drill}: already present, unchanged ({store.where})")
+        return
+    if done.outcome == "extended":
+        click.echo(inert(f"drill {drill}: added {', '.join(done.added)} ({store.where})"))
         return
     tables = result.pack.tables
+    if done.score is not None:
+        score, rating, profile = done.score
+        scored = (
+            f"scored {score} {rating} under {profile} from its journal (a pack's scores are "
+            "never imported)"
+        )
+    else:
+        assert done.standing is not None
+        scored = f"not rated ({not_rated(done.standing, result.pack.drill)})"
     click.echo(
-        f"imported drill {drill} ({len(result.pack.inputs)} inputs, {len(result.pack.events)} "
-        f"events, {len(tables['notes'])} notes, {len(tables['signatures'])} signatures) "
-        f"into {store.path}"
+        inert(
+            f"imported drill {drill} ({len(result.pack.inputs)} inputs, "
+            f"{len(result.pack.events)} events, {len(tables['notes'])} notes, "
+            f"{len(tables['signatures'])} signatures) into {store.where}; {scored}"
+        )
     )
 
 

@@ -29,7 +29,7 @@ class DrillEnding:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: str | Path,  # a file, or a postgresql:// URL (Store.target)
         drill_id: str,
         compiled: CompiledScenario,
         *,

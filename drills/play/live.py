@@ -76,7 +76,7 @@ class LiveDrill:
         self._roster_read = float("-inf")
         self._applied_keys: set[str] | None = None
         self._roster: tuple[Seat, ...] = ()
-        self.ending = DrillEnding(session.store.path, session.drill_id, session.compiled)
+        self.ending = DrillEnding(session.store.target, session.drill_id, session.compiled)
         if session.engine.ended:
             self._begin_ending()
 
@@ -354,7 +354,7 @@ class LiveDrill:
         from drills.review.report import render_report
 
         self.final_score(ENDING_WAIT)  # the report reads the saved end
-        return render_report(self.session.store.path, self.drill_id, "html", lang)
+        return render_report(self.session.store.target, self.drill_id, "html", lang)
 
 
 def _title(title: dict[str, str], fallback: str) -> Bilingual:

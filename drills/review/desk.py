@@ -52,7 +52,8 @@ class StoreDesk:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{drill_id}.html"
         path.write_text(
-            render_report(self.store.path, drill_id, "html", lang, self.filing), encoding="utf-8"
+            render_report(self.store.target, drill_id, "html", lang, self.filing),
+            encoding="utf-8",
         )
         return path
 

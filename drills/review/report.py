@@ -58,7 +58,7 @@ def load_report(
 
 
 def render_report(
-    db_path: Path, drill_id: str, fmt: str, lang: str, filing: Filing | None = None
+    db_path: str | Path, drill_id: str, fmt: str, lang: str, filing: Filing | None = None
 ) -> str:
     """The report as text, from a connection of its own (workers call this)."""
     from drills.review.reports import render

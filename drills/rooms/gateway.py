@@ -331,7 +331,7 @@ class RoomService:
     On the first hosting of a drill it makes the room secret and one token per role; the
     tokens are kept in this process only (``tokens``), the database gets their keys."""
 
-    def __init__(self, db_path: Path, drill_id: str, limits: Limits | None = None) -> None:
+    def __init__(self, db_path: str | Path, drill_id: str, limits: Limits | None = None) -> None:
         self.db_path = db_path
         self.drill_id = drill_id
         self.limits = limits or Limits()
@@ -708,9 +708,9 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     allow_reuse_address = False
     request_queue_size = 64
 
-    def __init__(self, db_path: Path, drill_id: str, *, limits: Limits | None = None) -> None:
+    def __init__(self, db_path: str | Path, drill_id: str, *, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.service = RoomService(Path(db_path), drill_id, self.limits)
+        self.service = RoomService(db_path, drill_id, self.limits)
         self.address = self.service.address
         self.registry = Registry(self.limits)
         if not self.address.startswith("\0") and Path(self.address).exists():

@@ -49,7 +49,7 @@ def joined_at_least(live: LiveDrill, count: int) -> Callable[[], bool]:
 def open_room(live: LiveDrill) -> Iterator[RoomGateway]:
     """Serve the drill to trainees' consoles while the host runs (RoomError: it is served
     by another process already)."""
-    with RoomGateway(live.session.store.path, live.session.drill_id) as room:
+    with RoomGateway(live.session.store.target, live.session.drill_id) as room:
         live.room = room
         try:
             yield room

@@ -30,6 +30,7 @@ from sqlite_utils.migrations import Migrations
 
 from drills.store.kinds import PURPOSES, Standing
 from drills.store.locks import FileLock, LockHeld, is_locked
+from drills.store.postgres import PostgresConnection, is_url, redacted
 from drills.store.sql import Connection, SqliteConnection
 from engine.bundle import Bundle, bundle_from_texts
 from engine.events import Event, Input, canonical_json, input_from_dict, input_to_dict
@@ -343,13 +344,14 @@ def _put_source(db: Database | Connection, text: str) -> str:
     return sha
 
 
-def drill_status(stored: str, voided: str | None, lock: Path) -> str:
-    """The status a person is shown (``drills.store.kinds.STATUSES``) from the stored one."""
+def drill_status(stored: str, voided: str | None, playing: Callable[[], bool]) -> str:
+    """The status a person is shown (``drills.store.kinds.STATUSES``) from the stored one;
+    ``playing`` asks whether a live process holds the drill (only asked when it matters)."""
     if voided:
         return "void"
     if stored != "running":
         return stored
-    return "running" if is_locked(lock) else "interrupted"
+    return "running" if playing() else "interrupted"
 
 
 def is_person(participant: str) -> bool:
@@ -403,6 +405,12 @@ class DrillBusy(StoreError):
 # What the disk, the file system and SQLite raise: locked after the busy timeout, disk
 # full, read-only file, corrupt pages, permission denied, a file deleted under us.
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, NotFoundError)
+try:  # PostgreSQL is optional: psycopg is there when a server is used
+    import psycopg
+
+    STORAGE_ERRORS += (psycopg.Error,)
+except ImportError:  # pragma: no cover - without psycopg, only SQLite opens
+    pass
 BUSY_TIMEOUT = 5.0  # seconds a writer waits for another writer's lock
 
 P = ParamSpec("P")
@@ -447,9 +455,9 @@ def storage(
             assert isinstance(store, Store)
             what_failed = _fill(what, signature.bind(*args, **kwargs).arguments)
             if isinstance(exc, STORAGE_ERRORS):
-                return storage_failure(what_failed, store.path, exc)
+                return storage_failure(what_failed, store.where, exc)
             return StoreError(
-                f"{what_failed}: damaged data ({type(exc).__name__}: {exc}) ({store.path})"
+                f"{what_failed}: damaged data ({type(exc).__name__}: {exc}) ({store.where})"
             )
 
         @functools.wraps(func)
@@ -561,12 +569,20 @@ class Store:
         """Open (``create``: or make) the database and bring its schema up to date.
 
         Without ``create`` a missing file is ``NoDatabase``: a command that only reads
-        must not leave an empty database at a mistyped path."""
-        self.path = Path(path)
-        self._drills: dict[str, FileLock] = {}  # drills this connection writes (locked)
+        must not leave an empty database at a mistyped path. A ``postgresql://`` URL opens
+        the central record on a PostgreSQL server instead (``drills.store.postgres``)."""
+        self.target = str(path)  # what another thread or process opens again
+        self._drills: dict[str, FileLock | None] = {}  # drills this connection writes
+        self.postgres: PostgresConnection | None = None
         self._file_id: tuple[int, int] | None = None
         self._wal_id: tuple[int, int] | None = None
         self._wal: Path | None = None
+        self._synchronous = ""
+        if is_url(path):
+            self._open_postgres(str(path))
+            return
+        self.path = Path(path)
+        self.where = str(self.path)
         try:
             if create:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -585,13 +601,34 @@ class Store:
         try:
             self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             self._migrate()
-            self._synchronous = ""
             self._sync("FULL")
             self._remember_files()
         except BaseException as exc:
             self.db.close()
             if isinstance(exc, STORAGE_ERRORS):
                 raise storage_failure("cannot open the drill database", self.path, exc) from exc
+            raise
+
+    def _open_postgres(self, url: str) -> None:
+        from drills.store.paths import data_dir
+
+        self.where = redacted(url)  # what messages show: never the password
+        self.path = data_dir() / "central"  # local files (reports) of this machine
+        try:
+            self.postgres = PostgresConnection(url)
+        except STORAGE_ERRORS as exc:
+            raise StoreError(
+                f"cannot open the drill database: {_reason(exc)} ({self.where})"
+            ) from exc
+        self.sql = self.postgres
+        try:
+            self.postgres.migrate()
+        except BaseException as exc:
+            self.postgres.close()
+            if isinstance(exc, STORAGE_ERRORS):
+                raise StoreError(
+                    f"cannot open the drill database: {_reason(exc)} ({self.where})"
+                ) from exc
             raise
 
     def _connect(self, create: bool) -> sqlite3.Connection:
@@ -665,9 +702,9 @@ class Store:
         for drill_id in list(self._drills):
             self.release_drill(drill_id)
         try:
-            self.db.close()
-        except sqlite3.Error as exc:
-            raise storage_failure("cannot close the drill database", self.path, exc) from exc
+            self.sql.close()
+        except STORAGE_ERRORS as exc:
+            raise storage_failure("cannot close the drill database", self.where, exc) from exc
 
     def drill_lock_path(self, drill_id: str) -> Path:
         return self.path.with_name(f"{self.path.name}-{drill_id}.lock")
@@ -680,28 +717,48 @@ class Store:
         ``DrillBusy`` if another live process, or another connection, plays it."""
         if drill_id in self._drills:
             return
+        if self.postgres is not None:
+            if not self.postgres.try_hold(f"drillhall:drill:{drill_id}"):
+                raise DrillBusy(
+                    f"drill {drill_id} is being played by another connection; resume it "
+                    f"when that process has ended ({self.where})"
+                )
+            self._drills[drill_id] = None
+            return
         lock = FileLock(self.drill_lock_path(drill_id))
         try:
             lock.acquire()
         except LockHeld as exc:
             raise DrillBusy(
                 f"drill {drill_id} is being played by another process (pid "
-                f"{exc.holder or '?'}); resume it when that process has ended ({self.path})"
+                f"{exc.holder or '?'}); resume it when that process has ended ({self.where})"
             ) from None
         except OSError as exc:
             raise storage_failure(f"cannot lock drill {drill_id}", lock.path, exc) from exc
         self._drills[drill_id] = lock
 
     def release_drill(self, drill_id: str) -> None:
-        lock = self._drills.pop(drill_id, None)
+        if drill_id not in self._drills:
+            return
+        lock = self._drills.pop(drill_id)
         if lock is not None:
             lock.release()
+        elif self.postgres is not None:
+            self.postgres.release(f"drillhall:drill:{drill_id}")
+
+    def playing(self, drill_id: str) -> bool:
+        """Whether a live process (this one included) holds the drill as its writer."""
+        if drill_id in self._drills:
+            return True
+        if self.postgres is not None:
+            return self.postgres.held_by_anyone(f"drillhall:drill:{drill_id}")
+        return is_locked(self.drill_lock_path(drill_id))
 
     def _sync(self, level: str) -> None:
         """FULL for inputs (the truth: they survive power loss, not only a killed process);
         NORMAL for events, which a replay of the inputs regenerates if the last batch is
         lost. WAL keeps the database consistent either way."""
-        if self._synchronous != level:
+        if self.postgres is None and self._synchronous != level:
             self.db.execute(f"PRAGMA synchronous = {level}")
             self._synchronous = level
 
@@ -765,10 +822,10 @@ class Store:
             )
             if len(rows) > 1:
                 raise NoSuchDrill(
-                    f"drill id {drill_id!r} is ambiguous; give more characters ({self.path})"
+                    f"drill id {drill_id!r} is ambiguous; give more characters ({self.where})"
                 )
         if not rows:
-            raise NoSuchDrill(f"no drill {drill_id!r} ({self.path})")
+            raise NoSuchDrill(f"no drill {drill_id!r} ({self.where})")
         return DrillRecord.from_row(rows[0])
 
     @storage("cannot list the drills")
@@ -803,7 +860,7 @@ class Store:
     def status(self, record: DrillRecord) -> str:
         """One of ``STATUSES``: a ``running`` drill whose lock no live process holds is
         ``interrupted``."""
-        return drill_status(record.status, record.voided, self.drill_lock_path(record.id))
+        return drill_status(record.status, record.voided, lambda: self.playing(record.id))
 
     def standing(self, record: DrillRecord) -> Standing:
         """Its status, whether it started, and so whether it is rated."""
@@ -821,7 +878,7 @@ class Store:
                 f"drill {record.id} was already voided on {record.voided} by "
                 f"{record.voided_by}: {record.void_reason}"
             )
-        if record.status == "running" and is_locked(self.drill_lock_path(record.id)):
+        if record.status == "running" and self.playing(record.id):
             raise DrillBusy(f"drill {record.id} is being played; end it before voiding it")
         with self.sql.transaction():
             self.sql.execute(
@@ -900,9 +957,9 @@ class Store:
             for seq, t, kind, data in cursor:
                 yield Event(int(seq), int(t), kind, json.loads(data))
         except STORAGE_ERRORS as exc:
-            raise storage_failure(what, self.path, exc) from exc
+            raise storage_failure(what, self.where, exc) from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"{what}: damaged data ({exc}) ({self.path})") from exc
+            raise StoreError(f"{what}: damaged data ({exc}) ({self.where})") from exc
 
     @storage("cannot read the journal of drill {drill_id}", decodes=True)
     def events_after(self, drill_id: str, seq: int) -> list[Event]:
@@ -933,7 +990,7 @@ class Store:
         profile's earlier ones; other profiles' results stay)."""
         record = self.drill(drill_id)
         if record.void:
-            raise RecordRefused(f"drill {record.id} was voided; it is not scored ({self.path})")
+            raise RecordRefused(f"drill {record.id} was voided; it is not scored ({self.where})")
         created = record.created
         roster = self.roster(drill_id)
         key = (drill_id, score.profile)
@@ -971,7 +1028,7 @@ class Store:
                         r.deadline,
                         r.credit,
                         created,
-                        is_person(roster.get(r.role, "")),
+                        int(is_person(roster.get(r.role, ""))),
                         record.purpose,
                     )
                     for r in score.expectations
@@ -990,7 +1047,7 @@ class Store:
                         data["rating"],
                         data.get("on_time"),
                         created,
-                        is_person(roster.get(role, "")),
+                        int(is_person(roster.get(role, ""))),
                         record.purpose,
                     )
                     for role, data in score.roles.items()

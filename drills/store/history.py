@@ -73,7 +73,7 @@ class Filters:
                 sub_args.append(self.role)
             clauses.append(f"EXISTS (SELECT 1 FROM role_scores r WHERE {' AND '.join(sub)})")
             args += sub_args
-        return (" AND ".join(clauses) or "1"), args
+        return (" AND ".join(clauses) or "1 = 1"), args
 
 
 def _end_of(day: str) -> str:
@@ -133,7 +133,7 @@ def _history_row(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     roster: dict[str, str] = json.loads(row.pop("roster") or "{}")
     bots: dict[str, str] = json.loads(row.pop("bots") or "{}")
     row["started"] = bool(row["started"])
-    row["status"] = drill_status(row["status"], row["voided"], store.drill_lock_path(row["id"]))
+    row["status"] = drill_status(row["status"], row["voided"], lambda: store.playing(row["id"]))
     row["trainees"] = [{"name": name, "role": role} for role, name in roster.items()]
     row["bots"] = bots
     row["bots_only"] = not roster
@@ -170,8 +170,14 @@ _TREND_SOURCES = {
         "CASE WHEN x.status IN ('met', 'late') AND x.deadline > 0 "
         "THEN 1.0 * x.latency / x.deadline END",
     ),
-    "role": ("role_scores", "x.role", "x.score / 100.0", "x.on_time", "NULL"),
-    "trainee": ("role_scores", "x.participant", "x.score / 100.0", "x.on_time", "NULL"),
+    "role": ("role_scores", "x.role", "x.score / 100.0", "x.on_time", "CAST(NULL AS REAL)"),
+    "trainee": (
+        "role_scores",
+        "x.participant",
+        "x.score / 100.0",
+        "x.on_time",
+        "CAST(NULL AS REAL)",
+    ),
 }
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 
+def data_dir() -> Path:
+    return Path(user_data_dir("drillhall", appauthor=False))
+
+
 def default_db_path() -> Path:
     override = os.environ.get("DRILLHALL_DB")
     if override:

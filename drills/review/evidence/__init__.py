@@ -1,5 +1,6 @@
 """Evidence packs: one drill's journal, texts, records and report in one archive, with a
-hash chain over the journal, verified by replaying it (``drillhall export|verify|import``)."""
+hash chain over the journal and the record, verified by replaying the journal, rescoring
+it and checking the record's rules (``drillhall export|verify|import``)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 Members (all UTF-8 text but the Word report):
 
-    manifest.json          format, version, drill id, each file's sha256 and size, the
-                           chain's genesis, counts and head
+    manifest.json          format, version, drill id, the drill's standing at export
+                           (status as shown, started, rated), each file's sha256 and
+                           size, the chain's genesis, counts, journal head and head
     drill.json             the drill row as stored (ids, versions, seed, mode, purpose,
                            bots, speed, status, created, ended, last_t, void fields ...)
     scenario.yaml          the scenario and plan texts the drill was played on
@@ -16,10 +17,16 @@ Members (all UTF-8 text but the Word report):
     notes.json             hot-wash notes and self-assessments (``amendment`` marked)
     signatures.json        the sign-offs: name, capacity, comment, at
     improvements.json      the improvement plan's edits and its log
-    scores.json            the saved scores with their per-expectation and role rows
-    report.html            the after-action report, rendered at export
-    report.docx            (left out, with the reason in the manifest's ``omitted``, if
-                           the Word renderer fails: the rest is the evidence)
+    scores.json            the saved scores of a rated drill, under the packed profile
+                           and the default one, with their per-expectation and role rows
+                           (a copy for reading: verify rescores them, import never
+                           stores them)
+    report.html            the after-action report, rendered at export (a copy for
+    report.docx            reading; left out, with the reason in the manifest's
+                           ``omitted``, if the Word renderer fails)
+
+The chain's last entry covers the record: drill.json, participants.json, notes.json,
+signatures.json and improvements.json (see chain.py).
 """
 
 from __future__ import annotations
@@ -30,17 +37,29 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drills.review.evidence.archive import PackError, write_archive
-from drills.review.evidence.chain import ALGORITHM, chained, genesis, record_of
+from drills.review.evidence.chain import (
+    ALGORITHM,
+    chained,
+    genesis,
+    link,
+    record_entry,
+    record_of,
+    record_parts,
+)
 from drills.store.database import Store
-from drills.store.packs import DrillRows, read_drill
-from engine.events import canonical_json
-from scoring.profile import ScoringProfile
+from drills.store.kinds import Standing
+from drills.store.packs import DrillRows, read_drill, shown_status, started
+from engine.events import Event, canonical_json
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
+
+if TYPE_CHECKING:
+    from scoring.report import Report
 
 FORMAT = "drillhall-evidence"
-VERSION = 1
+VERSION = 2  # 2: the chain's record entry, the standing in the manifest
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 JOURNAL = {"inputs": "journal/inputs.jsonl", "events": "journal/events.jsonl"}
@@ -75,6 +94,12 @@ def roster_of(drill: dict[str, Any]) -> dict[str, str]:
     return roster
 
 
+def scored_profiles(profile: ScoringProfile) -> set[str]:
+    """The profiles whose saved scores a pack holds: the packed one and the default
+    (what an import saves); scores under others could not be rescored from the pack."""
+    return {profile.label, DEFAULT_PROFILE.label}
+
+
 @dataclass(frozen=True)
 class Built:
     data: bytes
@@ -83,16 +108,28 @@ class Built:
 
 def build_pack(store: Store, drill_id: str, profile: ScoringProfile, lang: str) -> Built:
     """The evidence pack of one drill, as zip bytes."""
-    from drills.review.report import load_report
     from drills.review.reports import render, render_docx
 
     rows = read_drill(store, drill_id)
-    loaded = load_report(store, rows.id, profile)
+    standing = Standing(
+        shown_status(store, rows.drill),
+        started(rows.drill, rows.tables["inputs"]),
+        rows.drill.get("void_reason"),
+    )
+    if not standing.rated:  # a score of a drill that is not rated is nobody's result
+        for table in TABLE_FILES["scores.json"]:
+            rows.tables[table] = []
+    else:
+        keep = scored_profiles(profile)
+        for table in TABLE_FILES["scores.json"]:
+            rows.tables[table] = [r for r in rows.tables[table] if r.get("profile") in keep]
+    report = pack_report(rows, profile, standing)
     start = genesis(rows.id)
     inputs = list(chained(start, "input", _records(rows.tables["inputs"])))
     after_inputs = inputs[-1]["hash"] if inputs else start
     events = list(chained(after_inputs, "event", _records(rows.tables["events"])))
-    head = events[-1]["hash"] if events else after_inputs
+    journal_head = events[-1]["hash"] if events else after_inputs
+    record = record_entry(rows.drill, rows.tables)
     files: dict[str, bytes] = {
         "drill.json": _dump(rows.drill),
         "scenario.yaml": rows.scenario_text.encode(),
@@ -104,10 +141,10 @@ def build_pack(store: Store, drill_id: str, profile: ScoringProfile, lang: str) 
     }
     for name, tables in TABLE_FILES.items():
         files[name] = _dump({table: rows.tables[table] for table in tables})
-    files["report.html"] = render(loaded.report, "html", lang).encode()
+    files["report.html"] = render(report, "html", lang).encode()
     omitted: dict[str, str] = {}
     try:
-        files["report.docx"] = render_docx(loaded.report, lang)
+        files["report.docx"] = render_docx(report, lang)
     except Exception as exc:  # the Word renderer's own failure must not cost the evidence
         log.warning("report.docx left out of the pack of drill %s", rows.id, exc_info=True)
         omitted["report.docx"] = f"the Word report could not be rendered: {type(exc).__name__}"
@@ -117,9 +154,14 @@ def build_pack(store: Store, drill_id: str, profile: ScoringProfile, lang: str) 
         "version": VERSION,
         "drill": rows.id,
         "exported": now.isoformat(timespec="seconds"),
-        "drillhall": _version(),
+        "drillhall": drillhall_version(),
         "profile": profile.label,
         "lang": lang,
+        "standing": {
+            "status": standing.status,
+            "started": standing.started,
+            "rated": standing.rated,
+        },
         "files": {
             name: {"sha256": sha256(data), "bytes": len(data)} for name, data in files.items()
         },
@@ -129,14 +171,16 @@ def build_pack(store: Store, drill_id: str, profile: ScoringProfile, lang: str) 
             "genesis": start,
             "inputs": len(inputs),
             "events": len(events),
-            "head": head,
+            "journal_head": journal_head,
+            "record": record_parts(record),
+            "head": link(journal_head, "record", record),
         },
     }
     archive = write_archive({MANIFEST: _dump(manifest), **files}, now)
     return Built(archive, manifest)
 
 
-def _version() -> str:
+def drillhall_version() -> str:
     try:
         return metadata.version("drillhall")
     except metadata.PackageNotFoundError:
@@ -148,18 +192,68 @@ def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "data": json.loads(row["data"])} for row in rows]
 
 
+def pack_report(rows: DrillRows, profile: ScoringProfile, standing: Standing) -> Report:
+    """The after-action report of a drill's rows, as ``drillhall report`` builds it from
+    the store (export renders it into the pack; verify renders it again to compare)."""
+    from engine.bundle import bundle_from_texts
+    from scoring.report import DrillInfo, ImprovementEdit, Note, Signature, build_report
+    from scoring.score import score_drill
+
+    compiled = bundle_from_texts(
+        rows.scenario_text, rows.plan_text, "scenario.yaml", "plan.yaml"
+    ).compiled
+    events = [
+        Event(int(r["seq"]), int(r["t"]), str(r["kind"]), json.loads(r["data"]))
+        for r in rows.tables["events"]
+    ]
+    drill, tables = rows.drill, rows.tables
+    info = DrillInfo(
+        id=rows.id,
+        created=drill["created"],
+        mode=drill["mode"],
+        seed=int(drill["seed"]),
+        speed=float(drill.get("speed") or 0),
+        roster=roster_of(drill),
+        status=standing.status,
+        withheld=standing.withheld,
+        void_reason=drill.get("void_reason"),
+    )
+    return build_report(
+        compiled,
+        events,
+        score_drill(compiled, events, profile),
+        profile,
+        info,
+        notes=[
+            Note(r["kind"], r["author"], r["role"], r["text"], r["at"], bool(r.get("amendment")))
+            for r in tables["notes"]
+        ],
+        signatures=[
+            Signature(r["name"], r.get("capacity") or "", r["at"], r.get("comment") or "")
+            for r in tables["signatures"]
+        ],
+        edits={r["finding"]: json.loads(r["fields"]) for r in tables["improvement_edits"]},
+        log=[
+            ImprovementEdit(r["finding"], json.loads(r["fields"]), r["at"], bool(r["amendment"]))
+            for r in tables["improvement_log"]
+        ],
+    )
+
+
 # -- reading ---------------------------------------------------------------------------
 
 
 @dataclass
 class Pack:
-    """A pack's contents, read and checked for shape (not yet for truth)."""
+    """A pack's contents, read and checked for shape (not yet for truth). ``profile`` is
+    None when profile.json is not a scoring profile (``profile_problem`` says why)."""
 
     manifest: dict[str, Any]
     drill: dict[str, Any]
     scenario_text: str
     plan_text: str
-    profile: ScoringProfile
+    profile: ScoringProfile | None
+    profile_problem: str | None
     inputs: list[dict[str, Any]]  # journal lines: records with prev and hash
     events: list[dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]
@@ -170,7 +264,7 @@ class Pack:
         return str(self.drill["id"])
 
     def rows(self) -> DrillRows:
-        """The pack as the store's rows, for import."""
+        """The pack as the store's rows (its scores too: ``import_drill`` leaves them)."""
         tables = dict(self.tables)
         for table in JOURNAL:
             lines = self.inputs if table == "inputs" else self.events
@@ -178,6 +272,25 @@ class Pack:
                 {**record_of(line), "data": canonical_json(line["data"])} for line in lines
             ]
         return DrillRows(dict(self.drill), self.scenario_text, self.plan_text, tables)
+
+    def record(self) -> dict[str, Any]:
+        """The chain's record entry, from the packed members."""
+        return record_entry(self.drill, self.tables)
+
+    def standing(self) -> Standing:
+        """The drill's standing, from the pack itself: void if it has void fields, not
+        finished unless its stored status is ended, not started unless its clock moved
+        or someone decided something. The manifest only tells ``running`` from
+        ``interrupted`` (whether a process still played it at export)."""
+        drill = self.drill
+        if drill.get("voided") is not None:
+            status = "void"
+        elif drill.get("status") == "ended":
+            status = "ended"
+        else:
+            shown = (self.manifest.get("standing") or {}).get("status")
+            status = shown if shown in ("running", "interrupted") else "running"
+        return Standing(status, started(drill, self.inputs), drill.get("void_reason"))
 
 
 def text(members: dict[str, bytes], name: str) -> str:
@@ -212,6 +325,11 @@ def read_manifest(members: dict[str, bytes]) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise PackError(f"not a Drillhall evidence pack ({MANIFEST} has no format {FORMAT!r})")
     version = manifest.get("version")
+    if version == 1:
+        raise PackError(
+            f"pack format version 1 (its chain does not cover the record); this Drillhall "
+            f"reads version {VERSION}: export the drill again"
+        )
     if version != VERSION:
         raise PackError(f"pack format version {version!r}; this Drillhall reads version {VERSION}")
     if not isinstance(manifest.get("drill"), str) or not manifest["drill"]:
@@ -220,7 +338,11 @@ def read_manifest(members: dict[str, bytes]) -> dict[str, Any]:
     for name, entry in files.items():
         if not isinstance(_object(entry, f"{MANIFEST} files.{name}").get("sha256"), str):
             raise PackError(f"{MANIFEST}: files.{name} has no sha256")
-    _object(manifest.get("chain"), f"{MANIFEST} chain")
+    chain = _object(manifest.get("chain"), f"{MANIFEST} chain")
+    for key in ("journal_head", "head"):
+        if not isinstance(chain.get(key), str):
+            raise PackError(f"{MANIFEST}: chain.{key} is not a hash")
+    _object(manifest.get("standing", {}), f"{MANIFEST} standing")
     _object(manifest.get("omitted", {}), f"{MANIFEST} omitted")
     return manifest
 
@@ -274,12 +396,14 @@ def read_pack(members: dict[str, bytes], manifest: dict[str, Any]) -> Pack:
     profile_data = _object(_json(members, "profile.json"), "profile.json")
     from pydantic import ValidationError
 
+    profile: ScoringProfile | None = None
+    problem = None
     try:
         profile = ScoringProfile.model_validate(profile_data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "profile"
-        raise PackError(f"profile.json: {where}: {first['msg']}") from None
+        problem = f"profile.json: {where}: {first['msg']}"
     tables: dict[str, list[dict[str, Any]]] = {}
     for name, names in TABLE_FILES.items():
         content = _object(_json(members, name), name)
@@ -300,6 +424,7 @@ def read_pack(members: dict[str, bytes], manifest: dict[str, Any]) -> Pack:
         scenario_text=text(members, "scenario.yaml"),
         plan_text=text(members, "plan.yaml"),
         profile=profile,
+        profile_problem=problem,
         inputs=_journal(members, "inputs"),
         events=_journal(members, "events"),
         tables=tables,

@@ -1,15 +1,28 @@
-"""Verify an evidence pack: its files, its hash chain, and its journal replayed.
+"""Verify an evidence pack: its files, its hash chain, its journal replayed, its score
+rescored, its record checked and its report copy compared.
 
 Checks, in order, each one line:
 
     files     every member's sha256 is the manifest's, no member missing or added
     contents  every member reads (UTF-8, JSON, the shape of a pack) and agrees with the
               drill row (its id, the sha256 of its scenario and plan texts, the roster)
-    chain     the hash chain over inputs then events holds and ends at the manifest's head
+              and with the standing the manifest records
+    chain     the hash chain over inputs then events holds and ends at the manifest's
+              journal head; the record entry after it (drill row, participants, notes,
+              signatures, improvement plan) leads to the manifest's head
     replay    the inputs, played through this engine, regenerate the packed events byte
               for byte (canonical JSON)
-    score     the regenerated events, scored under the packed profile, give the packed
-              score, rating, detail and per-expectation and role rows
+    score     a drill that is not rated (not finished, not started, void) says so and
+              has no packed score; a rated one is rescored under the packed profile (and
+              the default, if that is another) and every packed score, per-expectation
+              and role row must be what the rescore gives, their person and purpose what
+              the roster and the drill row say; a row under any other profile, or a
+              packed profile that is not what its label names, fails
+    records   the record keeps the rules its commands apply: signers' capacities,
+              signature times (after the end, before the voiding), note roles (roles of
+              the plan), amendment marks (recomputed from the times)
+    reports   report.html is regenerated from the pack and compared (by the Drillhall
+              version that made it); report.docx is a copy for reading, not checked
 
 A failure names its first position (``event #37 (seq 37): hash does not match``).
 """
@@ -24,31 +37,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drills.port.labels import label
 from drills.review.evidence.archive import PackError, read_archive
 from drills.review.evidence.chain import check_chain
 from drills.review.evidence.pack import (
     MANIFEST,
+    REPORTS,
     Pack,
+    drillhall_version,
+    pack_report,
     read_manifest,
     read_pack,
     roster_of,
+    scored_profiles,
     sha256,
 )
+from drills.store.database import is_person
+from drills.store.kinds import Standing
+from drills.store.packs import SCORE_TABLES, record_problems
 from engine.events import Event, canonical_json, input_from_dict
+from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import DrillScore, score_drill
 
 # Drill ids are 8 hex digits today; a pack's id also names lock files next to the
 # database, so it is held to letters, digits, - and _.
 DRILL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+RECORD_CHECKS = "capacities, times, roles, amendment marks"
 
 
 @dataclass(frozen=True)
 class Check:
+    """One line of the verification. ``status`` replaces ``ok``/``FAILED`` on a line that
+    neither passes nor fails something (``not rated``, ``not checked``)."""
+
     name: str
     ok: bool
     detail: str
+    status: str = ""
 
     def line(self) -> str:
+        if self.status:
+            gap = " " if self.detail.startswith("(") else ": "
+            return f"{self.name:<9}{self.status}{gap}{self.detail}"
         return f"{self.name:<9}{'ok' if self.ok else 'FAILED'}: {self.detail}"
 
 
@@ -81,21 +111,24 @@ def verify_pack(path: Path) -> Verification:
     result.pack = pack
     result.checks.append(_contents(pack))
     chain = pack.manifest["chain"]
-    broken = check_chain(pack.id, pack.inputs, pack.events, chain)
+    broken = check_chain(pack.id, pack.inputs, pack.events, pack.record(), chain)
     result.checks.append(
         Check("chain", False, broken)
         if broken
         else Check(
             "chain",
             True,
-            f"{len(pack.inputs)} inputs and {len(pack.events)} events, head "
-            f"{chain['head']} as in the manifest",
+            f"{len(pack.inputs)} inputs and {len(pack.events)} events (journal head "
+            f"{chain['journal_head']}), then the record entry: head {chain['head']} as in "
+            "the manifest",
         )
     )
     replay_check, regenerated, compiled = _replay(pack)
     result.checks.append(replay_check)
     if regenerated is not None and compiled is not None:
         result.checks.append(_score(pack, compiled, regenerated))
+    result.checks.append(_records(pack))
+    result.checks.append(_reports(pack, members))
     return result
 
 
@@ -136,6 +169,18 @@ def _contents(pack: Pack) -> Check:
         return Check("contents", False, "drill.json: its roster or bots is not a JSON object")
     if roster != pack.roster:
         return Check("contents", False, "roster.json does not match drill.json's roster and bots")
+    if pack.profile is None:
+        return Check("contents", False, f"{pack.profile_problem} (not a scoring profile)")
+    standing = pack.standing()
+    recorded = pack.manifest.get("standing") or {}
+    mine = {"status": standing.status, "started": standing.started, "rated": standing.rated}
+    if {key: recorded.get(key) for key in mine} != mine:
+        return Check(
+            "contents",
+            False,
+            f"the manifest's standing ({_standing_words(recorded)}) is not the drill's "
+            f"({_standing_words(mine)}, from drill.json and the inputs)",
+        )
     left_out = "".join(
         f"; {name} left out: {reason}" for name, reason in pack.manifest.get("omitted", {}).items()
     )
@@ -143,7 +188,24 @@ def _contents(pack: Pack) -> Check:
         "contents",
         True,
         f"drill {pack.id}: {drill.get('scenario_id')} (seed {drill['seed']}, {drill['mode']}, "
-        f"{drill['status']}){left_out}",
+        f"{standing.status}, purpose {drill.get('purpose')}){left_out}",
+    )
+
+
+def _standing_words(standing: dict[str, Any]) -> str:
+    started = "started" if standing.get("started") else "not started"
+    rated = "rated" if standing.get("rated") else "not rated"
+    return f"{standing.get('status')}, {started}, {rated}"
+
+
+def not_rated(standing: Standing, drill: dict[str, Any]) -> str:
+    """Why a drill is not rated, as ``drillhall score`` says it (in English)."""
+    why = standing.withheld or "not_finished"
+    if why != "void":
+        return label(why, "en")
+    return (
+        f"{label('void', 'en')}: {drill.get('void_reason')} (by {drill.get('voided_by')}, "
+        f"at {drill.get('voided')})"
     )
 
 
@@ -230,59 +292,252 @@ def _number(value: Any) -> str:
 
 
 def _score(pack: Pack, compiled: Any, events: list[Event]) -> Check:
-    profile = pack.profile
-    score = score_drill(compiled, events, profile)
-    saved = [r for r in pack.tables["scores"] if r.get("profile") == profile.label]
-    others = sorted({str(r.get("profile")) for r in pack.tables["scores"]} - {profile.label})
-    note = (
-        f"; not rescored (their profile is not in the pack): {', '.join(others)}" if others else ""
-    )
-    replayed = f"{_number(score.score)} {score.rating}"
-    if not saved:
-        return Check(
-            "score", True, f"{replayed} under {profile.label} (no saved score to compare){note}"
+    standing = pack.standing()
+    packed_rows = sum(len(pack.tables[table]) for table in SCORE_TABLES)
+    if pack.profile is None:
+        instead = (
+            f"rescored under the default {DEFAULT_PROFILE.label} instead: "
+            f"{_replayed(score_drill(compiled, events, DEFAULT_PROFILE))}"
+            if standing.rated
+            else f"the drill is not rated ({not_rated(standing, pack.drill)})"
         )
-    row = saved[0]
+        return Check("score", False, f"{pack.profile_problem} (not a scoring profile); {instead}")
+    if not standing.rated:
+        if packed_rows:
+            return Check(
+                "score",
+                False,
+                f"the drill is not rated ({not_rated(standing, pack.drill)}), yet the pack "
+                f"holds {packed_rows} score rows",
+            )
+        return Check("score", True, f"({not_rated(standing, pack.drill)})", status="not rated")
+    profile = pack.profile
+    if profile.label == DEFAULT_PROFILE.label and profile != DEFAULT_PROFILE:
+        where = first_difference(
+            profile.model_dump(mode="json"), DEFAULT_PROFILE.model_dump(mode="json")
+        ).replace("replayed", "the default")
+        return Check(
+            "score",
+            False,
+            f"profile.json is labelled {profile.label}, but its parameters are not that "
+            f"profile's ({where})",
+        )
+    known = scored_profiles(profile)
+    for table in SCORE_TABLES:
+        for number, row in enumerate(pack.tables[table], 1):
+            if row.get("profile") not in known:
+                return Check(
+                    "score",
+                    False,
+                    f"{table} row {number}: a score under {row.get('profile')!r} cannot be "
+                    f"recomputed (the pack holds the profile {profile.label})",
+                )
+    said = []
+    for used, why in _profiles(profile):
+        rescored = score_drill(compiled, events, used)
+        problem = _score_rows(pack, rescored)
+        if problem:
+            return Check("score", False, problem)
+        saved = any(r.get("profile") == used.label for r in pack.tables["scores"])
+        said.append(
+            f"{_replayed(rescored)} rescored under {used.label} ({why}), "
+            + ("as packed" if saved else "no packed score under it")
+        )
+    return Check("score", True, "; ".join(said))
+
+
+def _profiles(profile: ScoringProfile) -> list[tuple[ScoringProfile, str]]:
+    """The profiles a rated drill is rescored under, and which each is."""
+    if profile.label == DEFAULT_PROFILE.label:
+        return [(profile, "profile.json, the default: what import saves")]
+    return [
+        (profile, "profile.json"),
+        (DEFAULT_PROFILE, "the default: what import saves"),
+    ]
+
+
+def _replayed(score: DrillScore) -> str:
+    return f"{_number(score.score)} {score.rating}"
+
+
+def _score_rows(pack: Pack, score: DrillScore) -> str | None:
+    """Where the packed rows under ``score``'s profile differ from the rescore (None:
+    they agree, or there are none). Person and purpose are the roster's and the drill
+    row's, as ``Store.save_score`` writes them."""
+    label_ = score.profile
+    drill = pack.drill
+    try:
+        roster = roster_of(drill)
+    except (ValueError, TypeError, AttributeError):
+        return "drill.json: its roster or bots is not a JSON object"
+    rows = [r for r in pack.tables["scores"] if r.get("profile") == label_]
+    results = [r for r in pack.tables["results"] if r.get("profile") == label_]
+    roles = [r for r in pack.tables["role_scores"] if r.get("profile") == label_]
+    if not rows:
+        if results or roles:
+            return (
+                f"{len(results) + len(roles)} result and role rows under {label_} without a score"
+            )
+        return None
+    row = rows[0]
     if (row.get("score"), row.get("rating")) != (score.score, score.rating):
         packed = f"{_number(row.get('score'))} {row.get('rating')}"
-        return Check("score", False, f"score differs: packed {packed}, replayed {replayed}")
-    problem = _score_rows(pack, row, score)
-    if problem:
-        return Check("score", False, problem)
-    return Check("score", True, f"{replayed} under {profile.label}, as packed{note}")
-
-
-def _score_rows(pack: Pack, row: dict[str, Any], score: DrillScore) -> str | None:
-    label = score.profile
+        return f"score differs: packed {packed}, replayed {_replayed(score)} under {label_}"
+    if row.get("created") not in (None, drill.get("created")):
+        return (
+            f"score under {label_}: created {row.get('created')!r}, the drill row says "
+            f"{drill.get('created')!r}"
+        )
     try:
         detail = json.loads(row.get("detail") or "null")
     except (TypeError, ValueError):
         return "score detail is not JSON"
     if canonical_json(detail) != canonical_json(score.to_dict()):
         return f"score detail differs: {first_difference(detail, score.to_dict())}"
-    results = {r.get("expectation"): r for r in pack.tables["results"] if r.get("profile") == label}
+    by_id = {r.get("expectation"): r for r in results}
     expected = {e.id: e for e in score.expectations if e.scored}
-    if set(results) != set(expected):
+    if set(by_id) != set(expected) or len(by_id) != len(results):
         return f"score results: {len(results)} rows packed, {len(expected)} scored expectations"
     for exp_id, result in expected.items():
-        packed = results[exp_id]
-        for column in ("status", "credit", "latency", "deadline", "role"):
-            if packed.get(column) != getattr(result, column):
+        packed_row = by_id[exp_id]
+        want = {
+            "status": result.status,
+            "credit": result.credit,
+            "latency": result.latency,
+            "deadline": result.deadline,
+            "role": result.role,
+            "rule": result.rule or result.id,
+            "capability": result.capability,
+            "criticality": result.criticality,
+            "person": int(is_person(roster.get(result.role, ""))),
+            "purpose": drill.get("purpose"),
+            "created": drill.get("created"),
+        }
+        for column, value in want.items():
+            if packed_row.get(column) != value:
                 return (
                     f"score results differ: expectation {exp_id} {column} packed "
-                    f"{packed.get(column)!r}, replayed {getattr(result, column)!r}"
+                    f"{packed_row.get(column)!r}, {_source(column)} {value!r}"
                 )
-    roles = {r.get("role"): r for r in pack.tables["role_scores"] if r.get("profile") == label}
-    if set(roles) != set(score.roles):
+    by_role = {r.get("role"): r for r in roles}
+    if set(by_role) != set(score.roles) or len(by_role) != len(roles):
         return f"role scores: {len(roles)} rows packed, {len(score.roles)} roles scored"
     for role, data in score.roles.items():
-        for column in ("score", "rating"):
-            if roles[role].get(column) != data[column]:
+        want = {
+            "score": data["score"],
+            "rating": data["rating"],
+            "on_time": data.get("on_time"),
+            "participant": roster.get(role, ""),
+            "person": int(is_person(roster.get(role, ""))),
+            "purpose": drill.get("purpose"),
+            "created": drill.get("created"),
+        }
+        for column, value in want.items():
+            if by_role[role].get(column) != value:
                 return (
-                    f"role scores differ: {role} {column} packed {roles[role].get(column)!r}, "
-                    f"replayed {data[column]!r}"
+                    f"role scores differ: {role} {column} packed {by_role[role].get(column)!r}, "
+                    f"{_source(column)} {value!r}"
                 )
     return None
+
+
+def _source(column: str) -> str:
+    """Where the value a packed row must hold comes from."""
+    if column in ("person", "participant"):
+        return "the roster says"
+    if column in ("purpose", "created"):
+        return "the drill row says"
+    return "replayed"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _records(pack: Pack) -> Check:
+    tables = pack.tables
+    counts = (
+        f"{_plural(len(tables['notes']), 'note')}, "
+        f"{_plural(len(tables['signatures']), 'signature')}, "
+        f"{_plural(len(tables['improvement_log']), 'improvement edit')}"
+    )
+    try:
+        problems = record_problems(pack.rows())
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return Check("records", False, f"the record cannot be read ({type(exc).__name__}: {exc})")
+    if problems:
+        shown = "; ".join(problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return Check("records", False, f"{shown}{more}")
+    return Check(
+        "records",
+        True,
+        f"{counts} (covered by the chain head; checked: {RECORD_CHECKS})",
+    )
+
+
+DOCX = (
+    "report.docx is a copy for reading, not checked: regenerate it with drillhall report "
+    "after import"
+)
+
+
+def _reports(pack: Pack, members: dict[str, bytes]) -> Check:
+    """report.html regenerated from the pack and compared, by the Drillhall that made
+    it (another version may render the same record differently)."""
+    from drills.review.reports import render
+
+    omitted = pack.manifest.get("omitted") or {}
+    docx = "report.docx left out" if "report.docx" in omitted else DOCX
+    made_by, ours = pack.manifest.get("drillhall"), drillhall_version()
+    lang = pack.manifest.get("lang")
+    if made_by != ours or lang not in ("zh", "en") or pack.profile is None:
+        why = (
+            f"made by Drillhall {made_by}, this is {ours}"
+            if made_by != ours
+            else "the pack names no report language"
+            if lang not in ("zh", "en")
+            else "profile.json is not a scoring profile"
+        )
+        return Check(
+            "reports",
+            True,
+            f"{' and '.join(REPORTS)} are copies for reading ({why}); regenerate them with "
+            "drillhall report after import",
+            status="not checked",
+        )
+    try:
+        report = pack_report(pack.rows(), pack.profile, pack.standing())
+        regenerated = render(report, "html", str(lang))
+    except Exception as exc:  # a hostile record may break the report: an answer, not a trace
+        return Check(
+            "reports",
+            False,
+            f"report.html cannot be regenerated from the pack ({type(exc).__name__}: {exc})",
+        )
+    packed = members["report.html"].decode("utf-8")
+    if packed != regenerated:
+        where = next(
+            (
+                n
+                for n, (a, b) in enumerate(
+                    zip(packed.splitlines(), regenerated.splitlines(), strict=False), 1
+                )
+                if a != b
+            ),
+            min(len(packed.splitlines()), len(regenerated.splitlines())) + 1,
+        )
+        return Check(
+            "reports",
+            False,
+            f"report.html is not the report of this pack (it differs from the one regenerated "
+            f"from the pack at line {where}); {docx}",
+        )
+    return Check(
+        "reports",
+        True,
+        f"report.html is the report regenerated from the pack, identical; {docx}",
+    )
 
 
 def _short(value: Any) -> str:

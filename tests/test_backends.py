@@ -1,0 +1,139 @@
+"""The record store on SQLite and on PostgreSQL: the same calls give the same results.
+
+Each test runs twice (``any_store``): on an SQLite file and on a fresh database of a
+throwaway PostgreSQL cluster (skipped, with the reason, where the server is missing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drills.play.live import LiveDrill
+from drills.play.session import DrillSession
+from drills.store import rooms
+from drills.store.database import DrillBusy, RecordRefused, Store
+from drills.store.history import Filters, drill_ids, history, regrade, trends
+from drills.store.notes import add_note, edit_improvement, improvement_log, notes, sign_off
+from drills.store.postgres import redacted
+from engine.bundle import Bundle
+from engine.events import Decision
+from scoring.profile import ScoringProfile
+
+
+def _played(
+    store: Store, bundle: Bundle, person: str | None = "Li", purpose: str = "practice"
+) -> str:
+    roles = [r.id for r in bundle.compiled.plan.roles]
+    bots = dict.fromkeys(roles[1:] if person else roles, "ideal")
+    session = DrillSession.create(store, bundle, bots=bots, purpose=purpose)
+    if person:
+        store.set_roster(session.drill_id, {roles[0]: person})
+    session.run_headless()
+    return session.drill_id
+
+
+def test_a_drill_is_journaled_scored_and_replayed_alike(
+    any_store: Store, worked_bundle: Bundle
+) -> None:
+    drill = _played(any_store, worked_bundle, purpose="official")
+    record = any_store.drill(drill)
+    assert (record.status, record.purpose, any_store.started(drill)) == ("ended", "official", True)
+    assert any_store.drill(drill[:5]).id == drill  # a prefix names it
+    events = any_store.events(drill)
+    assert events and [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert any_store.events_after(drill, 3) == events[3:]
+    assert len(any_store.inputs(drill)) >= 1
+    saved = any_store.saved_score(drill, "drillhall-rubric v2.0")
+    assert saved is not None and saved[1] in "PSMU"
+    resumed = DrillSession.resume  # a second writer of an ended drill is refused outright
+    with pytest.raises(Exception, match="already ended"):
+        resumed(any_store, drill)
+
+
+def test_history_trends_and_void_alike(any_store: Store, worked_bundle: Bundle) -> None:
+    people = [_played(any_store, worked_bundle, person) for person in ("Li", "Wang")]
+    bots_only = _played(any_store, worked_bundle, None, purpose="test")
+    rows = {r["id"]: r for r in history(any_store, Filters())}
+    assert set(rows) == {*people, bots_only}
+    assert rows[bots_only]["bots_only"] and not rows[people[0]]["bots_only"]
+    assert [r["id"] for r in history(any_store, Filters(trainee="Wang"))] == [people[1]]
+    assert [r["id"] for r in history(any_store, Filters(search=people[0][:6]))] == [people[0]]
+    assert history(any_store, Filters(search="%")) == []  # LIKE specials are literal
+    assert {t.key for t in trends(any_store, "trainee", Filters())} == {"Li", "Wang"}
+    assert {t.key for t in trends(any_store, "role", Filters(with_bots=True, with_tests=True))}
+    any_store.void_drill(people[0], "aborted", "Zhou")
+    with pytest.raises(RecordRefused, match="already voided"):
+        any_store.void_drill(people[0], "again", "Zhou")
+    assert {t.key for t in trends(any_store, "trainee", Filters())} == {"Wang"}
+    [void] = history(any_store, Filters(), status="void")
+    assert void["id"] == people[0] and void["score"] is None
+    assert drill_ids(any_store, Filters()) == sorted(
+        [people[1], bots_only], key=lambda d: any_store.drill(d).created
+    )
+    strict = ScoringProfile(id="strict", version="2.0", alpha=0.2)
+    regraded = list(regrade(any_store, drill_ids(any_store, Filters()), strict))
+    assert len(regraded) == 2
+
+
+def test_one_writer_per_drill_across_connections(any_store: Store, worked_bundle: Bundle) -> None:
+    session = DrillSession.create(any_store, worked_bundle, bots={})
+    other = Store(any_store.target)
+    try:
+        with pytest.raises(DrillBusy):
+            other.hold_drill(session.drill_id)
+        assert other.status(other.drill(session.drill_id)) == "running"
+        session.close()
+        assert other.status(other.drill(session.drill_id)) == "interrupted"
+        other.hold_drill(session.drill_id)  # free now: a resume takes it
+        assert any_store.status(any_store.drill(session.drill_id)) == "running"
+    finally:
+        other.close()
+
+
+def test_an_unstarted_hosted_drill_is_not_rated(any_store: Store, worked_bundle: Bundle) -> None:
+    session = DrillSession.create(any_store, worked_bundle, bots={})
+    live = LiveDrill(session, 60.0, paused=True, room_bots="ideal")
+    live.end()
+    assert live.finish().rated is False
+    [row] = history(any_store, Filters())
+    assert (row["status"], row["started"], row["score"]) == ("ended", False, None)
+
+
+def test_signatures_amendments_and_edits_alike(any_store: Store, worked_bundle: Bundle) -> None:
+    drill = _played(any_store, worked_bundle)
+    assert not add_note(any_store, drill, "hotwash", "Zhou", "before").amendment
+    sign_off(any_store, drill, "张安全", "safety_manager", "同意")
+    with pytest.raises(RecordRefused):
+        sign_off(any_store, drill, "张安全", "safety_manager")
+    sign_off(any_store, drill, "王评估", "evaluator")
+    assert add_note(any_store, drill, "hotwash", "Zhou", "after").amendment
+    edit_improvement(any_store, drill, "F1", owner="市防办")
+    edit_improvement(any_store, drill, "F1", status="done")
+    assert [n.amendment for n in notes(any_store, drill)] == [False, True]
+    assert [(e.fields, e.amendment) for e in improvement_log(any_store, drill)] == [
+        ({"owner": "市防办"}, True),
+        ({"status": "done"}, True),
+    ]
+
+
+def test_room_submissions_are_stored_once_per_key(any_store: Store, worked_bundle: Bundle) -> None:
+    session = DrillSession.create(any_store, worked_bundle, bots={})
+    drill = session.drill_id
+    role = worked_bundle.compiled.plan.roles[0].id
+    assert rooms.join(any_store, drill, role, "Li") == drill
+    decision = Decision(role, "report", {})
+    first = rooms.submit(any_store, drill, role, "Li", decision, key="k1")
+    assert rooms.submit(any_store, drill, role, "Li", decision, key="k1") == first
+    assert [i for i, _ in rooms.pending(any_store, drill)] == [first]
+    rooms.publish_clock(any_store, drill, 30, 60.0, False, False)
+    rooms.publish_clock(any_store, drill, 90, 60.0, True, False)
+    assert rooms.read_clock(any_store, drill).t == 90
+    session.close()
+
+
+def test_passwords_are_never_shown() -> None:
+    assert redacted("postgresql://li:s3cret@db.example/drills") == (
+        "postgresql://li:***@db.example/drills"
+    )
+    assert "s3cret" not in redacted("postgresql:///drills?host=/run/pg&password=s3cret")
+    assert redacted("postgresql:///drills?host=/run/pg") == "postgresql:///drills?host=/run/pg"
