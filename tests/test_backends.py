@@ -137,3 +137,94 @@ def test_passwords_are_never_shown() -> None:
     )
     assert "s3cret" not in redacted("postgresql:///drills?host=/run/pg&password=s3cret")
     assert redacted("postgresql:///drills?host=/run/pg") == "postgresql:///drills?host=/run/pg"
+
+
+def test_the_command_line_on_either_backend(any_store: Store) -> None:
+    """``--db`` takes a file or a postgresql:// URL; answers are the same."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    data = Path(__file__).parent / "data"
+    worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
+    where = ["--db", any_store.target]
+    cli = CliRunner()
+    ran = cli.invoke(main, ["run", *worked, "--bot", "ideal", "--json", *where])
+    assert ran.exit_code == 0, ran.output
+    drill = json.loads(ran.stdout)["drill_id"]
+    [row] = json.loads(cli.invoke(main, ["history", "--json", *where]).stdout)
+    assert (row["id"], row["score"], row["rating"], row["purpose"]) == (drill, 100.0, "P", "test")
+    assert cli.invoke(main, ["replay", drill, *where]).exit_code == 0
+    signed = cli.invoke(
+        main, ["signoff", drill, "--name", "Zhou", "--capacity", "evaluator", *where]
+    )
+    assert signed.exit_code == 0, signed.output
+    voided = cli.invoke(main, ["void", drill, "--reason", "test run", "--by", "Zhou", *where])
+    assert voided.exit_code == 0, voided.output
+    said = cli.invoke(main, ["score", drill, "--lang", "en", *where])
+    assert "not rated (void: test run)" in said.stdout
+    missing = cli.invoke(main, ["score", "nosuch", *where])
+    assert missing.exit_code == 2 and len(missing.stderr.splitlines()) == 1
+
+
+def test_an_unreachable_server_is_one_line_without_its_password() -> None:
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    url = "postgresql://li:s3cretpw@127.0.0.1:1/drills?connect_timeout=2"
+    result = CliRunner().invoke(main, ["history", "--db", url])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert "s3cretpw" not in result.output and "li:***@127.0.0.1" in result.stderr
+
+
+def test_kill_9_mid_drill_then_resume_loses_and_duplicates_nothing(any_store: Store) -> None:
+    """A drill killed while it plays (SIGKILL: no clean-up at all) resumes from its
+    journal on either backend and ends exactly as the same drill played straight through."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    where = ["--db", any_store.target]
+    args = ["flood-river-crest", "--bot", "novice", "--seed", "3", "--json", *where]
+    straight = json.loads(CliRunner().invoke(main, ["run", *args]).stdout)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drills", "run", *args, "--speed", "3000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        killed = None
+        while killed is None and time.monotonic() < deadline:
+            for row in history(any_store, Filters(), status="running"):
+                if len(any_store.inputs(row["id"])) >= 3:  # some decisions are journaled
+                    killed = row["id"]
+            time.sleep(0.05)  # poll interval of the wait for the condition above
+        assert killed is not None, "the drill never journaled three decisions"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        proc.kill()
+    journaled = len(any_store.inputs(killed))
+    assert any_store.status(any_store.drill(killed)) == "interrupted"
+    resumed = CliRunner().invoke(main, ["resume", killed, "--json", *where])
+    assert resumed.exit_code == 0, resumed.output
+    after = json.loads(resumed.stdout)
+    assert (after["score"], after["expectations"], after["events"]) == (
+        straight["score"],
+        straight["expectations"],
+        straight["events"],
+    )
+    inputs = any_store.inputs(killed)
+    assert len(inputs) >= journaled and len(inputs) == len(any_store.inputs(straight["drill_id"]))
+    assert CliRunner().invoke(main, ["replay", killed, *where]).exit_code == 0

@@ -205,13 +205,29 @@ def drill_purpose(purpose: str | None, mode: str) -> str:
     return purpose or ("exam" if mode == "exam" else "practice")
 
 
+# Where the drills are: an SQLite file (a Path) or a PostgreSQL URL (a str).
+DbTarget = Path | str
+
+
+class DatabaseTarget(click.ParamType):  # type: ignore[type-arg]
+    """``--db``: an SQLite file, or a ``postgresql://`` URL of a central record."""
+
+    name = "path-or-url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path) or not str(value).startswith(("postgresql:", "postgres:")):
+            return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+        return str(value)
+
+
 def db_option(func: Any) -> Any:
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DatabaseTarget(),
         default=None,
-        help="SQLite database (default: the user data directory, or $DRILLHALL_DB).",
+        help="SQLite file, or a postgresql:// URL of a central record (default: the user "
+        "data directory, or $DRILLHALL_DB).",
     )(func)
 
 
@@ -317,28 +333,31 @@ def write_bytes(path: Path, data: bytes) -> None:
 # -- the store -------------------------------------------------------------------------
 
 
-def open_store(db_path: Path | None, *, create: bool = False) -> Store:
+def open_store(db_path: DbTarget | None, *, create: bool = False) -> Store:
     """The drill database. Commands that start a drill ``create`` it; every other
     command needs it to exist (a mistyped --db is an error, not a new empty database).
     Warns once, on stderr, when it lives on a network file system."""
     from drills.store.database import Store
     from drills.store.paths import default_db_path
 
-    path = db_path or default_db_path()
-    store = Store(path, create=create)
-    warn_network(path)
+    target = db_path or default_db_path()
+    store = Store(target, create=create)
+    if isinstance(target, Path):
+        warn_network(target)
     return store
 
 
 _warned: set[Path] = set()
 
 
-def warn_network(db_path: Path | None) -> None:
+def warn_network(db_path: DbTarget | None) -> None:
     """One line on stderr if the database is on a network file system (once per path;
     a console calls this before it owns the terminal)."""
     from drills.store.paths import default_db_path, network_filesystem
 
     path = db_path or default_db_path()
+    if not isinstance(path, Path):
+        return  # a server: SQLite's write-ahead log is not involved
     fstype = network_filesystem(path)
     if fstype and path not in _warned:
         _warned.add(path)
@@ -393,9 +412,11 @@ def setup_logging(log_file: Path | None, db_path: Path | None) -> logging.Logger
     import logging
     from logging.handlers import RotatingFileHandler
 
-    from drills.store.paths import default_db_path
+    from drills.store.paths import data_dir, default_db_path
 
-    path = log_file or (db_path or default_db_path()).parent / "drillhall.log"
+    base = db_path or default_db_path()
+    folder = base.parent if isinstance(base, Path) else data_dir()
+    path = log_file or folder / "drillhall.log"
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handler = _rotating_handler(path)

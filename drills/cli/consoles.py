@@ -14,6 +14,7 @@ from drills.cli.common import (
     SEED,
     SPEED,
     WAIT_COUNT,
+    DbTarget,
     RoomRefused,
     db_option,
     drill_purpose,
@@ -83,7 +84,7 @@ def play(
     seed: int,
     lang: str,
     plan_file: Path | None,
-    db_path: Path | None,
+    db_path: DbTarget | None,
 ) -> None:
     """Practise alone: you take one plan role, bots fill the others."""
     from drills.ui.app import make_app
@@ -142,7 +143,7 @@ def trainer(
     seed: int,
     lang: str,
     plan_file: Path | None,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     log_file: Path | None,
 ) -> None:
     """Run a drill from the trainer console: timeline, board, scores and controls."""
@@ -177,7 +178,7 @@ def trainer(
 @click.command()
 @lang_option
 @db_option
-def review(lang: str, db_path: Path | None) -> None:
+def review(lang: str, db_path: DbTarget | None) -> None:
     """Review drills: scores, findings, trends, report export and sign-off."""
     from drills.cli.review import report_filing
     from drills.review.desk import StoreDesk
@@ -227,7 +228,7 @@ def host(
     wait_for: int,
     lang: str,
     plan_file: Path | None,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     log_file: Path | None,
 ) -> None:
     """Host a drill: print its code for trainees to join, then run the trainer console."""

@@ -10,6 +10,7 @@ import click
 
 from drills.cli.common import (
     EXIT_INVALID,
+    DbTarget,
     EnvironmentProblem,
     db_option,
     lang_option,
@@ -53,7 +54,7 @@ def inert(text: str) -> str:
 )
 @db_option
 def export(
-    drill: str, output: Path, lang: str, profile_path: Path | None, db_path: Path | None
+    drill: str, output: Path, lang: str, profile_path: Path | None, db_path: DbTarget | None
 ) -> None:
     """Write DRILL's evidence pack: journal with a hash chain, scenario and plan, scoring
     profile, records (roster, notes, signatures, improvement plan, scores) and the report
@@ -114,7 +115,7 @@ def verify(pack: Path) -> None:
 @click.command("import")
 @click.argument("pack", type=PACK)
 @db_option
-def import_(pack: Path, db_path: Path | None) -> None:
+def import_(pack: Path, db_path: DbTarget | None) -> None:
     """Load an evidence pack into the database after verifying it. The drill keeps its
     id and is scored from its journal here (a pack's scores are never imported).
     Importing it again changes nothing; a later pack of a drill already here adds what

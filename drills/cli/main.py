@@ -19,6 +19,7 @@ from drills.cli.common import (
     EXIT_CODES_HELP,
     SEED,
     SPEED_OR_ZERO,
+    DbTarget,
     DrillhallGroup,
     db_option,
     lang_option,
@@ -84,7 +85,7 @@ def run(
     as_json: bool,
     follow: bool,
     lang: str,
-    db_path: Path | None,
+    db_path: DbTarget | None,
 ) -> None:
     """Play SCENARIO headless with bots in every role, journal it, and score it."""
     from drills.play.session import DrillSession
@@ -206,7 +207,7 @@ def _print_outcome(outcome: Any, session: Any, store: Store, as_json: bool, lang
             seed=session.seed,
             mode=session.mode,
             bots=session.bots,
-            db_path=str(store.path),
+            db_path=store.where,
             lang=lang,
         )
     )
@@ -233,7 +234,7 @@ def resume(
     follow: bool,
     headless: bool,
     lang: str,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     log_file: Path | None,
 ) -> None:
     """Resume a drill that was interrupted (killed, power loss, quit) from its journal.
@@ -338,7 +339,7 @@ def _continue(
 @click.argument("drill")
 @click.option("--json", "as_json", is_flag=True)
 @db_option
-def replay(drill: str, as_json: bool, db_path: Path | None) -> None:
+def replay(drill: str, as_json: bool, db_path: DbTarget | None) -> None:
     """Replay a drill's journal and check it reproduces the stored events and score."""
     from drills.play.session import replay_journal
     from engine.events import canonical_json
@@ -399,7 +400,7 @@ def _not_rated(drill_id: str, why: str, void_reason: str | None, as_json: bool, 
 @click.option("--json", "as_json", is_flag=True)
 @lang_option
 @db_option
-def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
+def score(drill: str, as_json: bool, lang: str, db_path: DbTarget | None) -> None:
     """Score a drill from its journal (only an ended drill that started is rated)."""
     from drills.review.summary import render_summary
     from scoring.score import score_drill
@@ -425,7 +426,7 @@ def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
             seed=record.seed,
             mode=record.mode,
             bots=record.bots,
-            db_path=str(store.path),
+            db_path=store.where,
             lang=lang,
         )
     )
@@ -434,7 +435,7 @@ def score(drill: str, as_json: bool, lang: str, db_path: Path | None) -> None:
 @main.command()
 @click.argument("drill")
 @db_option
-def journal(drill: str, db_path: Path | None) -> None:
+def journal(drill: str, db_path: DbTarget | None) -> None:
     """Print a drill's journaled events, one JSON object per line."""
     from drills.port.text import json_escaped
 

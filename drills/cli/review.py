@@ -14,6 +14,7 @@ import click
 from drills.cli.common import (
     COUNT,
     DAY,
+    DbTarget,
     config_path,
     db_option,
     lang_option,
@@ -94,7 +95,7 @@ def report(
     organisation: str | None,
     location: str | None,
     evaluators: tuple[str, ...],
-    db_path: Path | None,
+    db_path: DbTarget | None,
 ) -> None:
     """The after-action report (演练评估报告) of a drill: terminal, Markdown, HTML or Word.
 
@@ -212,7 +213,7 @@ def note(
     author: str,
     self_assessment: bool,
     role: str | None,
-    db_path: Path | None,
+    db_path: DbTarget | None,
 ) -> None:
     """Record a hot-wash note or a participant's self-assessment on a drill.
 
@@ -268,7 +269,7 @@ class Capacity(click.ParamType[str]):
 @lang_option
 @db_option
 def signoff(
-    drill: str, name: str, capacity: str, comment: str, lang: str, db_path: Path | None
+    drill: str, name: str, capacity: str, comment: str, lang: str, db_path: DbTarget | None
 ) -> None:
     """Sign a drill's report: it stops being a draft (草稿).
 
@@ -311,7 +312,7 @@ def improve(
     due: datetime | None,
     status: str | None,
     as_json: bool,
-    db_path: Path | None,
+    db_path: DbTarget | None,
 ) -> None:
     """Show the improvement plan of a drill, or edit the row of one FINDING (F1, F2 ...)."""
     from drills.review.report import load_report
@@ -386,7 +387,7 @@ def history(
     limit: int,
     as_json: bool,
     lang: str,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     **filters: str | None,
 ) -> None:
     """List drills, newest first, with filters: who played which role, score, rating and
@@ -426,7 +427,7 @@ def trends(
     with_bots: bool,
     with_tests: bool,
     as_json: bool,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     **filters: str | None,
 ) -> None:
     """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
@@ -475,7 +476,7 @@ def trends(
 @db_option
 def regrade(
     profile_path: Path | None,
-    db_path: Path | None,
+    db_path: DbTarget | None,
     **filters: str | None,
 ) -> None:
     """Recompute scores of ended drills from their journals under a scoring profile.
@@ -519,7 +520,7 @@ def regrade(
 )
 @click.option("--json", "as_json", is_flag=True)
 @db_option
-def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: Path | None) -> None:
+def whatif(drill: str, changes: tuple[str, ...], as_json: bool, db_path: DbTarget | None) -> None:
     """Replay a drill with decisions added, removed or moved, and show what would differ."""
     from drills.port.words import clock
     from drills.review.whatif import ChangeError, what_if
@@ -606,7 +607,7 @@ def calibrate(scenario: str, runs: int, bot: str, plan_file: Path | None, as_jso
 @click.option("--reason", required=True, callback=plain_text, help="Why it does not count.")
 @click.option("--by", "by", required=True, callback=person_name, help="Who voids it.")
 @db_option
-def void(drill: str, reason: str, by: str, db_path: Path | None) -> None:
+def void(drill: str, reason: str, by: str, db_path: DbTarget | None) -> None:
     """Void a drill (作废): it stays in the record with who, when and why, and leaves
     ratings and trends. For aborted practice runs and drills played by mistake."""
     _needs_text(reason, "--reason", "give the reason for voiding")

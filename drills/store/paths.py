@@ -12,11 +12,13 @@ def data_dir() -> Path:
     return Path(user_data_dir("drillhall", appauthor=False))
 
 
-def default_db_path() -> Path:
+def default_db_path() -> Path | str:
+    """``$DRILLHALL_DB`` (a file, or a ``postgresql://`` URL), else drillhall.db in the
+    user data directory."""
     override = os.environ.get("DRILLHALL_DB")
     if override:
-        return Path(override)
-    return Path(user_data_dir("drillhall", appauthor=False)) / "drillhall.db"
+        return override if override.startswith(("postgresql:", "postgres:")) else Path(override)
+    return data_dir() / "drillhall.db"
 
 
 def reports_dir() -> Path:
