@@ -6,6 +6,8 @@ throwaway PostgreSQL cluster (skipped, with the reason, where the server is miss
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from drills.play.live import LiveDrill
@@ -228,3 +230,51 @@ def test_kill_9_mid_drill_then_resume_loses_and_duplicates_nothing(any_store: St
     inputs = any_store.inputs(killed)
     assert len(inputs) >= journaled and len(inputs) == len(any_store.inputs(straight["drill_id"]))
     assert CliRunner().invoke(main, ["replay", killed, *where]).exit_code == 0
+
+
+def test_sites_push_to_the_centre_once_even_when_cut_off(
+    any_store: Store,
+    worked_bundle: Bundle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two sites push their finished drills to one central record. A push cut off after
+    its first drills and repeated sends the rest; every drill is there exactly once, with
+    its site; history and trends filter and group by site."""
+    from itertools import islice
+
+    from drills.store.push import push
+
+    sites = {}
+    for name in ("county-a", "county-b"):
+        monkeypatch.setenv("DRILLHALL_SITE", name)
+        site = Store(tmp_path / f"{name}.db")
+        ids = [_played(site, worked_bundle, person) for person in ("Li", "Wang", "Zhao")]
+        running = DrillSession.create(site, worked_bundle, bots={})  # not finished: stays
+        sites[name] = (site, ids, running)
+    site_a, ids_a, _ = sites["county-a"]
+    cut = list(islice(push(site_a, any_store), 2))  # the push dies after two drills
+    assert [p.outcome for p in cut] == ["imported", "imported"]
+    for name, (site, _ids, running) in sites.items():
+        outcomes = [p.outcome for p in push(site, any_store)]
+        expected = (
+            ["unchanged", "unchanged", "imported"] if name == "county-a" else ["imported"] * 3
+        )
+        assert outcomes == expected, name
+        assert [p.outcome for p in push(site, any_store)] == ["unchanged"] * 3  # idempotent
+        running.close()
+    rows = history(any_store, Filters())
+    assert sorted(r["id"] for r in rows) == sorted(ids_a + sites["county-b"][1])
+    assert {r["site"] for r in rows} == {"county-a", "county-b"}
+    assert {r["id"] for r in history(any_store, Filters(site="county-b"))} == set(
+        sites["county-b"][1]
+    )
+    by_site = {t.key: t for t in trends(any_store, "site", Filters())}
+    assert (
+        set(by_site) == {"county-a", "county-b"} and by_site["county-a"].drills == 3
+    )  # drills, not role rows
+    # a signature added at the site after the push travels with the next one
+    sign_off(site_a, ids_a[0], "Zhou", "safety_manager")
+    assert [p.outcome for p in push(site_a, any_store)] == ["extended", "unchanged", "unchanged"]
+    for site, _, _ in sites.values():
+        site.close()

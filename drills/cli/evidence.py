@@ -10,6 +10,7 @@ import click
 
 from drills.cli.common import (
     EXIT_INVALID,
+    DatabaseTarget,
     DbTarget,
     EnvironmentProblem,
     db_option,
@@ -163,4 +164,37 @@ def import_(pack: Path, db_path: DbTarget | None) -> None:
     )
 
 
-COMMANDS = [export, verify, import_]
+@click.command()
+@click.option(
+    "--to",
+    "central",
+    required=True,
+    type=DatabaseTarget(),
+    help="The central record: a postgresql:// URL (or another SQLite file).",
+)
+@db_option
+def push(central: DbTarget, db_path: DbTarget | None) -> None:
+    """Send this site's finished drills to the central record, one drill per transaction.
+
+    Idempotent and resumable: a drill the centre already has unchanged is skipped, a
+    later signature or a voiding is added, a push cut off halfway and repeated sends the
+    rest. The centre rescores every drill from its journal. Exit 1 if any drill was
+    refused (the centre holds other content under its id)."""
+    from drills.store.push import push as send
+
+    site = open_store(db_path)
+    centre = open_store(central, create=True)
+    if site.target == centre.target:
+        raise click.BadParameter("the central record is this database", param_hint="--to")
+    counts: dict[str, int] = {}
+    for pushed in send(site, centre):
+        counts[pushed.outcome] = counts.get(pushed.outcome, 0) + 1
+        if pushed.outcome == "refused":
+            click.echo(inert(f"drillhall: {one_line(pushed.reason)}"), err=True)
+    said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing"
+    click.echo(f"pushed {sum(counts.values())} finished drill(s) to {centre.where}: {said}")
+    if counts.get("refused"):
+        raise click.exceptions.Exit(EXIT_INVALID)
+
+
+COMMANDS = [export, verify, import_, push]

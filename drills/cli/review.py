@@ -369,6 +369,7 @@ def filter_options(func: Any) -> Any:
             click.option("--until", type=DAY, help="Up to and including this date."),
             click.option("--rating", type=click.Choice(["P", "S", "M", "U"])),
             click.option("--purpose", type=click.Choice(PURPOSES), help="Drill purpose."),
+            click.option("--site", help="Only drills played at this site."),
         ]
     ):
         func = option(func)
@@ -405,7 +406,10 @@ def history(
 
 @click.command()
 @click.option(
-    "--by", type=click.Choice(["role", "trainee", "rule"]), default="role", show_default=True
+    "--by",
+    type=click.Choice(["role", "trainee", "rule", "site"]),
+    default="role",
+    show_default=True,
 )
 @filter_options
 @click.option(

@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mode_name_exam": ("考核", "exam"),
     "bots_only": ("仅机器人", "bots only"),
     "col_id": ("编号", "ID"),
+    "col_site": ("站点", "Site"),
     "col_players": ("参演人员（角色）", "Trainees (roles)"),
     "no_drills_match": ("没有符合条件的演练", "no drills match"),
     "speed": ("倍速", "speed"),

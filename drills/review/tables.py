@@ -73,13 +73,14 @@ def history_table(rows: list[dict[str, Any]], lang: str) -> str:
         return label("no_drills_match", lang)
     headers = [
         label(k, lang)
-        for k in ("col_id", "date", "scenario", "mode", "col_players", "score", "rating",
-                  "status")
+        for k in ("col_id", "date", "col_site", "scenario", "mode", "col_players", "score",
+                  "rating", "status")
     ]  # fmt: skip
     body = [
         [
             row["id"],
             row["created"][:16].replace("T", " "),
+            printable(row.get("site") or "—"),
             printable(row["scenario_id"]),
             mode_words(row, lang),
             players(row, lang),
@@ -89,7 +90,7 @@ def history_table(rows: list[dict[str, Any]], lang: str) -> str:
         ]
         for row in rows
     ]
-    table = render_table(headers, body, right=frozenset({5}))
+    table = render_table(headers, body, right=frozenset({6}))
     older = sorted({row["profile"] for row in rows if _older(row)})
     if older:
         table += "\n" + (

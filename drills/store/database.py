@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -330,7 +331,21 @@ def m010_seat_tokens(db: Database) -> None:
     db.table("seat_tokens").create_index(["drill_id", "role"])
 
 
-# Every table with a drill_id column (m001..m010), for removing an unstarted drill.
+@migrations()
+def m011_site(db: Database) -> None:
+    """Every drill keeps the site it was played at (a name set once per machine), so a
+    central record filters and groups by site; result rows carry it for trend indexes."""
+    db.table("drills").add_column("site", str)
+    db.table("drills").create_index(["site", "created"])
+    for table in ("results", "role_scores"):
+        db.table(table).add_column("site", str)
+    db.table("role_scores").create_index(
+        ["profile", "site", "created", "score", "on_time", "person", "purpose"],
+        index_name="idx_role_scores_trend_site",
+    )
+
+
+# Every table with a drill_id column (m001..m011), for removing an unstarted drill.
 DRILL_TABLES = (
     "inputs", "events", "scores", "results", "role_scores", "notes", "signatures",
     "improvement_edits", "improvement_log", "participants", "submissions", "clock",
@@ -342,6 +357,12 @@ def _put_source(db: Database | Connection, text: str) -> str:
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     db.execute("INSERT INTO sources (sha, text) VALUES (?, ?) ON CONFLICT DO NOTHING", [sha, text])
     return sha
+
+
+def this_site() -> str:
+    """This machine's site name: ``$DRILLHALL_SITE``, else the host name (set it once
+    per machine; a central record groups drills by it)."""
+    return os.environ.get("DRILLHALL_SITE") or socket.gethostname() or "local"
 
 
 def drill_status(stored: str, voided: str | None, playing: Callable[[], bool]) -> str:
@@ -517,6 +538,7 @@ class DrillRecord:
     void_reason: str | None = None
     voided: str | None = None
     voided_by: str | None = None
+    site: str | None = None
     _roster: str | None = field(default=None, repr=False)
 
     @property
@@ -553,6 +575,7 @@ class DrillRecord:
             void_reason=row.get("void_reason"),
             voided=row.get("voided"),
             voided_by=row.get("voided_by"),
+            site=row.get("site"),
             _roster=row.get("roster"),
         )
 
@@ -572,6 +595,7 @@ class Store:
         must not leave an empty database at a mistyped path. A ``postgresql://`` URL opens
         the central record on a PostgreSQL server instead (``drills.store.postgres``)."""
         self.target = str(path)  # what another thread or process opens again
+        self.site = this_site()  # recorded on the drills this connection creates
         self._drills: dict[str, FileLock | None] = {}  # drills this connection writes
         self.postgres: PostgresConnection | None = None
         self._file_id: tuple[int, int] | None = None
@@ -794,6 +818,7 @@ class Store:
             "speed": speed,
             "status": "running",
             "purpose": purpose,
+            "site": self.site,
             "created": now_iso(),
             "ended": None,
             "last_t": 0,
@@ -1013,8 +1038,8 @@ class Store:
             )
             self.sql.executemany(
                 "INSERT INTO results (drill_id, profile, expectation, rule, role, capability, "
-                "criticality, status, latency, deadline, credit, created, person, purpose) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "criticality, status, latency, deadline, credit, created, person, purpose, "
+                "site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         *key,
@@ -1030,6 +1055,7 @@ class Store:
                         created,
                         int(is_person(roster.get(r.role, ""))),
                         record.purpose,
+                        record.site,
                     )
                     for r in score.expectations
                     if r.scored
@@ -1037,7 +1063,8 @@ class Store:
             )
             self.sql.executemany(
                 "INSERT INTO role_scores (drill_id, profile, role, participant, score, rating, "
-                "on_time, created, person, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "on_time, created, person, purpose, site) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         *key,
@@ -1049,6 +1076,7 @@ class Store:
                         created,
                         int(is_person(roster.get(role, ""))),
                         record.purpose,
+                        record.site,
                     )
                     for role, data in score.roles.items()
                 ],

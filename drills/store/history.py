@@ -29,6 +29,7 @@ class Filters:
     rating: str | None = None
     search: str | None = None
     purpose: str | None = None
+    site: str | None = None
     profile: str = DEFAULT_PROFILE.label
     # trends count people in real drills; these put bot-played roles and test runs back
     with_bots: bool = False
@@ -62,6 +63,9 @@ class Filters:
         if self.purpose:
             clauses.append(f"{alias}.purpose = ?")
             args.append(self.purpose)
+        if self.site:
+            clauses.append(f"{alias}.site = ?")
+            args.append(self.site)
         if self.trainee or self.role:
             sub = ["r.drill_id = " + alias + ".id", "r.profile = ?"]
             sub_args: list[Any] = [self.profile]
@@ -111,7 +115,8 @@ def history(
     # A drill not yet regraded under this profile shows the result it was saved with, and
     # names that profile: old drills stay what they were until someone regrades them.
     sql = (
-        "SELECT d.id, d.created, d.scenario_id, d.plan_id, d.mode, d.purpose, d.status, "
+        "SELECT d.id, d.created, d.site, d.scenario_id, d.plan_id, d.mode, d.purpose, "
+        "d.status, "
         "d.roster, d.bots, d.voided, d.void_reason, d.voided_by, "
         f"{_started_sql(store)} AS started, "
         "COALESCE(s.score, o.score) AS score, COALESCE(s.rating, o.rating) AS rating, "
@@ -155,7 +160,7 @@ class Trend:
     series: list[float] = field(default_factory=list)
 
 
-TREND_KINDS = ("role", "trainee", "rule")
+TREND_KINDS = ("role", "trainee", "rule", "site")
 
 
 _TREND_SOURCES = {
@@ -171,6 +176,7 @@ _TREND_SOURCES = {
         "THEN 1.0 * x.latency / x.deadline END",
     ),
     "role": ("role_scores", "x.role", "x.score / 100.0", "x.on_time", "CAST(NULL AS REAL)"),
+    "site": ("role_scores", "x.site", "x.score / 100.0", "x.on_time", "CAST(NULL AS REAL)"),
     "trainee": (
         "role_scores",
         "x.participant",
@@ -202,12 +208,22 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
         role=filters.role,
         rating=filters.rating,
         purpose=filters.purpose,
+        site=filters.site,
         profile=filters.profile,
     )
     join = ""
     rest.search = filters.search
     if any(
-        (rest.scenario, rest.plan, rest.trainee, rest.role, rest.rating, rest.search, rest.purpose)
+        (
+            rest.scenario,
+            rest.plan,
+            rest.trainee,
+            rest.role,
+            rest.rating,
+            rest.search,
+            rest.purpose,
+            rest.site,
+        )
     ):
         where, more = rest.where()
         join = (
@@ -227,11 +243,14 @@ def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Tr
     first value travel to Python.
     """
     if by not in TREND_KINDS:
-        raise ValueError(f"trends by role, trainee or rule, not {by!r}")
+        raise ValueError(f"trends by role, trainee, rule or site, not {by!r}")
     table, key, value, on_time, ratio = _TREND_SOURCES[by]
+    # a site has a row per role and drill: it counts drills (a role or a trainee has one
+    # row per drill, a rule one per expectation)
+    count = "COUNT(DISTINCT x.drill_id)" if by == "site" else "COUNT(*)"
     join, where, args = _trend_where(filters)
     rows = store.sql.execute(
-        f"SELECT {key}, COUNT(*), AVG({value}), AVG({on_time}), AVG({ratio}) "
+        f"SELECT {key}, {count}, AVG({value}), AVG({on_time}), AVG({ratio}) "
         f"FROM {table} x {join} WHERE {where} GROUP BY {key} ORDER BY {key}",
         args,
     ).fetchall()

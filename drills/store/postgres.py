@@ -134,7 +134,16 @@ CREATE TABLE seat_tokens (
 CREATE INDEX idx_seat_tokens_drill_id_role ON seat_tokens (drill_id, role);
 """
 
-MIGRATIONS: list[tuple[str, str]] = [("m010_schema", M010_SCHEMA)]
+M011_SITE = """
+ALTER TABLE drills ADD COLUMN site TEXT;
+CREATE INDEX idx_drills_site_created ON drills (site, created);
+ALTER TABLE results ADD COLUMN site TEXT;
+ALTER TABLE role_scores ADD COLUMN site TEXT;
+CREATE INDEX idx_role_scores_trend_site
+    ON role_scores (profile, site, created, score, on_time, person, purpose);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [("m010_schema", M010_SCHEMA), ("m011_site", M011_SITE)]
 
 
 class PostgresConnection:
