@@ -278,3 +278,40 @@ def test_sites_push_to_the_centre_once_even_when_cut_off(
     assert [p.outcome for p in push(site_a, any_store)] == ["extended", "unchanged", "unchanged"]
     for site, _, _ in sites.values():
         site.close()
+
+
+def test_a_read_only_role_is_enough_to_read_the_record(
+    postgres_server: str, worked_bundle: Bundle
+) -> None:
+    """history, trends, score and report need only SELECT on a central record."""
+    import json
+    import uuid
+
+    import psycopg
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    from .postgres import fresh_database
+
+    url = fresh_database(postgres_server)
+    writer = Store(url)
+    drill = _played(writer, worked_bundle)
+    writer.close()
+    reader = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {reader} LOGIN")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    where = ["--db", url.replace("user=drillhall", f"user={reader}")]
+    cli = CliRunner()
+    [row] = json.loads(cli.invoke(main, ["history", "--json", *where]).stdout)
+    assert row["id"] == drill
+    for args in (
+        ["trends", "--by", "trainee"],
+        ["score", drill],
+        ["report", drill, "--format", "md"],
+    ):
+        result = cli.invoke(main, [*args, *where])
+        assert result.exit_code == 0, (args, result.output)
+    refused = cli.invoke(main, ["void", drill, "--reason", "x", "--by", "y", *where])
+    assert refused.exit_code == 2 and "permission denied" in refused.stderr

@@ -220,8 +220,19 @@ class PostgresConnection:
             return False
         return True
 
+    def _pending(self) -> bool:
+        """Whether a migration is still to apply (reading only: a read-only role that
+        runs history or a report must not need the right to create anything)."""
+        found = self.conn.execute("SELECT to_regclass('drillhall_migrations')").fetchone()
+        if found is None or found[0] is None:
+            return True
+        done = {r[0] for r in self.conn.execute("SELECT name FROM drillhall_migrations")}
+        return any(name not in done for name, _ in MIGRATIONS)
+
     def migrate(self) -> None:
         """Apply pending migrations, one connection at a time."""
+        if not self._pending():
+            return
         self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATIONS_LOCK,))
         try:
             self.conn.execute(
