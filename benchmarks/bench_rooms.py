@@ -1,6 +1,7 @@
 """Load test: one host and N trainee clients as separate processes on one machine.
 
     python -m benchmarks.bench_rooms [--clients 30] [--injects 180] [--speed 60] [--kill]
+                                     [--backend sqlite|postgresql|both] [--postgres URL]
 
 The host runs headless (`drillhall host --headless --wait-for N`); each client joins a
 role through the host's gateway and answers its injects (benchmarks/room_client.py, the
@@ -9,7 +10,9 @@ client seeing the engine's answer, and from the gateway storing a decision to th
 applying it (p50/p95/p99), and checks that every decision the clients made was stored,
 applied and journaled exactly once. With --kill, the host is
 killed with SIGKILL mid-drill and resumed (`drillhall resume CODE --headless`); the final
-score must equal a replay of the journal.
+score must equal a replay of the journal. ``--backend postgresql`` puts the drill's
+database on a PostgreSQL server (``--postgres URL``, or a throwaway cluster started with
+tests/postgres.py); ``both`` runs the same load on each and prints them side by side.
 """
 
 from __future__ import annotations
@@ -18,34 +21,38 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from benchmarks.synthetic import room
+from drills.store.database import Store
 
 DRILLHALL = [sys.executable, "-m", "drills"]
 OUTAGE = 1.0  # seconds the killed host stays down
 PATIENCE = 300.0  # seconds to wait for a condition before declaring the run stuck
 
 
-def _wait_applied(db: Path, code: str, count: int, host: subprocess.Popen[str]) -> None:
+def _wait_applied(db: str, code: str, count: int, host: subprocess.Popen[str]) -> None:
     """Until the host has applied ``count`` submissions (it must still be running)."""
     deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         if host.poll() is not None:
             raise RuntimeError(f"the host exited ({host.returncode}) before {count} were applied")
-        with sqlite3.connect(db, timeout=30) as conn:
-            done = conn.execute(
+        store = Store(db, create=False)
+        try:
+            done = store.sql.execute(
                 "SELECT COUNT(*) FROM submissions WHERE drill_id = ? AND status = 'applied'",
                 [code],
             ).fetchone()[0]
+        finally:
+            store.close()
         if done >= count:
             return
         time.sleep(0.05)
@@ -65,9 +72,10 @@ def read_tokens(stdout: IO[str]) -> tuple[str, dict[str, str]]:
     return code, tokens
 
 
-def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> dict[str, object]:
+def run(
+    clients: int, injects: int, speed: float, kill: bool, folder: Path, db: str
+) -> dict[str, object]:
     scenario, plan = room(folder, clients, injects)
-    db = folder / "room.db"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     host_cmd = [
         *DRILLHALL,
@@ -104,7 +112,7 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
         for i in range(clients)
     ]
     try:
-        return _finish(code, folder, env, host, procs, clients, injects, speed, kill)
+        return _finish(code, folder, db, env, host, procs, clients, injects, speed, kill)
     finally:
         everyone: list[subprocess.Popen[Any]] = [host, *procs]
         for proc in everyone:  # never leave clients polling a deleted database
@@ -115,6 +123,7 @@ def run(clients: int, injects: int, speed: float, kill: bool, folder: Path) -> d
 def _finish(
     code: str,
     folder: Path,
+    db: str,
     env: dict[str, str],
     host: subprocess.Popen[str],
     procs: list[subprocess.Popen[bytes]],
@@ -123,7 +132,6 @@ def _finish(
     speed: float,
     kill: bool,
 ) -> dict[str, object]:
-    db = folder / "room.db"
     resumed = False
     if kill:
         _wait_applied(db, code, injects // 2, host)  # half way through, by what happened
@@ -140,7 +148,7 @@ def _finish(
                 "--speed",
                 str(speed),
                 "--db",
-                str(db),
+                db,
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -150,14 +158,15 @@ def _finish(
     host.wait(timeout=600)
     for proc in procs:
         proc.wait(timeout=60)
-    conn = sqlite3.connect(db)
-    subs = conn.execute(
+    store = Store(db, create=False)
+    subs = store.sql.execute(
         "SELECT id, submitted, applied, status FROM submissions WHERE drill_id = ?", [code]
     ).fetchall()
     keys = [
         json.loads(d).get("key")
-        for (d,) in conn.execute("SELECT data FROM inputs WHERE drill_id = ?", [code])
+        for (d,) in store.sql.execute("SELECT data FROM inputs WHERE drill_id = ?", [code])
     ]
+    store.close()
     sub_keys = [k for k in keys if k and k.startswith("sub:")]
     latencies = sorted(
         (datetime.fromisoformat(a) - datetime.fromisoformat(s)).total_seconds() * 1000
@@ -165,7 +174,7 @@ def _finish(
         if status == "applied"
     )
     replay = subprocess.run(
-        [*DRILLHALL, "replay", code, "--json", "--db", str(db)],
+        [*DRILLHALL, "replay", code, "--json", "--db", db],
         capture_output=True,
         text=True,
         env=env,
@@ -213,10 +222,23 @@ def main() -> None:
     parser.add_argument("--injects", type=int, default=180)
     parser.add_argument("--speed", type=float, default=60)
     parser.add_argument("--kill", action="store_true")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--postgres", help="a postgresql:// URL of a maintenance database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        result = run(args.clients, args.injects, args.speed, args.kill, Path(tmp))
-    print(json.dumps(result, indent=2))
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        for backend in backends:
+            folder = Path(tmp) / backend
+            folder.mkdir()
+            db = str(folder / "room.db")
+            if backend == "postgresql":
+                from tests.postgres import fresh_database, throwaway_cluster
+
+                server = args.postgres or stack.enter_context(throwaway_cluster())
+                db = fresh_database(server)
+            results[backend] = run(args.clients, args.injects, args.speed, args.kill, folder, db)
+    print(json.dumps(results if len(results) > 1 else results[backends[0]], indent=2))
 
 
 if __name__ == "__main__":

@@ -315,3 +315,50 @@ def test_a_read_only_role_is_enough_to_read_the_record(
         assert result.exit_code == 0, (args, result.output)
     refused = cli.invoke(main, ["void", drill, "--reason", "x", "--by", "y", *where])
     assert refused.exit_code == 2 and "permission denied" in refused.stderr
+
+
+def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) -> None:
+    """A trainee's decision stored by another connection (the gateway's) is applied on
+    the host's next tick: on PostgreSQL a notification says it came, so the host does not
+    read the queue every tick; on SQLite the host reads it every tick."""
+    import time
+
+    session = DrillSession.create(any_store, worked_bundle, bots={})
+    live = LiveDrill(session, 1.0, paused=True, room_bots="ideal")
+    role = worked_bundle.compiled.plan.roles[0].id
+    gateway = Store(any_store.target)
+    try:
+        rooms.join(gateway, session.drill_id, role, "Li")
+        live.resume()
+        live.advance_events()
+        queue_reads = 0
+        original = rooms.pending
+
+        def counted(store: Store, drill_id: str) -> list[tuple[int, Decision]]:
+            nonlocal queue_reads
+            queue_reads += 1
+            return original(store, drill_id)
+
+        rooms.pending = counted
+        try:
+            for _ in range(20):
+                live.advance_events()  # nothing submitted yet
+            idle_reads = queue_reads
+            submitted = rooms.submit(
+                gateway, session.drill_id, role, "Li", Decision(role, "report", {}), key="k1"
+            )
+            deadline = time.monotonic() + 10
+            while rooms.pending(gateway, session.drill_id) and time.monotonic() < deadline:
+                live.advance_events()
+        finally:
+            rooms.pending = original
+        assert rooms.pending(gateway, session.drill_id) == []
+        keys = [i.key for _, i in any_store.inputs(session.drill_id) if isinstance(i, Decision)]
+        assert f"sub:{submitted}" in keys
+        if any_store.sql.dialect == "postgresql":
+            assert idle_reads <= 1  # woken, not polling (at most the periodic look)
+        else:
+            assert idle_reads == 20
+    finally:
+        gateway.close()
+        session.close()

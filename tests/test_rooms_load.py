@@ -32,8 +32,12 @@ pytestmark = pytest.mark.slow
 Hosted = tuple[LiveDrill, Store, RoomGateway]
 
 
-def test_host_killed_mid_drill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    result = run(clients=4, injects=40, speed=200, kill=True, folder=tmp_path)
+def test_host_killed_mid_drill_loses_and_duplicates_nothing(
+    tmp_path: Path, any_store: Store
+) -> None:
+    """SIGKILL of a hosted drill's host mid-drill, then resume, with four trainee
+    processes deciding through the outage: on SQLite and on PostgreSQL."""
+    result = run(clients=4, injects=40, speed=200, kill=True, folder=tmp_path, db=any_store.target)
     assert result["host_killed_and_resumed"]
     assert result["clients_reported"] == 4
     assert result["made"] == result["submitted"] == result["applied"] == result["journaled"] == 40

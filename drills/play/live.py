@@ -36,6 +36,7 @@ from scoring.score import DrillScore, score_drill
 
 ENDING_WAIT = 120.0  # seconds a headless caller waits for the final score at most
 ROSTER_EVERY = 1.0  # wall seconds between two reads of who has joined
+POLL_EVERY = 2.0  # wall seconds between looks at the submission queue without a notification
 
 
 class Room(Protocol):
@@ -75,6 +76,7 @@ class LiveDrill:
         self._now = now
         self._roster_read = float("-inf")
         self._applied_keys: set[str] | None = None
+        self._polled = 0.0  # when the submission queue was last read without a notification
         self._roster: tuple[Seat, ...] = ()
         self.ending = DrillEnding(session.store.target, session.drill_id, session.compiled)
         if session.engine.ended:
@@ -168,6 +170,8 @@ class LiveDrill:
         Each is journaled with the key ``sub:<id>``; a submission whose key is already in
         the journal (the host died between journaling and marking it) is only marked."""
         store, drill_id = self.session.store, self.drill_id
+        if not store.sql.notified(rooms.SUBMITTED, drill_id) and not self._poll_due():
+            return  # PostgreSQL: nothing was submitted since the last look
         for submission, decision in rooms.pending(store, drill_id):
             key = f"sub:{submission}"
             applied = self._journaled_keys()
@@ -178,6 +182,15 @@ class LiveDrill:
             self.session.submit(self.now, replace(decision, key=key))
             applied.add(key)
             rooms.mark_applied(store, submission, self.engine.events[before:])
+
+    def _poll_due(self) -> bool:
+        """A look at the queue every ``POLL_EVERY`` seconds even without a notification
+        (one lost with a dropped connection must not strand a decision)."""
+        wall = time.monotonic()
+        if wall - self._polled < POLL_EVERY:
+            return False
+        self._polled = wall
+        return True
 
     def _journaled_keys(self) -> set[str]:
         if self._applied_keys is None:

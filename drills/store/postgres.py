@@ -161,6 +161,8 @@ class PostgresConnection:
         # AVG and 1.0 * x are numeric in PostgreSQL: floats, as SQLite gives them
         self.conn.adapters.register_loader("numeric", FloatLoader)
         self._held: set[int] = set()
+        self._listening: set[str] = set()
+        self._heard: set[tuple[str, str]] = set()
 
     def execute(self, sql: str, params: Params = ()) -> Rows:
         return self.conn.execute(to_psycopg(sql), tuple(params))
@@ -190,6 +192,30 @@ class PostgresConnection:
 
     def json_text(self, column: str, key: str) -> str:
         return f"({column}::jsonb ->> '{key}')"
+
+    # -- notifications: a submission wakes its host ------------------------------------
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Sent when the surrounding transaction commits (at once outside one)."""
+        self.conn.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+
+    def listen(self, channel: str) -> None:
+        if channel not in self._listening:
+            self.conn.execute(f'LISTEN "{channel}"')
+            self._listening.add(channel)
+
+    def notified(self, channel: str, payload: str) -> bool:
+        """Whether ``payload`` was notified on ``channel`` since the last ask (never
+        waits). Not listening yet: listen now, and say yes once (look to be sure)."""
+        if channel not in self._listening:
+            self.listen(channel)
+            return True
+        for note in self.conn.notifies(timeout=0, stop_after=1000):
+            self._heard.add((note.channel, note.payload))
+        if (channel, payload) in self._heard:
+            self._heard.discard((channel, payload))
+            return True
+        return False
 
     # -- locks: one writer per drill ------------------------------------------------
 

@@ -23,6 +23,10 @@ from drills.port.text import unsafe_characters
 from drills.store.database import NoSuchDrill, Store, StoreError, now_iso, storage
 from engine.events import Decision, Event, Kind, canonical_json
 
+# The channel a stored submission is announced on (payload: the drill id), so a host on
+# PostgreSQL looks at its queue when something came instead of every tick.
+SUBMITTED = "drillhall_submitted"
+
 
 class RoomError(StoreError):
     """A join or a submission the room refuses, with the reason."""
@@ -191,6 +195,8 @@ def submit(
             added = store.sql.execute(
                 "SELECT id FROM submissions WHERE drill_id = ? AND key = ?", (drill_id, key)
             ).fetchone()
+        else:  # wakes the host (PostgreSQL) when this commits; SQLite's host polls
+            store.sql.notify(SUBMITTED, drill_id)
     return int(added[0])
 
 

@@ -54,6 +54,9 @@ class Connection(Protocol):
     def transaction(self) -> Any: ...
     def write_transaction(self) -> Any: ...
     def json_text(self, column: str, key: str) -> str: ...
+    def notify(self, channel: str, payload: str) -> None: ...
+    def listen(self, channel: str) -> None: ...
+    def notified(self, channel: str, payload: str) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -95,6 +98,16 @@ class SqliteConnection:
 
     def json_text(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
+
+    # SQLite has no notifications: a listener is always told to look (it polls).
+    def notify(self, channel: str, payload: str) -> None:
+        return None
+
+    def listen(self, channel: str) -> None:
+        return None
+
+    def notified(self, channel: str, payload: str) -> bool:
+        return True
 
     def close(self) -> None:
         self.conn.close()
