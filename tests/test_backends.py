@@ -21,6 +21,8 @@ from engine.bundle import Bundle
 from engine.events import Decision
 from scoring.profile import ScoringProfile
 
+from .waits import wait_for
+
 
 def _played(
     store: Store, bundle: Bundle, person: str | None = "Li", purpose: str = "practice"
@@ -191,7 +193,6 @@ def test_kill_9_mid_drill_then_resume_loses_and_duplicates_nothing(any_store: St
     import signal
     import subprocess
     import sys
-    import time
 
     from click.testing import CliRunner
 
@@ -205,14 +206,15 @@ def test_kill_9_mid_drill_then_resume_loses_and_duplicates_nothing(any_store: St
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        killed = None
-        while killed is None and time.monotonic() < deadline:
+
+        def journaled_three() -> str:
+            """The running drill once three of its decisions are journaled ("" before)."""
             for row in history(any_store, Filters(), status="running"):
-                if len(any_store.inputs(row["id"])) >= 3:  # some decisions are journaled
-                    killed = row["id"]
-            time.sleep(0.05)  # poll interval of the wait for the condition above
-        assert killed is not None, "the drill never journaled three decisions"
+                if len(any_store.inputs(row["id"])) >= 3:
+                    return str(row["id"])
+            return ""
+
+        killed = wait_for(journaled_three, "three journaled decisions", 60)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:

@@ -13,13 +13,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from .conftest import start_headless_host
+from .waits import wait_for
 
 T = TypeVar("T")
 
@@ -37,16 +37,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 ANSI = re.compile(
@@ -101,7 +91,7 @@ def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -
             return conn.execute(sql, args).fetchone()
 
     try:
-        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 20, "the server")
+        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, "the server", 20)
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
@@ -148,8 +138,8 @@ def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -
                     code,
                     "Browser Li",
                 ),
-                20,
                 "the browser trainee to join",
+                20,
             )
             assert joined[0] == "hydrology"
             shown.wait_for("Role: City hydrology bureau")  # the briefing comes first
@@ -170,8 +160,8 @@ def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -
                     code,
                     "Browser Li",
                 ),
-                30,
                 "the host to apply the browser's decision",
+                30,
             )
             assert '"accepted":true' in result[0]
             shown.wait_for("Recorded: Issue a flood forecast")

@@ -19,8 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,17 +36,10 @@ from engine.bundle import Bundle
 from engine.events import Event
 
 from .conftest import DATA, ROOT, start_headless_host
+from .waits import wait_for
 
 WORKED = [str(DATA / "worked-scenario.yaml"), "--plan", str(DATA / "worked-plan.yaml")]
 DRILLHALL = [sys.executable, "-m", "drills"]
-
-
-def wait_for(done: Callable[[], object], what: str, timeout: float = 60.0) -> None:
-    """Poll ``done()`` until it holds (fails naming ``what``): a condition, not a time."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def journaled_events(db: Path) -> int:
@@ -749,9 +741,7 @@ def test_the_host_and_its_gateway_log_to_a_file(tmp_path: Path) -> None:
         with pytest.raises(RoomError):
             RemoteDrill(code, "nosuchrole", "Li", token=tokens["hydrology"])
         remote = RemoteDrill(code, "hydrology", "Li", token=tokens["hydrology"])
-        deadline = time.monotonic() + 20
-        while "joined as hydrology" not in log_file.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: "joined as hydrology" in log_file.read_text(), "the join logged", 20)
         remote.client.close()
     finally:
         host.kill()
@@ -859,10 +849,7 @@ def test_serve_refuses_cross_origin_websockets() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)
+        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, "serve", 30)
         assert " 403 " in _handshake(port, "http://evil.example")
         assert " 403 " in _handshake(port, f"http://127.0.0.1:{port + 1}")
         assert " 101 " in _handshake(port, f"http://127.0.0.1:{port}")

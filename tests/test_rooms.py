@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from engine.bundle import Bundle
 from engine.events import Decision, Kind
 
 from .conftest import ROOT, start_headless_host
+from .waits import wait_for
 
 Room = tuple[LiveDrill, "Wall", Store, RoomGateway]
 
@@ -102,14 +102,6 @@ def room(tmp_path: Path, flood_bundle: Bundle, request: pytest.FixtureRequest) -
         live.room = None
 
 
-def wait_until(check: Callable[[], object], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def test_tokens_are_per_seat_and_the_database_keeps_no_token(room: Room) -> None:
     live, _, store, gate = room
     tokens = gate.tokens
@@ -148,7 +140,7 @@ def test_join_refusals(room: Room) -> None:
     with pytest.raises(rooms.RoomError, match=r"already taken by Li \(connected\)"):
         RemoteDrill(code, "hydrology", "Li", token=hydrology)  # not over a live seat
     first.client.close()  # Li's console closed (crashed): the seat is held for Li
-    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
+    wait_for(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
     with pytest.raises(rooms.RoomError, match="already taken by Li: the seat is held for them"):
         RemoteDrill(code, "hydrology", "Wang", token=hydrology)
     assert RemoteDrill(code, "hydrology", "Li", token=hydrology).role == "hydrology"
@@ -326,7 +318,7 @@ def test_a_dropped_seat_is_held_for_its_trainee_and_freed_only_by_the_trainer(
     new = live.free_seat("hydrology")  # the trainer frees it: a new token, the old revoked
     assert new != old and live.seat_tokens()["hydrology"] == new
     assert new.partition("-")[0] == old.partition("-")[0]  # the same room, the same address
-    wait_until(lambda: "hydrology" not in gate.connected_roles(), "Li's console hung up on")
+    wait_for(lambda: "hydrology" not in gate.connected_roles(), "Li's console hung up on")
     lost = [v for v in li.advance() if isinstance(v, SubmissionRefused)]
     assert len(lost) == 1 and "the trainer freed this seat" in lost[0].reason.en
     assert not [v for v in li.advance() if isinstance(v, SubmissionRefused)]  # said once
@@ -590,7 +582,7 @@ def test_a_console_taking_its_seat_back_waits_while_another_connection_holds_it(
     code, token = live.session.drill_id, gate.tokens["hydrology"]
     li = RemoteDrill(code, "hydrology", "Li", token=token)
     li.client.close()
-    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
+    wait_for(lambda: "hydrology" not in gate.connected_roles(), "the gateway to notice")
     sock, ask = raw_seat(token, "hydrology")  # the "old" connection, still holding the seat
     assert ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})["ok"]
     li._next_try = 0
@@ -598,7 +590,7 @@ def test_a_console_taking_its_seat_back_waits_while_another_connection_holds_it(
     assert not li.connected
     sock.shutdown(socket.SHUT_RDWR)  # (its reader keeps the descriptor open)
     sock.close()
-    wait_until(lambda: "hydrology" not in gate.connected_roles(), "the old one to go")
+    wait_for(lambda: "hydrology" not in gate.connected_roles(), "the old one to go")
     li._next_try = 0
     li.advance()
     assert li.connected and gate.connected_roles() == {"hydrology"}

@@ -26,6 +26,7 @@ from engine.bundle import Bundle
 from engine.events import Decision
 
 from .conftest import ROOT
+from .waits import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -59,15 +60,6 @@ def serve(tmp_path: Path, bundle: Bundle, limits: Limits) -> Iterator[Hosted]:
 @pytest.fixture
 def host(tmp_path: Path, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Hosted]:
     yield from serve(tmp_path, flood_bundle, getattr(request, "param", Limits()))
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.01)
-    return value
 
 
 def open_fds() -> int:
@@ -140,7 +132,7 @@ def test_400_idle_connections_from_one_user_leave_room_for_trainees(host: Hosted
     assert flood.stdin is not None and flood.stdout is not None
     try:
         opened = json.loads(flood.stdout.readline())
-        wait_until(  # the host has taken every connection and closed those it evicted
+        wait_for(  # the host has taken every connection and closed those it evicted
             lambda: (
                 room.registry.accepted >= opened["opened"]
                 and len(room.registry.sockets()) <= limits.pending_per_uid
@@ -201,7 +193,7 @@ def test_unproven_and_idle_connections_are_closed(host: Hosted) -> None:
     proven.close()
     # a console whose connection went idle just reconnects (and takes its seat back)
     remote = RemoteDrill(live.drill_id, "hydrology", "Li", token=token)
-    wait_until(lambda: "hydrology" not in room.connected_roles(), "the idle close")
+    wait_for(lambda: "hydrology" not in room.connected_roles(), "the idle close")
     remote.advance()
     assert remote.connected and room.connected_roles() == {"hydrology"}
 
@@ -248,7 +240,7 @@ def test_a_flood_of_decisions_is_refused_by_rate(host: Hosted) -> None:
         assert all(a.get("retry") is True for a in refused)
         assert refused[0]["error"].startswith("too many decisions at once: at most 5 a second")
         # the bucket refills: a decision is taken again a moment later
-        wait_until(
+        wait_for(
             lambda: ask({"op": "submit", "key": "later", "action": "issue_forecast"})["ok"],
             "the rate to allow one more",
         )
@@ -270,7 +262,7 @@ def test_a_console_keeps_what_the_rate_refused_and_sends_it_later(host: Hosted) 
         assert not [v for v in views if isinstance(v, SubmissionRefused)]
         return not remote.outbox
 
-    wait_until(all_sent, "the outbox to drain")
+    wait_for(all_sent, "the outbox to drain")
     count = store.db.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [live.drill_id])
     assert count.fetchone()[0] == 30
 

@@ -297,6 +297,28 @@ class Day(click.ParamType[str]):
 DAY = Day()
 
 
+def output_option(help: str, *, required: bool = True) -> Callable[[Any], Any]:
+    """``-o/--output FILE``, checked before any work (see ``writable_file``)."""
+    return click.option(
+        "-o",
+        "--output",
+        required=required,
+        type=click.Path(dir_okay=False, path_type=Path),
+        callback=writable_file,
+        help=help,
+    )
+
+
+def profile_option(help: str) -> Callable[[Any], Any]:
+    """``--profile FILE``: a scoring profile (YAML or JSON) that must exist."""
+    return click.option(
+        "--profile",
+        "profile_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
 def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """An output file (``-o``, ``--csv``) is checked before any work: its folder must
     exist and be writable (exit 2, an environment problem), the file must not be a

@@ -17,7 +17,8 @@ from drills.cli.common import (
     lang_option,
     one_line,
     open_store,
-    writable_file,
+    output_option,
+    profile_option,
     write_bytes,
 )
 from drills.cli.review import load_profile
@@ -38,21 +39,9 @@ def inert(text: str) -> str:
 
 @click.command()
 @click.argument("drill")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=writable_file,
-    help="The pack to write (a zip; suggested suffix .drillpack).",
-)
+@output_option("The pack to write (a zip; suggested suffix .drillpack).")
 @lang_option
-@click.option(
-    "--profile",
-    "profile_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Pack this scoring profile (YAML or JSON) instead of the default.",
-)
+@profile_option("Pack this scoring profile (YAML or JSON) instead of the default.")
 @db_option
 def export(
     drill: str, output: Path, lang: str, profile_path: Path | None, db_path: DbTarget | None

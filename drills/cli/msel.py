@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from drills.cli.common import EXIT_INVALID, writable_file
+from drills.cli.common import EXIT_INVALID, output_option
 
 
 def _refuse(lines: list[str]) -> NoReturn:
@@ -36,14 +36,7 @@ def msel() -> None:
 
 @msel.command("export")
 @click.argument("scenario")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=writable_file,
-    help="The sheet to write: FILE.xlsx (three sheets, drop-downs) or FILE.csv.",
-)
+@output_option("The sheet to write: FILE.xlsx (three sheets, drop-downs) or FILE.csv.")
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def export_command(scenario: str, output: Path, plan_file: Path | None, force: bool) -> None:
@@ -75,14 +68,7 @@ def export_command(scenario: str, output: Path, plan_file: Path | None, force: b
     "plan_ref",
     help="The plan (a file or an installed id); default: the plan the sheet names.",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=writable_file,
-    help="The scenario file to write (YAML).",
-)
+@output_option("The scenario file to write (YAML).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def import_command(source: Path, plan_ref: str | None, output: Path, force: bool) -> None:
     """Read a controller's script (xlsx or csv) into a scenario file that validates."""

@@ -19,8 +19,10 @@ from drills.cli.common import (
     db_option,
     lang_option,
     open_store,
+    output_option,
     person_name,
     plain_text,
+    profile_option,
     writable_file,
     write_bytes,
     write_output,
@@ -50,20 +52,9 @@ def plain_texts(
     show_default=True,
     help="docx: a Word document for filing (needs -o).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=writable_file,
-    help="Write to this file instead of the terminal.",
-)
+@output_option("Write to this file instead of the terminal.", required=False)
 @lang_option
-@click.option(
-    "--profile",
-    "profile_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Score with this scoring profile (YAML or JSON).",
-)
+@profile_option("Score with this scoring profile (YAML or JSON).")
 @click.option(
     "--organisation",
     "--organization",
@@ -470,12 +461,7 @@ def trends(
 
 
 @click.command()
-@click.option(
-    "--profile",
-    "profile_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The new scoring profile (YAML or JSON).",
-)
+@profile_option("The new scoring profile (YAML or JSON).")
 @filter_options
 @db_option
 def regrade(
