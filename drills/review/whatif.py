@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drills.store.database import Store, StoreError
 from engine.compiled import CompiledScenario
 from engine.events import Decision, Event, Input, Kind
 from engine.fields import parse_duration
-from engine.runner import Runner, replay
+from engine.runner import Runner
 from engine.runtime import DrillEngine
 from scoring.score import DrillScore, score_drill
 
@@ -66,18 +66,30 @@ class JournalInput:
     change: str = ""  # the --change that added or moved it ("": as journaled)
 
 
-def number_inputs(
-    compiled: CompiledScenario, seed: int, mode: str, inputs: list[tuple[int, Input]]
-) -> list[JournalInput]:
-    """Replay the inputs and note, for each, the seq of the first event it produced: the
-    number the journal, the report appendix and the review console show."""
-    runner = Runner(DrillEngine(compiled, seed=seed, mode=mode))
+def replay_numbered(
+    compiled: CompiledScenario,
+    seed: int,
+    mode: str,
+    inputs: list[JournalInput],
+    until: float = float("inf"),
+) -> tuple[DrillEngine, list[JournalInput]]:
+    """Replay the inputs through a fresh engine up to ``until``; each comes back with the
+    seq of the first event it produced (the number the journal, the report appendix and
+    the review console show). A decision a --change added or moved that the engine
+    refuses (an unknown role, a wrong parameter, after the end) is a ``ChangeError`` with
+    the engine's reason, not a run where it "made no difference"."""
+    engine = DrillEngine(compiled, seed=seed, mode=mode)
+    runner = Runner(engine)
     runner.start()
     numbered = []
-    for t, item in inputs:
-        produced = runner.submit(t, item)
-        numbered.append(JournalInput(t, item, produced[0].seq if produced else None))
-    return numbered
+    for x in inputs:
+        produced = runner.submit(x.t, x.item)
+        refused = [e for e in produced if e.kind == Kind.DECISION_REFUSED]
+        if x.change and refused:
+            raise ChangeError(f"{x.change!r}: the drill refuses it: {refused[0].data['reason']}")
+        numbered.append(replace(x, event=produced[0].seq if produced else None))
+    runner.run_until(until)
+    return engine, numbered
 
 
 def _pick(inputs: list[JournalInput], selector: str, change: str) -> int:
@@ -167,35 +179,18 @@ def _fired(events: list[Event]) -> dict[str, int]:
     return {e.data["inject"]: e.t for e in events if e.kind == Kind.INJECT_DELIVERED}
 
 
-def _replay_changed(
-    compiled: CompiledScenario, seed: int, mode: str, inputs: list[JournalInput], until: float
-) -> DrillEngine:
-    """Replay the changed journal; a decision a --change added or moved that the engine
-    refuses (an unknown role, a wrong parameter, after the end) is a ``ChangeError`` with
-    the engine's reason, not a run where it "made no difference"."""
-    engine = DrillEngine(compiled, seed=seed, mode=mode)
-    runner = Runner(engine)
-    runner.start()
-    for x in inputs:
-        produced = runner.submit(x.t, x.item)
-        refused = [e for e in produced if e.kind == Kind.DECISION_REFUSED]
-        if x.change and refused:
-            raise ChangeError(f"{x.change!r}: the drill refuses it: {refused[0].data['reason']}")
-    runner.run_until(until)
-    return engine
-
-
 def what_if(store: Store, drill_id: str, changes: list[str]) -> WhatIf:
     record = store.drill(drill_id)
     bundle = record.bundle()
     inputs = store.inputs(record.id)
     until = float("inf") if record.status == "ended" else record.last_t
-    original = DrillEngine(bundle.compiled, seed=record.seed, mode=record.mode)
-    replay(original, inputs, until=until)
-    numbered = number_inputs(bundle.compiled, record.seed, record.mode, inputs)
+    journal = [JournalInput(t, item, None) for t, item in inputs]
+    original, numbered = replay_numbered(
+        bundle.compiled, record.seed, record.mode, journal, until
+    )  # one replay: the original run and the numbers the changes name
     for change in changes:
         numbered = apply_change(numbered, change)
-    changed = _replay_changed(bundle.compiled, record.seed, record.mode, numbered, until)
+    changed, _ = replay_numbered(bundle.compiled, record.seed, record.mode, numbered, until)
     before = score_drill(bundle.compiled, original.events)
     after = score_drill(bundle.compiled, changed.events)
     old = {r.id: r for r in before.expectations}
