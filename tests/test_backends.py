@@ -364,3 +364,17 @@ def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) ->
     finally:
         gateway.close()
         session.close()
+
+
+def test_push_to_a_missing_folder_is_an_answer(tmp_path: Path) -> None:
+    """A mistyped --to is exit 2 with one line, not a new folder tree and a database."""
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    target = tmp_path / "no" / "such" / "centre.db"
+    site = Store(tmp_path / "site.db")
+    site.close()
+    result = CliRunner().invoke(main, ["push", "--to", str(target), "--db", str(site.target)])
+    assert result.exit_code == 2 and "no such folder" in result.stderr
+    assert not (tmp_path / "no").exists()

@@ -171,6 +171,8 @@ def push(central: DbTarget, db_path: DbTarget | None) -> None:
     refused (the centre holds other content under its id)."""
     from drills.store.push import push as send
 
+    if isinstance(central, Path) and not central.parent.is_dir():  # a typo, not a new tree
+        raise EnvironmentProblem(f"cannot write {central.name}: no such folder ({central.parent})")
     site = open_store(db_path)
     centre = open_store(central, create=True)
     if site.target == centre.target:
