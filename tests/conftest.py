@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import pytest
 
@@ -33,19 +34,89 @@ def branching() -> CompiledScenario:
     return load_bundle(DATA / "branching-scenario.yaml", DATA / "worked-plan.yaml").compiled
 
 
+BACKEND_ENV = "DRILLHALL_TEST_BACKEND"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get(BACKEND_ENV, "sqlite"),
+        help="where the tests keep their drill databases (default $DRILLHALL_TEST_BACKEND, "
+        "else sqlite); postgresql starts a throwaway cluster (tests/postgres.py)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"drill databases: {config.getoption('--backend')}"
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend this test session keeps its drill databases on."""
+    return str(request.config.getoption("--backend"))
+
+
+NewDb = Callable[..., str]
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "drills.db")
+def new_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> NewDb:
+    """Make a fresh, empty drill database on the session's backend and give its target
+    (a file path or a ``postgresql://`` URL) as ``--db`` and ``Store`` take it. The whole
+    suite runs once per backend (``.ci/run``); tests about SQLite files use paths."""
+
+    about_sqlite = request.node.get_closest_marker("sqlite") is not None
+
+    def make(name: str = "drills") -> str:
+        if backend == "sqlite" or about_sqlite:
+            return str(tmp_path / f"{name}.db")
+        from .postgres import fresh_database
+
+        return fresh_database(request.getfixturevalue("postgres_server"))
+
+    return make
+
+
+@pytest.fixture
+def store(new_db: NewDb) -> Iterator[Store]:
+    db = Store(new_db())
     yield db
     db.close()
+
+
+def rows(target: str | Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` in the database at ``target``, read by another connection (as
+    another process would); [] while the database does not exist yet or is busy."""
+    from drills.store.database import StoreError
+
+    try:
+        other = Store(target, create=False)
+    except StoreError:
+        return []
+    try:
+        return [tuple(row) for row in other.sql.execute(sql, params)]
+    except StoreError:
+        return []
+    finally:
+        other.close()
+
+
+def every_row(store: Store) -> str:
+    """Every row of every table, as text: to show a secret is stored nowhere."""
+    sql = store.sql
+    if sql.dialect == "sqlite":
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        listing = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    tables = [row[0] for row in sql.execute(listing)]
+    return "\n".join(repr(row) for t in tables for row in sql.execute(f'SELECT * FROM "{t}"'))
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for this test session (``tests/postgres.py``), or a skip that
     says why there is none."""
-    import os
-
     from .postgres import ENV, server_binaries, throwaway_cluster
 
     if os.environ.get(ENV):
@@ -72,9 +143,13 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep tests away from the developer's real drill database."""
-    monkeypatch.setenv("DRILLHALL_DB", str(tmp_path / "default.db"))
+def _isolated_db(
+    backend: str, new_db: NewDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep tests away from the developer's real drill database and data folder: the
+    default database is a fresh one on the session's backend."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DRILLHALL_DB", new_db("default"))
 
 
 @pytest.fixture
@@ -112,7 +187,7 @@ def read_hosting_lines(stdout: IO[str]) -> tuple[str, dict[str, str]]:
     return code, tokens
 
 
-def start_headless_host(db: Path, *, speed: int = 120, wait_for: int = 1) -> HostProcess:
+def start_headless_host(db: str | Path, *, speed: int = 120, wait_for: int = 1) -> HostProcess:
     """`drillhall host --headless` in a subprocess, once it has printed its code and
     seat tokens."""
     host = subprocess.Popen(

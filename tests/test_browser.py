@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from .conftest import start_headless_host
+from .conftest import NewDb, rows, start_headless_host
 from .waits import wait_for
 
 T = TypeVar("T")
@@ -69,13 +68,15 @@ class TerminalOutput:
             self.page.wait_for_timeout(100)
 
 
-def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -> None:
+def test_a_browser_trainee_joins_with_a_seat_token_and_decides(
+    tmp_path: Path, new_db: NewDb
+) -> None:
     """The served lobby: code, Enter, name, Enter, seat token (a password field, never in
     the URL), Enter; the role the token opens, picked with Enter; the briefing, closed
     with Enter; then F3, Enter, Down, Enter, F5."""
     from playwright.sync_api import WebSocket, sync_playwright
 
-    db = tmp_path / "d.db"
+    db = new_db("d")
     host, code, tokens = start_headless_host(db)
     port = free_port()
     serve = subprocess.Popen(
@@ -87,8 +88,8 @@ def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -
     shown = TerminalOutput()
 
     def db_row(sql: str, *args: object) -> Any:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql, args).fetchone()
+        found = rows(db, sql, args)
+        return found[0] if found else None
 
     try:
         wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, "the server", 20)
@@ -169,8 +170,7 @@ def test_a_browser_trainee_joins_with_a_seat_token_and_decides(tmp_path: Path) -
             page.screenshot(path=str(tmp_path / "browser.png"))
             browser.close()
         assert (tmp_path / "browser.png").stat().st_size > 10_000
-        with sqlite3.connect(db) as conn:
-            inputs = conn.execute("SELECT data FROM inputs WHERE drill_id = ?", [code]).fetchall()
+        inputs = rows(db, "SELECT data FROM inputs WHERE drill_id = ?", [code])
         assert any('"participant":"Browser Li"' in row[0] for row in inputs)
     finally:
         for proc in (serve, host):

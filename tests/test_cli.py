@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from drills.cli.main import main
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, NewDb
 
 WORKED = [str(DATA / "worked-scenario.yaml"), "--plan", str(DATA / "worked-plan.yaml")]
 
@@ -19,8 +19,8 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_run_json_has_the_documented_fields(tmp_path: Path) -> None:
-    result = invoke("run", *WORKED, "--bot", "ideal", "--json", "--db", str(tmp_path / "d.db"))
+def test_run_json_has_the_documented_fields(new_db: NewDb) -> None:
+    result = invoke("run", *WORKED, "--bot", "ideal", "--json", "--db", new_db("d"))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"drill_id", "score", "rating", "expectations", "events"}
@@ -28,8 +28,8 @@ def test_run_json_has_the_documented_fields(tmp_path: Path) -> None:
     assert data["expectations"] == {"met": 3, "late": 0, "partly": 0, "missed": 0}
 
 
-def test_run_summary_in_both_languages(tmp_path: Path) -> None:
-    db = str(tmp_path / "d.db")
+def test_run_summary_in_both_languages(new_db: NewDb) -> None:
+    db = new_db("d")
     en = invoke("run", *WORKED, "--bot", "idle", "--db", db, "--lang", "en")
     assert "Rating  U 差 (Unable to be performed)" in en.stdout
     assert "critical action A1 omitted or wrong" in en.stdout
@@ -38,12 +38,12 @@ def test_run_summary_in_both_languages(tmp_path: Path) -> None:
 
 
 def test_one_language_default_for_every_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, new_db: NewDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chinese unless DRILLHALL_LANG (or lang in the config file) says otherwise."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("DRILLHALL_LANG", raising=False)
-    db = str(tmp_path / "d.db")
+    db = new_db("d")
     default = invoke("run", *WORKED, "--bot", "idle", "--db", db)
     assert "评定  U 差" in default.stdout
     monkeypatch.setenv("DRILLHALL_LANG", "en")
@@ -61,8 +61,8 @@ def test_one_language_default_for_every_command(
         assert all(callable(p.default) for p in langs), command.name
 
 
-def test_score_and_replay_of_a_journaled_drill(tmp_path: Path) -> None:
-    db = str(tmp_path / "d.db")
+def test_score_and_replay_of_a_journaled_drill(new_db: NewDb) -> None:
+    db = new_db("d")
     run = json.loads(
         invoke("run", *WORKED, "--bot", "novice", "--seed", "3", "--json", "--db", db).stdout
     )
@@ -119,13 +119,13 @@ def test_entry_points_work_as_installed() -> None:
 
 
 def test_new_plan_and_scenario_validate_and_play(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, new_db: NewDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert invoke("new", "plan", "my-plan").exit_code == 0
     made = invoke("new", "scenario", "my-drill", "--plan", "my-plan.yaml")
     assert made.exit_code == 0 and "it validates" in made.stdout
-    db = str(tmp_path / "d.db")
+    db = new_db("d")
     ideal = json.loads(
         invoke("run", "my-drill.yaml", "--bot", "ideal", "--json", "--db", db).stdout
     )

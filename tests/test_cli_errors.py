@@ -302,6 +302,7 @@ def test_corrupt_pages_are_answered_never_a_traceback(tmp_path: Path) -> None:
     assert codes[2] > 0  # the damage was seen, and answered
 
 
+@pytest.mark.sqlite
 def test_storage_errors_say_what_failed_and_where(store: Store) -> None:
     store.db.close()  # every later call fails inside SQLite
     with pytest.raises(StoreError) as failed:
@@ -516,9 +517,9 @@ def test_a_drill_with_journaled_inputs_is_kept(store: Store, worked_bundle: Bund
     assert store.drill(session.drill_id).status == "running"
     fresh = DrillSession.create(store, worked_bundle, bots={})
     assert fresh.discard_if_unstarted()
-    with store.db.conn:
+    with store.sql.transaction():
         for table in DRILL_TABLES:
-            count = store.db.conn.execute(
+            count = store.sql.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE drill_id = ?", (fresh.drill_id,)
             ).fetchone()[0]
             assert count == 0, table

@@ -177,7 +177,7 @@ def test_the_cli_writes_a_word_report_and_needs_a_file(
     drill = DrillSession.create(store, flood_bundle, bots=dict.fromkeys(roles, "ideal"))
     outcome = drill.run_headless()
     runner = CliRunner()
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     refused = runner.invoke(main, ["report", outcome.drill_id, "--format", "docx", *db])
     assert refused.exit_code == 1 and "needs a file" in refused.output
     target = tmp_path / "r.docx"

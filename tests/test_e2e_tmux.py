@@ -5,8 +5,8 @@ Keys go in with `tmux send-keys`; every step waits for the text it should bring 
 
 import os
 import re
+import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, ROOT, start_headless_host
+from .conftest import DATA, ROOT, NewDb, rows, start_headless_host
 
 pytestmark = [
     pytest.mark.e2e,
@@ -149,12 +149,11 @@ def test_a_followed_drill_in_a_terminal(tmp_path: Path) -> None:
         _close_terminal(session)
 
 
-def _decisions(db: Path, participant: str) -> list[str]:
+def _decisions(db: str, participant: str) -> list[str]:
     """The journaled decisions of ``participant`` (the bots' are journaled too), oldest
     first, as their JSON."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT data FROM inputs ORDER BY rowid").fetchall()
-    return [row[0] for row in rows if f'"participant":"{participant}"' in row[0]]
+    journal = rows(db, "SELECT data FROM inputs ORDER BY drill_id, seq")
+    return [row[0] for row in journal if f'"participant":"{participant}"' in row[0]]
 
 
 def _decide_forecast(session: str, crest: str, note: str) -> None:
@@ -179,16 +178,16 @@ def _decide_forecast(session: str, crest: str, note: str) -> None:
 
 
 def test_a_new_trainee_reads_the_briefing_decides_with_keys_quits_and_resumes(
-    tmp_path: Path,
+    new_db: NewDb,
 ) -> None:
     """`drillhall play` as a new trainee would use it, keys only: the briefing, two injects
     answered (one reached with F9), Enter in the note that does not submit, F5 that does,
     Ctrl+Q with its question, then `drillhall resume` back into the same console."""
     drillhall = Path(sys.executable).parent / "drillhall"
-    db = tmp_path / "d.db"
+    db = new_db("d")
     command = (
         f"{drillhall} play flood-river-crest --role hydrology --lang en --name Tester "
-        f"--db {db}; exec bash --norc --noprofile"
+        f"--db {shlex.quote(db)}; exec bash --norc --noprofile"
     )
     session = _open_terminal(command)
     try:
@@ -229,7 +228,7 @@ def test_a_new_trainee_reads_the_briefing_decides_with_keys_quits_and_resumes(
         assert "Traceback" not in farewell
 
         # the same pane: resume, and the trainee's own console comes back with the inbox
-        _type(session, f"{drillhall} resume {drill} --db {db} --lang en")
+        _type(session, f"{drillhall} resume {drill} --db {shlex.quote(db)} --lang en")
         _keys(session, "Enter")
         _wait_for(session, "Start the drill", 30, history=False)  # the briefing again
         _keys(session, "Enter")
@@ -246,11 +245,11 @@ def test_a_new_trainee_reads_the_briefing_decides_with_keys_quits_and_resumes(
         _close_terminal(session)
 
 
-def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) -> None:
+def test_a_trainee_joins_a_hosted_drill_from_another_terminal(new_db: NewDb) -> None:
     """Host headless, join from tmux with keys: one with --role and the seat token in the
     environment, one typing the token in the join screen (a password field) and picking
     the role it opens; the host applies the decision."""
-    db = tmp_path / "d.db"
+    db = new_db("d")
     host, code, tokens = start_headless_host(db, wait_for=2)
     drillhall = Path(sys.executable).parent / "drillhall"
     command = (
@@ -299,8 +298,7 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) ->
         assert "HQ commander (mayor)" in roles and "City hydrology bureau" not in roles
         _keys(picker, "Enter")  # the one role this token opens: the commander
         _wait_for(picker, "Role: HQ commander (mayor)", 20, history=False)
-        with sqlite3.connect(db) as conn:
-            joined = dict(conn.execute("SELECT role, name FROM participants").fetchall())
+        joined = dict(rows(db, "SELECT role, name FROM participants"))
         assert joined == {"hydrology": "Wang", "commander": "Zhao"}
         # two have joined: the host starts, I01 reaches hydrology
         _wait_for(session, "Hekou station starts to rise", 30, history=False)
@@ -317,11 +315,11 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(tmp_path: Path) ->
         pid = _tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip()
         opened = _open_files_below(int(pid))
         assert opened and not any(str(db) in f for f in opened), opened
-        with sqlite3.connect(db) as conn:
-            row = conn.execute(
-                "SELECT status, result FROM submissions WHERE drill_id = ? AND name = 'Wang'",
-                [code],
-            ).fetchone()
+        [row] = rows(
+            db,
+            "SELECT status, result FROM submissions WHERE drill_id = ? AND name = 'Wang'",
+            [code],
+        )
         assert row[0] == "applied" and '"accepted":true' in row[1]
     finally:
         _close_terminal(session)

@@ -40,6 +40,8 @@ from drills.store.database import DRILL_TABLES, Store
 from drills.store.packs import KEYS, LEFT_OUT, PackConflict, import_drill, row_counts
 from engine.bundle import Bundle
 
+from .conftest import NewDb
+
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
@@ -344,8 +346,10 @@ def test_a_tampered_pack_is_not_imported(played: Played, tmp_path: Path) -> None
 # -- import ----------------------------------------------------------------------------
 
 
-def test_import_into_another_database_then_everything_works(played: Played, tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
+def test_import_into_another_database_then_everything_works(
+    played: Played, tmp_path: Path, new_db: NewDb
+) -> None:
+    other = new_db("other")
     first = invoke("import", played.pack, "--db", other)
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(f"imported drill {played.drill} (")
@@ -388,14 +392,14 @@ def test_importing_back_into_the_origin_changes_nothing(played: Played) -> None:
 
 
 def test_a_later_pack_extends_the_record_and_an_older_one_is_refused(
-    played: Played, tmp_path: Path
+    played: Played, tmp_path: Path, new_db: NewDb
 ) -> None:
     """Notes and signatures added after a pack was imported make a later pack: its
     import adds them (and nothing else). The earlier pack imported over the later record
     is refused (exit 1, one line) and writes nothing."""
-    origin = tmp_path / "origin.db"  # a copy of the origin: the pack imported there
+    origin = new_db("origin")  # a copy of the origin: the pack imported there
     assert invoke("import", played.pack, "--db", origin).exit_code == 0
-    other = tmp_path / "other.db"
+    other = new_db("other")
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     assert invoke("note", played.drill, "later", "--author", "x", "--db", origin).exit_code == 0
     signed = invoke(
@@ -454,11 +458,13 @@ def test_a_later_pack_extends_the_record_and_an_older_one_is_refused(
     store.close()
 
 
-def test_a_forged_pack_with_the_same_id_is_refused(played: Played, tmp_path: Path) -> None:
+def test_a_forged_pack_with_the_same_id_is_refused(
+    played: Played, tmp_path: Path, new_db: NewDb
+) -> None:
     """A drill row changed after export breaks the chain's record entry; a forger who
     recomputes the chain gets a pack that verifies (the purpose is consistent) but whose
     drill row differs from the one in the database: refused, never overwritten."""
-    other = tmp_path / "other.db"
+    other = new_db("other")
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     files = members(played.pack)
     purpose = ""
@@ -507,7 +513,9 @@ def swapped_score(files: dict[str, bytes]) -> None:
     edit(files, "scores.json", perfect)
 
 
-def test_a_swapped_score_is_refused_and_never_imported(played: Played, tmp_path: Path) -> None:
+def test_a_swapped_score_is_refused_and_never_imported(
+    played: Played, tmp_path: Path, new_db: NewDb
+) -> None:
     files = members(played.pack)
     real = json.loads(files["scores.json"])["scores"][0]
     swapped_score(files)
@@ -519,7 +527,7 @@ def test_a_swapped_score_is_refused_and_never_imported(played: Played, tmp_path:
         f"score    FAILED: score differs: packed 100.0 P, replayed {float(real['score'])} "
         f"{real['rating']} under drillhall-rubric v2.0"
     )
-    db = tmp_path / "d.db"
+    db = new_db("d")
     refused = invoke("import", path, "--db", db)
     assert refused.exit_code == 1 and "not imported: the pack does not verify" in refused.stderr
 
@@ -601,13 +609,13 @@ def test_a_pack_under_another_profile_says_which_it_rescored(
 
 def _export(store: Store, drill_id: str, path: Path) -> Path:
     store.close()
-    result = invoke("export", drill_id, "-o", path, "--db", store.path, "--lang", "en")
+    result = invoke("export", drill_id, "-o", path, "--db", store.target, "--lang", "en")
     assert result.exit_code == 0, result.output
     return path
 
 
 def test_an_interrupted_drill_pack_says_not_rated(
-    store: Store, worked_bundle: Bundle, tmp_path: Path
+    store: Store, worked_bundle: Bundle, tmp_path: Path, new_db: NewDb
 ) -> None:
     roles = [r.id for r in worked_bundle.compiled.plan.roles]
     session = DrillSession.create(store, worked_bundle, bots=dict.fromkeys(roles, "ideal"))
@@ -623,7 +631,7 @@ def test_an_interrupted_drill_pack_says_not_rated(
     assert result.exit_code == 0, result.output
     assert check_line(result, "score") == "score    not rated (not finished)"
     assert "interrupted" in check_line(result, "contents")
-    other = tmp_path / "other.db"
+    other = new_db("other")
     imported = invoke("import", pack, "--db", other)
     assert imported.exit_code == 0, imported.output
     assert imported.stdout.strip().endswith("; not rated (not finished)")
@@ -661,10 +669,12 @@ def test_a_hosted_drill_ended_before_start_pack_says_not_started(
 # -- finding 3: void travels -----------------------------------------------------------------
 
 
-def test_a_void_pack_verifies_and_its_void_is_imported(played: Played, tmp_path: Path) -> None:
-    voided_db = tmp_path / "voided.db"
+def test_a_void_pack_verifies_and_its_void_is_imported(
+    played: Played, tmp_path: Path, new_db: NewDb
+) -> None:
+    voided_db = new_db("voided")
     assert invoke("import", played.pack, "--db", voided_db).exit_code == 0
-    plain_db = tmp_path / "plain.db"
+    plain_db = new_db("plain")
     assert invoke("import", played.pack, "--db", plain_db).exit_code == 0
     voided = invoke(
         "void", played.drill, "--reason", "wrong plan", "--by", "王芳", "--db", voided_db
@@ -703,7 +713,7 @@ def test_a_void_pack_verifies_and_its_void_is_imported(played: Played, tmp_path:
         f"the database holds a newer record of drill {played.drill} (it is void here); "
         "unchanged" in older.stderr
     )
-    fresh = tmp_path / "fresh.db"
+    fresh = new_db("fresh")
     imported = invoke("import", pack, "--db", fresh)
     assert imported.exit_code == 0, imported.output
     assert imported.stdout.strip().endswith(
@@ -727,15 +737,15 @@ def test_a_void_pack_verifies_and_its_void_is_imported(played: Played, tmp_path:
     )
 
 
-def test_a_diverged_record_is_refused(played: Played, tmp_path: Path) -> None:
+def test_a_diverged_record_is_refused(played: Played, tmp_path: Path, new_db: NewDb) -> None:
     """The database gained a note, the pack a signature: neither extends the other."""
-    ahead = tmp_path / "ahead.db"
+    ahead = new_db("ahead")
     assert invoke("import", played.pack, "--db", ahead).exit_code == 0
     signer = invoke("signoff", played.drill, "--name", "b", "--capacity", "director", "--db", ahead)
     assert signer.exit_code == 0
     pack = tmp_path / "signed.drillpack"
     assert invoke("export", played.drill, "-o", pack, "--db", ahead).exit_code == 0
-    other = tmp_path / "other.db"
+    other = new_db("other")
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     assert invoke("note", played.drill, "mine", "--author", "c", "--db", other).exit_code == 0
     refused = invoke("import", pack, "--db", other)
@@ -780,7 +790,7 @@ def test_a_diverged_record_is_refused(played: Played, tmp_path: Path) -> None:
     ids=["capacity", "time", "role", "note-amendment", "edit-amendment"],
 )
 def test_a_forged_record_is_caught_with_its_position(
-    played: Played, tmp_path: Path, member: str, change: Any, words: str
+    played: Played, tmp_path: Path, new_db: NewDb, member: str, change: Any, words: str
 ) -> None:
     files = members(played.pack)
     edit(files, member, change)
@@ -793,7 +803,7 @@ def test_a_forged_record_is_caught_with_its_position(
     assert " ok: " in check_line(result, "chain")
     verification = verify_pack(path)
     assert verification.pack is not None
-    store = Store(tmp_path / "d.db")
+    store = Store(new_db("d"))
     with pytest.raises(PackConflict, match="not imported"):
         import_drill(store, verification.pack.rows())
     assert row_counts(store)["drills"] == 0
@@ -813,8 +823,10 @@ def test_the_note_amendment_mark_names_the_signature(played: Played, tmp_path: P
 # -- finding 5: the report copies ---------------------------------------------------------------
 
 
-def test_the_packed_report_is_the_report_of_the_pack(played: Played, tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
+def test_the_packed_report_is_the_report_of_the_pack(
+    played: Played, tmp_path: Path, new_db: NewDb
+) -> None:
+    other = new_db("other")
     assert invoke("import", played.pack, "--db", other).exit_code == 0
     report = invoke("report", played.drill, "--format", "html", "--lang", "en", "--db", other)
     assert report.exit_code == 0, report.output
@@ -1030,7 +1042,7 @@ def test_hostile_ids_and_names_are_refused_and_shown_inert(played: Played, tmp_p
 
 
 def test_the_rescore_is_part_of_the_import(
-    played: Played, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    played: Played, new_db: NewDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A score that cannot be saved leaves no drill without its score behind."""
     from drills.store.database import StoreError
@@ -1040,7 +1052,7 @@ def test_the_rescore_is_part_of_the_import(
 
     verification = verify_pack(played.pack)
     assert verification.pack is not None
-    store = Store(tmp_path / "d.db")
+    store = Store(new_db("d"))
     monkeypatch.setattr(Store, "save_score", broken)
     with pytest.raises(StoreError, match="disk full"):
         import_drill(store, verification.pack.rows())

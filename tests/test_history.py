@@ -17,6 +17,8 @@ from engine.events import Decision, EndDrill
 from scoring.profile import ScoringProfile
 from scoring.score import DrillScore
 
+from .conftest import NewDb
+
 
 def play(store: Store, bundle: Bundle, bot: str, seed: int = 0) -> str:
     roles = [r.id for r in bundle.compiled.plan.roles]
@@ -62,8 +64,8 @@ def test_trends_count_people_unless_bots_are_asked_for(store: Store, filled: lis
 
 
 def test_trends_leave_out_test_runs_and_void_drills(store: Store, filled: list[str]) -> None:
-    store.db.execute("UPDATE role_scores SET purpose = 'test' WHERE drill_id = ?", [filled[0]])
-    store.db.conn.commit()
+    with store.sql.transaction():
+        store.sql.execute("UPDATE role_scores SET purpose = 'test' WHERE drill_id = ?", [filled[0]])
     assert trends(store, "trainee", Filters()) == []
     assert {t.key for t in trends(store, "trainee", Filters(with_tests=True))} == {"李明"}
     store.void_drill(filled[1], "aborted", "Zhou")
@@ -92,7 +94,7 @@ def test_regrade_keeps_old_results_and_names_the_profile(store: Store, filled: l
     strict = ScoringProfile(id="strict", version="2.0", alpha=0.2)
     ids = drill_ids(store, Filters(plan="flood-municipal"))
     assert len(list(regrade(store, ids, strict))) == 5
-    profiles = {r[0] for r in store.db.execute("SELECT DISTINCT profile FROM scores")}
+    profiles = {r[0] for r in store.sql.execute("SELECT DISTINCT profile FROM scores")}
     assert profiles == {"drillhall-rubric v2.0", "strict v2.0"}
     old = history(store, Filters(plan="flood-municipal"))
     new = history(store, Filters(plan="flood-municipal", profile="strict v2.0"))
@@ -102,13 +104,11 @@ def test_regrade_keeps_old_results_and_names_the_profile(store: Store, filled: l
 def test_regrade_cli_reads_a_profile_file(tmp_path: Path, store: Store, filled: list[str]) -> None:
     profile = tmp_path / "p.yaml"
     profile.write_text("id: lenient\nversion: '3'\nalpha: 0.9\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        main, ["regrade", "--profile", str(profile), "--db", str(store.path)]
-    )
+    result = CliRunner().invoke(main, ["regrade", "--profile", str(profile), "--db", store.target])
     assert result.exit_code == 0 and "regraded 6 drill(s) under lenient v3" in result.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nalpha: 7\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["regrade", "--profile", str(bad), "--db", str(store.path)])
+    result = CliRunner().invoke(main, ["regrade", "--profile", str(bad), "--db", store.target])
     assert result.exit_code == 1 and f"{bad}:2:8: alpha:" in result.stderr
 
 
@@ -150,16 +150,16 @@ def test_change_syntax() -> None:
         apply_change(twice, "remove @0:01:00")
 
 
-def test_whatif_takes_the_number_the_journal_shows(tmp_path: Path) -> None:
+def test_whatif_takes_the_number_the_journal_shows(new_db: NewDb) -> None:
     """``remove #N`` drops the decision journal event #N recorded: the reviewer reads the
     number off ``drillhall journal`` (and the report appendix) and names that decision."""
-    db = tmp_path / "w.db"
+    db = new_db("w")
     runner = CliRunner()
     data = Path(__file__).parent / "data"
     worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
     assert runner.invoke(main, ["run", *worked, "--bot", "novice", "--db", str(db)]).exit_code == 0
     store = Store(db)
-    [drill] = [row[0] for row in store.db.execute("SELECT id FROM drills")]
+    [drill] = [row[0] for row in store.sql.execute("SELECT id FROM drills")]
     store.close()
     journal = runner.invoke(main, ["journal", drill, "--db", str(db)]).stdout.splitlines()
     events = [json.loads(line) for line in journal]
@@ -193,18 +193,19 @@ def test_sparkline() -> None:
     assert sparkline([0, 50, 100]) == "▁▄█"
 
 
-def test_calibrate_and_history_cli(store: Store, filled: list[str]) -> None:
+def test_calibrate_and_history_cli(store: Store, filled: list[str], tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["calibrate", "flood-river-crest", "--runs", "20", "--json"])
     assert json.loads(out.stdout)["runs"] == 20
-    listing = CliRunner().invoke(main, ["history", "--rating", "U", "--db", str(store.path)])
+    listing = CliRunner().invoke(main, ["history", "--rating", "U", "--db", store.target])
     assert listing.exit_code == 0 and " U " in listing.stdout
-    csv_path = store.path.parent / "t.csv"
+    csv_path = tmp_path / "t.csv"
     result = CliRunner().invoke(
-        main, ["trends", "--by", "rule", "--csv", str(csv_path), "--db", str(store.path)]
+        main, ["trends", "--by", "rule", "--csv", str(csv_path), "--db", store.target]
     )
     assert result.exit_code == 0 and csv_path.read_text().startswith("key,drills,mean")
 
 
+@pytest.mark.sqlite
 def test_trend_and_history_queries_use_indexes(store: Store, filled: list[str]) -> None:
     plan = " ".join(
         r[-1]
@@ -227,7 +228,7 @@ def test_trend_and_history_queries_use_indexes(store: Store, filled: list[str]) 
     assert "USING INDEX idx_drills_created" in plan
 
 
-def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) -> None:
+def test_regrade_shows_the_result_before_and_after_side_by_side(new_db: NewDb) -> None:
     """A database of drills scored under profile 1.0 (before the outcome model): history
     shows each with the profile it was saved under; regrade prints old and new side by side
     and keeps the old result."""
@@ -237,19 +238,19 @@ def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) 
     from scoring.profile import ScoringProfile
     from scoring.score import score_drill
 
-    db = tmp_path / "old.db"
+    db = new_db("old")
     runner = CliRunner()
     data = Path(__file__).parent / "data"
     worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
     ran = runner.invoke(main, ["run", *worked, "--bot", "novice", "--db", str(db)])
     assert ran.exit_code == 0, ran.output
     store = Store(db)
-    [drill] = [row[0] for row in store.db.execute("SELECT id FROM drills")]
+    [drill] = [row[0] for row in store.sql.execute("SELECT id FROM drills")]
     compiled = store.drill(drill).bundle().compiled
     old = score_drill(compiled, store.events(drill), ScoringProfile(version="1.0"))
     store.save_score(drill, old)
-    store.db.execute("DELETE FROM scores WHERE profile = 'drillhall-rubric v2.0'")
-    store.db.conn.commit()
+    with store.sql.transaction():
+        store.sql.execute("DELETE FROM scores WHERE profile = 'drillhall-rubric v2.0'")
     store.close()
     listed = runner.invoke(main, ["history", "--db", str(db), "--lang", "en"])
     assert "U*" in listed.output
@@ -258,13 +259,13 @@ def test_regrade_shows_the_result_before_and_after_side_by_side(tmp_path: Path) 
     assert regraded.exit_code == 0, regraded.output
     [row] = [line for line in regraded.output.splitlines() if line.startswith(drill)]
     assert "(drillhall-rubric v1.0)" in row and f"{old.score:5.1f} {old.rating}" in row
-    profiles = {r[0] for r in Store(db).db.execute("SELECT profile FROM scores")}
+    profiles = {r[0] for r in Store(db).sql.execute("SELECT profile FROM scores")}
     assert profiles == {"drillhall-rubric v1.0", "drillhall-rubric v2.0"}
 
 
-def test_whatif_names_what_the_drill_refuses(tmp_path: Path) -> None:
+def test_whatif_names_what_the_drill_refuses(new_db: NewDb) -> None:
     """A decision the engine would refuse is an answer, not "no difference"."""
-    db = tmp_path / "w.db"
+    db = new_db("w")
     runner = CliRunner()
     data = Path(__file__).parent / "data"
     worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]

@@ -3,30 +3,19 @@
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, NewDb, rows
+from .waits import wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def _rows(db: Path, sql: str) -> list[Any]:
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute(sql).fetchall()
-    except sqlite3.OperationalError:
-        return []
-
-
-def test_kill_9_mid_drill_then_resume(tmp_path: Path) -> None:
-    db = tmp_path / "drills.db"
+def test_kill_9_mid_drill_then_resume(new_db: NewDb) -> None:
+    db = new_db("drills")
     cmd = [
         sys.executable,
         "-m",
@@ -45,18 +34,23 @@ def test_kill_9_mid_drill_then_resume(tmp_path: Path) -> None:
         str(db),
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(_rows(db, "SELECT seq FROM inputs")) < 1:
-        time.sleep(0.05)
-    time.sleep(0.3)
+    # mid-drill: decisions journaled, the drill well under way, not yet at its end
+    wait_for(
+        lambda: (
+            len(rows(db, "SELECT seq FROM inputs")) >= 2
+            and len(rows(db, "SELECT seq FROM events")) >= 10
+        ),
+        "the drill to be under way",
+        30,
+    )
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL, "the drill finished before it could be killed"
 
-    [(drill_id, status, last_t)] = _rows(db, "SELECT id, status, last_t FROM drills")
+    [(drill_id, status, last_t)] = rows(db, "SELECT id, status, last_t FROM drills")
     assert status == "running" and 0 < last_t < 4 * 3600
-    inputs_before = _rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
-    events_before = _rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
+    inputs_before = rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
+    events_before = rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
     assert inputs_before
 
     resumed = subprocess.run(
@@ -71,13 +65,13 @@ def test_kill_9_mid_drill_then_resume(tmp_path: Path) -> None:
     result = json.loads(resumed.stdout)
     assert result["drill_id"] == drill_id and result["rating"] in "PSMU"
 
-    inputs_after = _rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
-    events_after = _rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
+    inputs_after = rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
+    events_after = rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
     assert inputs_after[: len(inputs_before)] == inputs_before  # every decision intact
     assert events_after[: len(events_before)] == events_before
     assert [r[0] for r in events_after] == list(range(1, len(events_after) + 1))
     assert events_after[-1][2] == "drill_ended"
-    assert _rows(db, "SELECT status FROM drills") == [("ended",)]
+    assert rows(db, "SELECT status FROM drills") == [("ended",)]
 
     replay = subprocess.run(
         [sys.executable, "-m", "drills", "replay", drill_id, "--db", str(db), "--json"],

@@ -15,6 +15,8 @@ from drills.store.database import Store
 from drills.store.history import Filters, history
 from engine.bundle import Bundle
 
+from .conftest import NewDb
+
 
 def _hosted(store: Store, bundle: Bundle) -> LiveDrill:
     session = DrillSession.create(store, bundle, bots={}, mode="exam", purpose="exam")
@@ -38,7 +40,7 @@ def test_a_hosted_drill_ended_before_start_is_not_rated(
     store.close()
     for lang, words in (("en", "not rated (not started)"), ("zh", "不评级 (未开始)")):
         said = CliRunner().invoke(
-            main, ["score", live.drill_id, "--lang", lang, "--db", str(store.path)]
+            main, ["score", live.drill_id, "--lang", lang, "--db", store.target]
         )
         assert said.exit_code == 0 and words in said.stdout and "0.0" not in said.stdout
     for lang, words in (("en", "Not rated: not started"), ("zh", "不评级：未开始")):
@@ -54,14 +56,14 @@ def test_a_hosted_drill_ended_before_start_is_not_rated(
                     "--lang",
                     lang,
                     "--db",
-                    str(store.path),
+                    store.target,
                 ],
             )
             .stdout
         )
         assert words in report
         assert "re-run" not in report and "重新演练" not in report and "0.0 / 100" not in report
-    said = CliRunner().invoke(main, ["score", live.drill_id, "--json", "--db", str(store.path)])
+    said = CliRunner().invoke(main, ["score", live.drill_id, "--json", "--db", store.target])
     assert json.loads(said.stdout) == {
         "drill_id": live.drill_id,
         "rated": False,
@@ -95,13 +97,13 @@ def test_running_until_its_process_lets_go_then_interrupted(
     assert history(store, Filters(), status="interrupted") == [row]
     assert history(store, Filters(), status="running") == []
     said = CliRunner().invoke(
-        main, ["score", session.drill_id, "--lang", "en", "--db", str(store.path)]
+        main, ["score", session.drill_id, "--lang", "en", "--db", store.target]
     )
     assert "not rated (not finished)" in said.stdout
 
 
-def test_void_keeps_the_record_and_leaves_ratings_and_trends(tmp_path: Path) -> None:
-    db = tmp_path / "v.db"
+def test_void_keeps_the_record_and_leaves_ratings_and_trends(new_db: NewDb) -> None:
+    db = new_db("v")
     cli = CliRunner()
     data = Path(__file__).parent / "data"
     worked = [str(data / "worked-scenario.yaml"), "--plan", str(data / "worked-plan.yaml")]
@@ -131,12 +133,12 @@ def test_void_keeps_the_record_and_leaves_ratings_and_trends(tmp_path: Path) -> 
 def test_a_drill_being_played_cannot_be_voided(store: Store, worked_bundle: Bundle) -> None:
     session = DrillSession.create(store, worked_bundle, bots={})
     result = CliRunner().invoke(
-        main, ["void", session.drill_id, "--reason", "x", "--by", "y", "--db", str(store.path)]
+        main, ["void", session.drill_id, "--reason", "x", "--by", "y", "--db", store.target]
     )
     assert result.exit_code == 2 and "being played" in result.stderr
     session.close()
     assert store.void_drill(session.drill_id, "aborted practice", "Zhou").void
-    resumed = CliRunner().invoke(main, ["resume", session.drill_id, "--db", str(store.path)])
+    resumed = CliRunner().invoke(main, ["resume", session.drill_id, "--db", store.target])
     assert resumed.exit_code == 2 and "voided" in resumed.stderr
 
 
@@ -156,7 +158,7 @@ def test_history_has_headers_players_and_both_languages(
         ("zh", ["编号", "日期", "想定", "模式", "参演人员（角色）", "得分", "评定", "状态",
                 "训练/正式演练", "已结束"]),
     ):  # fmt: skip
-        out = CliRunner().invoke(main, ["history", "--lang", lang, "--db", str(store.path)]).stdout
+        out = CliRunner().invoke(main, ["history", "--lang", lang, "--db", store.target]).stdout
         header, rule, line = out.splitlines()[:3]
         for word in words[:8]:
             assert word in header, (lang, word)
@@ -178,9 +180,7 @@ def test_a_hosted_drill_never_started_is_not_finished_headless(
         pass  # served, nobody joined, the host stopped
     live.session.close()
     assert history(store, Filters())[0]["status"] == "interrupted"
-    result = CliRunner().invoke(
-        main, ["resume", live.drill_id, "--headless", "--db", str(store.path)]
-    )
+    result = CliRunner().invoke(main, ["resume", live.drill_id, "--headless", "--db", store.target])
     assert result.exit_code == 1, result.output
     assert "never started" in result.stderr and f"drillhall void {live.drill_id}" in result.stderr
     [row] = history(store, Filters())
@@ -194,7 +194,7 @@ def test_a_signer_is_one_visible_line_and_signs_once(store: Store, worked_bundle
     drill = DrillSession.create(store, worked_bundle, bots=dict.fromkeys(roles, "ideal"))
     drill.run_headless()
     store.close()
-    where = ["--db", str(store.path)]
+    where = ["--db", store.target]
 
     def sign(name: str) -> Result:
         args = ["signoff", drill.drill_id, "--name", name, "--capacity", "evaluator", *where]

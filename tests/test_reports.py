@@ -86,10 +86,10 @@ def test_notes_signoff_and_improvement_edits(store: Store, drills: dict[str, str
 def test_report_cli_writes_html(tmp_path: Path, store: Store, drills: dict[str, str]) -> None:
     out = tmp_path / "r.html"
     result = invoke(
-        "report", drills["idle"], "--format", "html", "-o", str(out), "--db", str(store.path)
+        "report", drills["idle"], "--format", "html", "-o", str(out), "--db", store.target
     )
     assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    term = invoke("report", drills["idle"], "--lang", "en", "--db", str(store.path))
+    term = invoke("report", drills["idle"], "--lang", "en", "--db", store.target)
     assert "After-action report" in term.stdout
 
 
@@ -124,12 +124,10 @@ def test_html_report_renders_in_headless_chromium(
 
 def test_improve_cli_refuses_unknown_findings(store: Store, drills: dict[str, str]) -> None:
     result = CliRunner().invoke(
-        main, ["improve", drills["ideal"], "F9", "--owner", "x", "--db", str(store.path)]
+        main, ["improve", drills["ideal"], "F9", "--owner", "x", "--db", store.target]
     )
     assert result.exit_code == 2 and "no finding 'F9'" in result.stderr
-    listing = json.loads(
-        invoke("improve", drills["idle"], "--json", "--db", str(store.path)).stdout
-    )
+    listing = json.loads(invoke("improve", drills["idle"], "--json", "--db", store.target).stdout)
     assert listing and listing[0]["finding"] == "F1"
 
 

@@ -35,7 +35,7 @@ from drills.store.database import Store
 from engine.bundle import Bundle
 from engine.events import Decision, Kind
 
-from .conftest import ROOT, start_headless_host
+from .conftest import ROOT, NewDb, every_row, start_headless_host
 from .waits import wait_for
 
 Room = tuple[LiveDrill, "Wall", Store, RoomGateway]
@@ -91,12 +91,12 @@ def hosted(store: Store, bundle: Bundle, mode: str = "training") -> tuple[LiveDr
 
 
 @pytest.fixture
-def room(tmp_path: Path, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Room]:
+def room(new_db: NewDb, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Room]:
     """A hosted flood drill served by its gateway: (live, wall, store, gateway)."""
     mode = getattr(request, "param", "training")
-    store = Store(tmp_path / "d.db")
+    store = Store(new_db("d"))
     live, wall = hosted(store, flood_bundle, mode)
-    with RoomGateway(store.path, live.session.drill_id) as gate:
+    with RoomGateway(store.target, live.session.drill_id) as gate:
         live.room = gate
         yield live, wall, store, gate
         live.room = None
@@ -108,7 +108,7 @@ def test_tokens_are_per_seat_and_the_database_keeps_no_token(room: Room) -> None
     assert set(tokens) == {r.id for r in live.public.plan.roles}
     rooms_part = {t.partition("-")[0] for t in tokens.values()}
     assert len(rooms_part) == 1 and len(set(tokens.values())) == len(tokens)
-    dump = "\n".join(store.db.conn.iterdump())
+    dump = every_row(store)
     for token in tokens.values():
         assert token not in dump and token.partition("-")[2] not in dump
     assert live.seat_tokens() == tokens  # what the trainer console shows
@@ -149,7 +149,7 @@ def test_join_refusals(room: Room) -> None:
 def test_a_second_host_for_the_same_drill_is_refused(room: Room) -> None:
     live, _, store, _ = room
     with pytest.raises(rooms.RoomError, match=f"is already hosted by pid {os.getpid()}"):
-        RoomGateway(store.path, live.session.drill_id)
+        RoomGateway(store.target, live.session.drill_id)
 
 
 def test_the_socket_name_shows_neither_the_code_nor_drillhall(room: Room) -> None:
@@ -215,7 +215,7 @@ def test_decisions_go_through_the_gateway_and_come_back_answered(room: Room) -> 
     assert "预案未授权市水文局" in answers[1].reason.zh
     assert isinstance(answers[0], DecisionRecorded) and answers[0].participant == "Li"
     journaled = [i for _, i in host_store.inputs(code) if getattr(i, "participant", None) == "Li"]
-    applied = host_store.db.execute(
+    applied = host_store.sql.execute(
         "SELECT COUNT(*) FROM submissions WHERE drill_id = ? AND status = 'applied'", [code]
     ).fetchone()[0]
     assert len(journaled) == applied == 2
@@ -281,7 +281,7 @@ def test_one_trainee_cannot_submit_as_another(room: Room) -> None:
             {"op": "submit", "action": "activate_response", "role": "commander", "name": "Wang"}
         )
         assert reply["ok"]
-        row = store.db.execute(
+        row = store.sql.execute(
             "SELECT role, name FROM submissions WHERE id = ?", [reply["id"]]
         ).fetchone()
         assert row == ("hydrology", "Li")
@@ -304,7 +304,7 @@ def test_a_resent_decision_is_stored_once(room: Room) -> None:
     finally:
         sock.close()
     assert first["id"] == second["id"]
-    count = store.db.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [code])
+    count = store.sql.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [code])
     assert count.fetchone()[0] == 1
 
 
@@ -327,7 +327,7 @@ def test_a_dropped_seat_is_held_for_its_trainee_and_freed_only_by_the_trainer(
     assert rooms.participants(store, code) == {}
     wang = RemoteDrill(code, "hydrology", "Wang", token=new)
     assert wang.role == "hydrology" and rooms.participants(store, code) == {"hydrology": "Wang"}
-    revoked = store.db.execute(
+    revoked = store.sql.execute(
         "SELECT COUNT(*) FROM seat_tokens WHERE drill_id = ? AND role = 'hydrology' AND "
         "revoked IS NOT NULL",
         [code],
@@ -401,12 +401,12 @@ def test_training_mode_shows_only_the_roles_own_expectations(room: Room) -> None
 
 
 def test_a_hosted_drill_resumes_with_every_decision_once(
-    tmp_path: Path, flood_bundle: Bundle
+    new_db: NewDb, flood_bundle: Bundle
 ) -> None:
     """The host dies with one decision applied and one in the trainee's outbox; after
     resume (same tokens: the database keeps their keys) the console reconnects by itself
     and the second is applied, once."""
-    path = tmp_path / "d.db"
+    path = new_db("d")
     host_store = Store(path)
     live, wall = hosted(host_store, flood_bundle)
     code = live.session.drill_id
@@ -478,9 +478,9 @@ class Squatter:
 
 
 def test_an_impostor_at_the_address_is_refused_and_sent_nothing(
-    tmp_path: Path, flood_bundle: Bundle
+    new_db: NewDb, flood_bundle: Bundle
 ) -> None:
-    path = tmp_path / "d.db"
+    path = new_db("d")
     host_store = Store(path)
     live, _ = hosted(host_store, flood_bundle)
     code = live.session.drill_id
@@ -542,10 +542,10 @@ def test_a_squatter_that_answers_nonsense_or_nothing_is_not_the_host(
         squatter.close()
 
 
-def test_resume_names_the_live_host_or_the_squatter(tmp_path: Path) -> None:
+def test_resume_names_the_live_host_or_the_squatter(new_db: NewDb) -> None:
     """`drillhall resume` of a hosted drill: its live host is "already hosted by pid N"
     (exit 3); a squatter at its address is named by pid and uid (exit 3)."""
-    db = tmp_path / "d.db"
+    db = new_db("d")
     host, code, tokens = start_headless_host(db, wait_for=2)
     resume = [sys.executable, "-m", "drills", "resume", code, "--headless", "--db", str(db)]
     try:

@@ -25,7 +25,7 @@ from drills.store.database import Store
 from engine.bundle import Bundle
 from engine.events import Decision
 
-from .conftest import ROOT
+from .conftest import ROOT, NewDb
 from .waits import wait_for
 
 pytestmark = pytest.mark.slow
@@ -46,11 +46,11 @@ def test_host_killed_mid_drill_loses_and_duplicates_nothing(
     assert result["replay_identical"] and result["replay_same_score"]
 
 
-def serve(tmp_path: Path, bundle: Bundle, limits: Limits) -> Iterator[Hosted]:
-    store = Store(tmp_path / "d.db")
+def serve(target: str, bundle: Bundle, limits: Limits) -> Iterator[Hosted]:
+    store = Store(target)
     session = DrillSession.create(store, bundle, seed=1, bots={})
     live = LiveDrill(session, 60, paused=True, room_bots="ideal")
-    with RoomGateway(store.path, session.drill_id, limits=limits) as room:
+    with RoomGateway(store.target, session.drill_id, limits=limits) as room:
         live.room = room
         yield live, store, room
         live.room = None
@@ -58,8 +58,8 @@ def serve(tmp_path: Path, bundle: Bundle, limits: Limits) -> Iterator[Hosted]:
 
 
 @pytest.fixture
-def host(tmp_path: Path, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Hosted]:
-    yield from serve(tmp_path, flood_bundle, getattr(request, "param", Limits()))
+def host(new_db: NewDb, flood_bundle: Bundle, request: pytest.FixtureRequest) -> Iterator[Hosted]:
+    yield from serve(new_db(), flood_bundle, getattr(request, "param", Limits()))
 
 
 def open_fds() -> int:
@@ -246,7 +246,9 @@ def test_a_flood_of_decisions_is_refused_by_rate(host: Hosted) -> None:
         )
     finally:
         sock.close()
-    count = store.db.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [live.drill_id])
+    count = store.sql.execute(
+        "SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [live.drill_id]
+    )
     assert count.fetchone()[0] == len(stored) + 1
 
 
@@ -263,7 +265,9 @@ def test_a_console_keeps_what_the_rate_refused_and_sends_it_later(host: Hosted) 
         return not remote.outbox
 
     wait_for(all_sent, "the outbox to drain")
-    count = store.db.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [live.drill_id])
+    count = store.sql.execute(
+        "SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [live.drill_id]
+    )
     assert count.fetchone()[0] == 30
 
 

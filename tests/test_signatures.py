@@ -108,20 +108,16 @@ def test_the_same_person_in_the_same_capacity_is_refused(
         sign_off(store, drill, again, "safety_manager")
     assert len(signatures(store, drill)) == 1  # nothing was written
     line = refused(
-        cli(
-            "signoff", drill, "--name", again, "--capacity", "安全管理人员", "--db", str(store.path)
-        ),
+        cli("signoff", drill, "--name", again, "--capacity", "安全管理人员", "--db", store.target),
         "already signed",
         "safety manager (安全管理人员)",
     )
     assert "--name" in line
     same_case = cli("signoff", drill, "--name", "li ping", "--capacity", "observer",
-                    "--db", str(store.path))  # fmt: skip
+                    "--db", store.target)  # fmt: skip
     assert same_case.exit_code == 0
     refused(
-        cli(
-            "signoff", drill, "--name", "LI PING", "--capacity", "observer", "--db", str(store.path)
-        ),
+        cli("signoff", drill, "--name", "LI PING", "--capacity", "observer", "--db", store.target),
         "already signed",
     )
 
@@ -137,13 +133,13 @@ def test_the_same_person_in_the_same_capacity_is_refused(
     ],
 )
 def test_a_capacity_is_a_key_or_its_name(store: Store, drill: str, given: str, key: str) -> None:
-    result = cli("signoff", drill, "--name", "王", "--capacity", given, "--db", str(store.path))
+    result = cli("signoff", drill, "--name", "王", "--capacity", given, "--db", store.target)
     assert result.exit_code == 0, result.output
     assert signatures(store, drill)[-1].capacity == key
 
 
 def test_free_text_capacities_and_missing_ones_are_refused(store: Store, drill: str) -> None:
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     line = refused(cli("signoff", drill, "--name", "王", "--capacity", "boss", *db), "--capacity")
     for key, (zh, _en) in CAPACITIES.items():
         assert key in line and zh in line
@@ -156,7 +152,7 @@ def test_free_text_capacities_and_missing_ones_are_refused(store: Store, drill: 
 def test_only_ended_drills_that_are_not_void_are_signed(store: Store, flood_bundle: Bundle) -> None:
     roles = [r.id for r in flood_bundle.compiled.plan.roles]
     running = DrillSession.create(store, flood_bundle, bots=dict.fromkeys(roles, "idle"))
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     sign = ["--name", "张安全", "--capacity", "evaluator"]
     refused(cli("signoff", running.drill_id, *sign, *db), "has not ended", "DRILL")
     void = played(store, flood_bundle, "idle")
@@ -167,11 +163,12 @@ def test_only_ended_drills_that_are_not_void_are_signed(store: Store, flood_bund
 
 
 def test_signatures_copied_from_old_sign_offs_show_no_capacity(store: Store, drill: str) -> None:
-    store.db.execute(  # m008 copies the one-row signoffs table in with capacity ''
-        "INSERT INTO signatures (drill_id, name, capacity, comment, at) VALUES (?, ?, '', '', ?)",
-        [drill, "老签字人", "2025-06-01T08:00:00.000+00:00"],
-    )
-    store.db.conn.commit()
+    with store.sql.transaction():  # m008 copies the one-row signoffs table in with capacity ''
+        store.sql.execute(
+            "INSERT INTO signatures (drill_id, name, capacity, comment, at) "
+            "VALUES (?, ?, '', '', ?)",
+            [drill, "老签字人", "2025-06-01T08:00:00.000+00:00"],
+        )
     report = load_report(store, drill).report
     assert "| 老签字人 | （未注明） |" in render(report, "md", "zh")
     assert "| 老签字人 | (not stated) |" in render(report, "md", "en")
@@ -215,7 +212,7 @@ def test_edits_after_the_first_signature_are_amendments(store: Store, drill: str
     assert "## Amendments after signature" in en
     assert "Status: in progress → done" in en and "Owner: 甲单位 → 乙单位" in en
     # `improve` shows the plan as it stands, and says an edit is an amendment
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     shown = cli("improve", drill, first, "--action", "复训", *db)
     assert shown.exit_code == 0 and "an amendment" in shown.stdout and "复训" in shown.stdout
 
@@ -228,7 +225,7 @@ def test_a_signed_drill_without_amendments_says_so(store: Store, drill: str) -> 
 
 
 def test_a_note_s_role_must_be_one_of_the_plan(store: Store, drill: str) -> None:
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     line = refused(
         cli("note", drill, "我报错了对象", "--author", "李明", "--self", "--role", "mayor", *db),
         "--role",
@@ -288,7 +285,7 @@ def test_the_cover_from_options_and_the_config_file(
     store: Store, drill: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    db = ["--db", str(store.path)]
+    db = ["--db", store.target]
     bare = cli("report", drill, "--format", "md", *db).stdout
     assert "| 组织单位 | （未填写） |" in bare and "| 评估人员 | （未填写） |" in bare
     config = tmp_path / "config" / "drillhall" / "config.toml"

@@ -1,6 +1,5 @@
 """The journal: WAL, migrations, replay gives identical streams, resume loses nothing."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,12 @@ from engine.bundle import Bundle
 from engine.events import Decision
 from scoring.score import score_drill
 
+from .conftest import NewDb
+
 ROLES = ("duty_chief", "office", "commander")
 
 
+@pytest.mark.sqlite
 def test_database_is_wal_with_migrations_recorded(store: Store) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r["name"] for r in store.db["_sqlite_migrations"].rows]
@@ -77,8 +79,8 @@ def test_a_database_from_before_the_last_migration_still_opens(
     assert "scenario_text" not in upgraded.db["drills"].columns_dict
 
 
-def test_reopening_an_existing_database_keeps_drills(tmp_path: Path, worked_bundle: Bundle) -> None:
-    path = tmp_path / "d.db"
+def test_reopening_an_existing_database_keeps_drills(new_db: NewDb, worked_bundle: Bundle) -> None:
+    path = new_db()
     first = Store(path)
     session = DrillSession.create(first, worked_bundle, bots={r: "ideal" for r in ROLES})
     session.run_headless()
@@ -113,9 +115,9 @@ def test_replayed_journal_gives_identical_events_and_score(
     assert score_drill(bundle.compiled, replayed).to_dict() == outcome.score.to_dict()
 
 
-def test_resume_in_process_keeps_every_decision(tmp_path: Path, branching_bundle: Bundle) -> None:
+def test_resume_in_process_keeps_every_decision(new_db: NewDb, branching_bundle: Bundle) -> None:
     """Stop a drill half way (as a crash would), resume it, and finish."""
-    path = tmp_path / "d.db"
+    path = new_db()
     store = Store(path)
     session = DrillSession.create(
         store, branching_bundle, seed=2, bots={"office": "novice", "commander": "ideal"}
@@ -147,13 +149,9 @@ def test_resuming_an_ended_drill_is_refused(store: Store, worked_bundle: Bundle)
         DrillSession.resume(store, session.drill_id)
 
 
-def test_inputs_are_committed_before_they_are_applied(
-    tmp_path: Path, worked_bundle: Bundle
-) -> None:
-    path = tmp_path / "d.db"
-    store = Store(path)
+def test_inputs_are_committed_before_they_are_applied(store: Store, worked_bundle: Bundle) -> None:
     session = DrillSession.create(store, worked_bundle, bots={})
     session.runner.submit(60, Decision("duty_chief", "report"))  # no flush of events
-    other = sqlite3.connect(path)
-    rows = other.execute("SELECT t, data FROM inputs").fetchall()
+    other = Store(store.target)  # another connection sees it: committed
+    rows = other.sql.execute("SELECT t, data FROM inputs").fetchall()
     assert rows and rows[0][0] == 60 and '"action":"report"' in rows[0][1]

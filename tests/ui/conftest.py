@@ -27,6 +27,8 @@ from drills.ui.app import DrillhallApp, make_app
 from drills.ui.widgets.clock import ClockBar
 from engine.bundle import Bundle
 
+from ..conftest import NewDb
+
 POLL_TIMEOUT = 20.0  # seconds a condition may take at most (on a loaded machine); ticks are 0.1 s
 
 
@@ -193,12 +195,14 @@ def trainer_app(
 class HostedDrill:
     """A drill hosted in this process, served by its gateway, for joined consoles."""
 
-    def __init__(self, path: Path, bundle: Bundle, wall: Wall, mode: str = "training") -> None:
+    def __init__(
+        self, path: str | Path, bundle: Bundle, wall: Wall, mode: str = "training"
+    ) -> None:
         self.store = Store(path)
         session = DrillSession.create(self.store, bundle, bots={}, mode=mode)
         self.live = LiveDrill(session, 60, now=wall, paused=True, room_bots="ideal")
         self.code = session.drill_id
-        self.room = RoomGateway(self.store.path, self.code).start()
+        self.room = RoomGateway(self.store.target, self.code).start()
         self.live.room = self.room
         self.tokens = self.room.tokens  # role → seat token, as `drillhall host` prints them
 
@@ -211,7 +215,7 @@ class HostedDrill:
         return RemoteDrill(self.code, role, name, token=self.tokens[role])
 
     def restart_gateway(self) -> None:
-        self.room = RoomGateway(self.store.path, self.code).start()
+        self.room = RoomGateway(self.store.target, self.code).start()
         self.live.room = self.room
 
     def close(self) -> None:
@@ -222,9 +226,9 @@ class HostedDrill:
 
 @pytest.fixture
 def hosted(
-    tmp_path: Path, flood_bundle: Bundle, wall: Wall, random_codes: None
+    new_db: NewDb, flood_bundle: Bundle, wall: Wall, random_codes: None
 ) -> Iterator[HostedDrill]:
     """The flood drill hosted for trainees (ideal bots in the roles nobody takes)."""
-    drill = HostedDrill(tmp_path / "hosted.db", flood_bundle, wall)
+    drill = HostedDrill(new_db("hosted"), flood_bundle, wall)
     yield drill
     drill.close()

@@ -58,6 +58,7 @@ from engine.bundle import Bundle, load_bundle
 from engine.events import Decision
 from engine.loader import LoadError
 
+from ..conftest import NewDb
 from .conftest import POLL_TIMEOUT, HostedDrill, Wall, screen_text, until
 
 LONG = "W" * 200
@@ -389,9 +390,9 @@ def test_printable_takes_the_fast_path_only_for_clean_text() -> None:
 
 
 async def test_every_solo_trainee_screen_shows_hostile_text_literally(
-    tmp_path: Path, hostile_bundle: Bundle, wall: Wall
+    new_db: NewDb, hostile_bundle: Bundle, wall: Wall
 ) -> None:
-    store = Store(tmp_path / "solo.db")
+    store = Store(new_db("solo"))
     setup = SoloSetup(bundle=hostile_bundle, store=store, speed=60, now=wall, participant=NAME)
     plan = hostile_bundle.compiled.plan
     read = threading.Event()
@@ -500,9 +501,9 @@ async def test_every_solo_trainee_screen_shows_hostile_text_literally(
 
 @pytest.fixture
 def hostile_host(
-    tmp_path: Path, hostile_bundle: Bundle, wall: Wall, random_codes: None
+    new_db: NewDb, hostile_bundle: Bundle, wall: Wall, random_codes: None
 ) -> Iterator[HostedDrill]:
-    drill = HostedDrill(tmp_path / "hosted.db", hostile_bundle, wall)
+    drill = HostedDrill(new_db("hosted"), hostile_bundle, wall)
     yield drill
     drill.close()
 
@@ -708,9 +709,9 @@ def inert(result: Result, args: list[str]) -> str:
 
 
 def test_terminal_output_of_hostile_records_is_inert(
-    tmp_path: Path, hostile_bundle: Bundle
+    tmp_path: Path, new_db: NewDb, hostile_bundle: Bundle
 ) -> None:
-    db = tmp_path / "cli.db"
+    db = new_db("cli")
     store = Store(db)
     try:
         drill = played(store, hostile_bundle)

@@ -4,8 +4,6 @@ console, never runs an action, and reads back as typed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from drills.port.views import DecisionRecorded
@@ -14,6 +12,7 @@ from drills.ui.app import make_app
 from drills.ui.screens.trainer import TrainerScreen
 from engine.events import Decision
 
+from ..conftest import NewDb
 from .conftest import HostedDrill, region_text, screen_text, until
 
 HOSTILE = {
@@ -73,12 +72,12 @@ def test_old_records_with_control_characters_are_shown_inert() -> None:
     assert printable("line one\nline two\tok") == "line one\nline two\tok"
 
 
-def test_the_cli_refuses_a_name_with_control_characters(tmp_path: Path) -> None:
+def test_the_cli_refuses_a_name_with_control_characters(new_db: NewDb) -> None:
     from click.testing import CliRunner
 
     from drills.cli.main import main
 
-    db = str(tmp_path / "d.db")
+    db = new_db("d")
     name = "Li\x1b[2J"
     for args in (
         ["play", "flood-river-crest", "--name", name, "--db", db],

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
@@ -25,6 +23,7 @@ from drills.ui.widgets.composer import Composer
 from drills.ui.widgets.inbox import InboxItem
 from engine.bundle import Bundle
 
+from ..conftest import NewDb
 from .conftest import HostedDrill, Wall, feedback, plain, screen_text, until
 
 
@@ -113,9 +112,9 @@ async def test_a_hint_to_other_roles_does_not_reach_a_joined_console(
 
 
 async def test_a_joined_exam_trainee_gets_own_results_but_not_the_report(
-    tmp_path: Path, flood_bundle: Bundle, wall: Wall, random_codes: None
+    new_db: NewDb, flood_bundle: Bundle, wall: Wall, random_codes: None
 ) -> None:
-    hosted = HostedDrill(tmp_path / "exam.db", flood_bundle, wall, mode="exam")
+    hosted = HostedDrill(new_db("exam"), flood_bundle, wall, mode="exam")
     try:
         app = joined_app(hosted)
         hosted.live.resume()
