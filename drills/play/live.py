@@ -12,7 +12,7 @@ thread, and saves that score: consoles only ask for it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +20,7 @@ from typing import Protocol
 from drills.play.ending import DrillEnding
 from drills.play.session import DrillSession, Outcome
 from drills.port.briefing import briefing_for
+from drills.port.clock import ClockState
 from drills.port.feeds import Briefing, ClockView, FeedError, InjectChoice
 from drills.port.results import TraineeResults, trainee_results
 from drills.port.text import printable
@@ -37,6 +38,7 @@ from scoring.score import DrillScore, score_drill
 ENDING_WAIT = 120.0  # seconds a headless caller waits for the final score at most
 ROSTER_EVERY = 1.0  # wall seconds between two reads of who has joined
 POLL_EVERY = 2.0  # wall seconds between looks at the submission queue without a notification
+CLOCK_EVERY = 0.5  # wall seconds between writes of a running clock (a change is written at once)
 
 
 class Room(Protocol):
@@ -45,6 +47,10 @@ class Room(Protocol):
     def connected_roles(self) -> set[str]: ...
 
     def free(self, role: str) -> str: ...
+
+    def published(self, events: Sequence[Event], clock: ClockState) -> None: ...
+
+    def wait_submitted(self, timeout: float) -> bool: ...
 
     @property
     def tokens(self) -> dict[str, str]: ...
@@ -77,6 +83,7 @@ class LiveDrill:
         self._roster_read = float("-inf")
         self._applied_keys: set[str] | None = None
         self._polled = 0.0  # when the submission queue was last read without a notification
+        self._clock_written: tuple[tuple[float, bool, bool], float] | None = None
         self._roster: tuple[Seat, ...] = ()
         self.ending = DrillEnding(session.store.target, session.drill_id, session.compiled)
         if session.engine.ended:
@@ -154,15 +161,35 @@ class LiveDrill:
         if not self.ended and self.started:
             self.session.tick(self.clock_.scenario_time(), self.max_steps, finish=False)
         if self.hosted:
-            rooms.publish_clock(
-                self.session.store,
-                self.drill_id,
-                self.now,
-                self.clock_.speed,
-                self.clock_.paused,
-                self.ended,
-            )
+            self._publish()
         return self._new_events()
+
+    def _publish(self) -> None:
+        """The clock to the database (a resumed host, or a console in another process,
+        reads it there) and the journaled events and clock to the gateway in this process,
+        which answers trainees' polls from memory."""
+        clock = ClockState(self.now, self.clock_.speed, self.clock_.paused, time.time(), self.ended)
+        state = (clock.speed, clock.paused, clock.ended)
+        last = self._clock_written
+        if last is None or last[0] != state or clock.wall - last[1] >= CLOCK_EVERY:
+            rooms.publish_clock(
+                self.session.store, self.drill_id, clock.t, clock.speed, clock.paused, clock.ended
+            )
+            self._clock_written = (state, clock.wall)
+        if self.room is not None:
+            self.room.published(self.engine.events[: self.session.journaled], clock)
+
+    def wait_for_submission(self, timeout: float) -> None:
+        """Wait until the next tick, ``timeout`` seconds, or less if a trainee submits a
+        decision: the host applies it at once. On PostgreSQL the database wakes the host
+        (LISTEN/NOTIFY); SQLite has no notifications, so the gateway in this process does."""
+        woken = self.session.store.sql.wait_notified(rooms.SUBMITTED, self.drill_id, timeout)
+        if woken is not None:
+            return
+        if self.room is not None:
+            self.room.wait_submitted(timeout)
+        else:
+            time.sleep(timeout)
 
     def _apply_submissions(self) -> None:
         """Apply trainees' queued decisions, each exactly once.

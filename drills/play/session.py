@@ -230,6 +230,11 @@ class DrillSession:
     def ended(self) -> bool:
         return self.engine.ended
 
+    @property
+    def journaled(self) -> int:
+        """How many of the engine's events are in the journal (committed)."""
+        return self._persisted
+
     def submit(self, t: int, item: Input) -> list[Event]:
         """An outside input (trainee or trainer): journaled, then applied."""
         events = self.runner.submit(t, item)

@@ -40,10 +40,12 @@ import socketserver
 import struct
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from drills.port.clock import ClockState
 from drills.port.results import trainee_results
 from drills.port.visibility import owners_of, visible_to
 from drills.rooms import seats
@@ -348,6 +350,25 @@ class RoomService:
         self._lock = threading.Lock()
         self._connected: dict[str, object] = {}  # role → the connection that holds it
         self._submits: dict[str, TokenBucket] = {}  # role → its rate of decisions
+        # What the host in this process published: its journaled events and clock. Polls
+        # are answered from here (no database read per poll); until the host publishes,
+        # from the database.
+        self._published: tuple[Sequence[Event], ClockState] | None = None
+        self.submitted = threading.Event()  # set when a decision is queued: wakes the host
+
+    def published(self, events: Sequence[Event], clock: ClockState) -> None:
+        """The host's journaled events (seq 1..n, in order) and its clock, as of now."""
+        self._published = (events, clock)
+
+    def _clock(self, store: Store) -> ClockState:
+        published = self._published
+        return published[1] if published else rooms.read_clock(store, self.drill_id)
+
+    def _events_after(self, store: Store, after: int) -> Sequence[Event]:
+        published = self._published
+        if published is None:
+            return store.events_after(self.drill_id, after)
+        return published[0][max(after, 0) :]  # event seq n is at index n - 1
 
     def _load_keys(self, store: Store) -> _Keys:
         secret = rooms.room_secret(store, self.drill_id)
@@ -471,13 +492,13 @@ class RoomService:
     def poll(self, store: Store, role: str, after: int) -> Polled:
         """The host's clock and the events for ``role`` after ``after``, with the display
         text of newly delivered injects and (training) the specs of its expectations."""
-        clock = rooms.read_clock(store, self.drill_id)
+        clock = self._clock(store)
         events: list[tuple[int, int, str, dict[str, Any]]] = []
         last = after
         injects: dict[str, Any] = {}
         expectations: dict[str, Any] = {}
         owners = self.owners if self.mode == "training" else None
-        for event in store.events_after(self.drill_id, after):
+        for event in self._events_after(store, after):
             last = event.seq
             visible = visible_to(event, role, self.mode, owners)
             if visible is None:
@@ -493,7 +514,7 @@ class RoomService:
         return Polled(last, clock, events, injects, expectations)
 
     def submit(self, store: Store, role: str, name: str, request: Submit) -> dict[str, Any]:
-        if rooms.read_clock(store, self.drill_id).ended:
+        if self._clock(store).ended:
             raise rooms.RoomError("the drill has ended: decisions are no longer taken")
         with self._lock:
             bucket = self._submits.setdefault(
@@ -507,6 +528,7 @@ class RoomService:
             )
         decision = Decision(role, request.action, request.params, request.note)
         submission = rooms.submit(store, self.drill_id, role, name, decision, request.key)
+        self.submitted.set()
         return {"ok": True, "id": submission}
 
     def _ended_events(self, store: Store) -> list[Event]:
@@ -737,6 +759,16 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def connected_roles(self) -> set[str]:
         return self.service.connected_roles()
+
+    def published(self, events: Sequence[Event], clock: ClockState) -> None:
+        """From the host: what trainees' polls are answered with."""
+        self.service.published(events, clock)
+
+    def wait_submitted(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a decision to be queued (True if one was)."""
+        woken = self.service.submitted.wait(timeout)
+        self.service.submitted.clear()
+        return woken
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """In the server's thread: admit the connection by the limits (or close it)

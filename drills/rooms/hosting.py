@@ -17,23 +17,21 @@ LINGER_SECONDS = 60.0
 
 
 def run_hosted(
-    live: LiveDrill,
-    *,
-    start_when: Callable[[], bool] = lambda: True,
-    tick: float = 0.05,
-    sleep: Callable[[float], None] = time.sleep,
+    live: LiveDrill, *, start_when: Callable[[], bool] = lambda: True, tick: float = 0.05
 ) -> Outcome:
-    """Wait until ``start_when`` holds, start, apply submissions every tick, finish.
+    """Wait until ``start_when`` holds, start, advance every tick, finish.
 
+    Between ticks the host waits for a trainee's submission and applies it at once (the
+    database or the gateway wakes it), so a decision is not held for the rest of a tick.
     Serve it with ``open_room``; after the end, ``RoomGateway.wait_idle`` lets trainees'
     consoles fetch their results before the host exits."""
     while not live.started and not start_when():
         live.advance_events()  # publishes the (paused) clock: trainees see the drill exists
-        sleep(tick)
+        time.sleep(tick)
     live.resume()
     while not live.ended:
         live.advance_events()
-        sleep(tick)
+        live.wait_for_submission(tick)
     live.advance_events()
     return live.finish()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -216,6 +217,24 @@ class PostgresConnection:
             self._heard.discard((channel, payload))
             return True
         return False
+
+    def wait_notified(self, channel: str, payload: str, timeout: float) -> bool | None:
+        """Block until ``payload`` is notified on ``channel`` (True) or ``timeout``
+        seconds pass (False). The notification stays to be taken by ``notified``: the
+        waiter wakes, the reader then reads the queue once. Not listening yet: listen
+        now and say yes (what was sent before cannot be heard: look to be sure)."""
+        if channel not in self._listening:
+            self.listen(channel)
+            self._heard.add((channel, payload))
+            return True
+        deadline = time.monotonic() + timeout
+        while (channel, payload) not in self._heard:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for note in self.conn.notifies(timeout=left, stop_after=1):
+                self._heard.add((note.channel, note.payload))
+        return True
 
     # -- locks: one writer per drill ------------------------------------------------
 

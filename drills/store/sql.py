@@ -57,6 +57,7 @@ class Connection(Protocol):
     def notify(self, channel: str, payload: str) -> None: ...
     def listen(self, channel: str) -> None: ...
     def notified(self, channel: str, payload: str) -> bool: ...
+    def wait_notified(self, channel: str, payload: str, timeout: float) -> bool | None: ...
     def close(self) -> None: ...
 
 
@@ -108,6 +109,10 @@ class SqliteConnection:
 
     def notified(self, channel: str, payload: str) -> bool:
         return True
+
+    def wait_notified(self, channel: str, payload: str, timeout: float) -> bool | None:
+        """SQLite sends no notifications: None at once (the caller waits its own way)."""
+        return None
 
     def close(self) -> None:
         self.conn.close()
