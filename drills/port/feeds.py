@@ -214,12 +214,22 @@ class DrillRow:
     players: tuple[tuple[str, str], ...] = ()  # (name, role) of each person who played
     bots: tuple[str, ...] = ()  # the bot policies that played the other roles
     started: bool = True
+    site: str | None = None  # where it was played (None: recorded before sites were)
 
 
 class ReviewDesk(Protocol):
     """The stored drills, as the review console reads and signs them."""
 
-    def drills(self, search: str | None, rating: str | None) -> list[DrillRow]: ...
+    def drills(
+        self, search: str | None, rating: str | None, site: str | None = None
+    ) -> list[DrillRow]:
+        """Newest first (equal dates: the larger id first, on every backend); ``site``
+        keeps the drills played there."""
+        ...
+
+    def sites(self) -> list[str]:
+        """The sites the stored drills were played at, sorted."""
+        ...
 
     def report(self, drill_id: str) -> Report:
         """The drill's report rebuilt from its journal (FeedError: no such drill)."""

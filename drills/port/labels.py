@@ -100,6 +100,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "drills": ("演练记录", "Drills"),
     "filter": ("筛选想定", "Filter by scenario"),
     "all_ratings": ("全部评定", "All ratings"),
+    "all_sites": ("全部站点", "All sites"),
     "trend": ("得分趋势", "Score trend"),
     "export": ("导出报告", "Export report"),
     "sign": ("审核签字", "Sign off"),

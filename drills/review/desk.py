@@ -8,6 +8,7 @@ from drills.port.feeds import DrillRow, FeedError
 from drills.review.report import load_report, render_report
 from drills.store.database import Store, StoreError
 from drills.store.history import Filters, history
+from drills.store.history import sites as stored_sites
 from drills.store.notes import sign_off
 from scoring.report import Filing, Report
 
@@ -22,8 +23,11 @@ class StoreDesk:
         self.store = store
         self.filing = filing
 
-    def drills(self, search: str | None, rating: str | None) -> list[DrillRow]:
-        rows = history(self.store, Filters(search=search, rating=rating), limit=LIST_LIMIT)
+    def drills(
+        self, search: str | None, rating: str | None, site: str | None = None
+    ) -> list[DrillRow]:
+        filters = Filters(search=search, rating=rating, site=site)
+        rows = history(self.store, filters, limit=LIST_LIMIT)
         return [
             DrillRow(
                 r["id"],
@@ -37,9 +41,13 @@ class StoreDesk:
                 players=tuple((p["name"], p["role"]) for p in r["trainees"]),
                 bots=tuple(sorted(set(r["bots"].values()))),
                 started=r["started"],
+                site=r["site"],
             )
             for r in rows
         ]
+
+    def sites(self) -> list[str]:
+        return stored_sites(self.store)
 
     def report(self, drill_id: str) -> Report:
         try:

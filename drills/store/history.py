@@ -125,13 +125,21 @@ def history(
         "LEFT JOIN scores o ON s.drill_id IS NULL AND o.drill_id = d.id AND o.profile = "
         "(SELECT profile FROM scores WHERE drill_id = d.id ORDER BY computed DESC, profile "
         "LIMIT 1) "
-        f"WHERE {where} ORDER BY d.created DESC LIMIT ?"
+        f"WHERE {where} ORDER BY d.created DESC, d.id DESC LIMIT ?"
     )
     rows = [
         _history_row(store, dict(row))
         for row in store.sql.query(sql, [filters.profile, *args, limit])
     ]
     return [row for row in rows if status is None or row["status"] == status]
+
+
+@storage("cannot list the sites")
+def sites(store: Store) -> list[str]:
+    """The sites the stored drills were played at, sorted by code point (the same order on
+    every backend, whatever a server's collation); drills older than sites have none."""
+    sql = "SELECT DISTINCT site FROM drills WHERE site IS NOT NULL"
+    return sorted(str(row[0]) for row in store.sql.execute(sql).fetchall())
 
 
 def _history_row(store: Store, row: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +307,7 @@ def drill_ids(store: Store, filters: Filters) -> list[str]:
     where, args = filters.where()
     sql = (
         "SELECT d.id FROM drills d LEFT JOIN scores s ON s.drill_id = d.id AND s.profile = ? "
-        f"WHERE d.status = 'ended' AND d.voided IS NULL AND {where} ORDER BY d.created"
+        f"WHERE d.status = 'ended' AND d.voided IS NULL AND {where} ORDER BY d.created, d.id"
     )
     return [row[0] for row in store.sql.execute(sql, [filters.profile, *args]).fetchall()]
 

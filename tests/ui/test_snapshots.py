@@ -115,13 +115,18 @@ class FixedScores:
         self.desk = desk
         self.fixed: dict[str, tuple[float, Rating]] = {}
 
-    def drills(self, search: str | None, rating: str | None) -> list[DrillRow]:
-        rows = self.desk.drills(search, None)
+    def drills(
+        self, search: str | None, rating: str | None, site: str | None = None
+    ) -> list[DrillRow]:
+        rows = self.desk.drills(search, None, site)
         for row, (score, grade) in zip(sorted(rows, key=lambda r: r.id), self.SCORES, strict=False):
             self.fixed.setdefault(row.id, (score, grade))
         fixed = [dataclasses.replace(r, score=self.fixed[r.id][0], rating=self.fixed[r.id][1])
                  for r in rows]  # fmt: skip
         return [r for r in fixed if rating is None or r.rating == rating]
+
+    def sites(self) -> list[str]:
+        return self.desk.sites()
 
     def report(self, drill_id: str) -> Report:
         report = self.desk.report(drill_id)
@@ -146,7 +151,14 @@ def test_review_console(
     snap_compare: Snap, store: Store, flood_bundle: Bundle, lang: str, size: tuple[int, int]
 ) -> None:
     roles = [r.id for r in flood_bundle.compiled.plan.roles]
-    for seed, bot in ((1, "novice"), (2, "idle"), (3, "ideal")):
+    # two sites, named here: the machine's name ($DRILLHALL_SITE, else the host's) would
+    # differ from one machine to the next
+    for seed, bot, site in (
+        (1, "novice", "益阳防汛办"),
+        (2, "idle", "river-hq"),
+        (3, "ideal", "river-hq"),
+    ):
+        store.site = site
         DrillSession.create(
             store, flood_bundle, seed=seed, bots=dict.fromkeys(roles, bot)
         ).run_headless()

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, SelectionList,
 from textual.widgets._footer import FooterKey
 
 from drills.play.session import DrillSession
+from drills.port.labels import LABELS
 from drills.port.views import HintArrived, SubmissionRefused
 from drills.port.visibility import trainee_views
 from drills.review.desk import StoreDesk
@@ -38,6 +39,7 @@ from .conftest import (
     hosting,
     plain,
     region_text,
+    screen_text,
     trainer_app,
     until,
 )
@@ -353,7 +355,7 @@ async def test_review_filters_sign_off_and_export(
         await until(
             pilot,
             lambda: (
-                [str(r[5]) for r in map(table.get_row_at, range(table.row_count))]
+                [str(r[6]) for r in map(table.get_row_at, range(table.row_count))]
                 == ["worked-example-fld007"]
             ),
         )
@@ -364,7 +366,12 @@ async def test_review_filters_sign_off_and_export(
         )
         [row] = map(table.get_row_at, range(table.row_count))
         assert row[0] == screen.selected  # the id tells identical rows apart
-        assert (row[3], row[6], str(row[7])) == ("ended", "training/practice", "bots only: idle")
+        assert (row[3], str(row[5]), row[7], str(row[8])) == (
+            "ended",
+            store.site,  # this machine's: $DRILLHALL_SITE, else the host name
+            "training/practice",
+            "bots only: idle",
+        )
         drill = screen.selected
         detail = screen.query_one("#detail")
         assert "Rating: U" in plain(detail) and "差" not in plain(detail)
@@ -376,6 +383,140 @@ async def test_review_filters_sign_off_and_export(
         await pilot.press("ctrl+r")
         report = store.path.parent / "reports" / f"{drill}.html"
         await until(pilot, report.exists, "the exported report", 30)
+
+
+def played_at(store: Store, bundle: Bundle, *sites: str) -> list[str]:
+    """One ended drill per site, in order; the store records its own site on each drill it
+    creates (``Store.site``, from ``$DRILLHALL_SITE`` when it opened)."""
+    roles = [r.id for r in bundle.compiled.plan.roles]
+    drills = []
+    for site in sites:
+        store.site = site
+        session = DrillSession.create(store, bundle, bots=dict.fromkeys(roles, "idle"))
+        session.run_headless()
+        drills.append(session.drill_id)
+    return drills
+
+
+def listed(table: DataTable[object]) -> list[tuple[str, str]]:
+    """(id, site) of each row in the drill list, top first."""
+    rows = map(table.get_row_at, range(table.row_count))
+    return [(str(row[0]), str(row[5])) for row in rows]
+
+
+def site_options(screen: ReviewScreen) -> list[str]:
+    """What the site filter offers, as shown (its prompt, "all sites", first)."""
+    overlay = screen.query_one("#site-filter", Select).query_one(OptionList)
+    return [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_review_filters_drills_by_site(store: Store, flood_bundle: Bundle, lang: str) -> None:
+    north, south = played_at(store, flood_bundle, "益阳防汛办", "south-depot")
+    words = {"zh": ("站点", "全部站点", "得分趋势"), "en": ("Site", "All sites", "Score trend")}
+    column, everywhere, trend = words[lang]
+    app = make_app("review", lang=lang, desk=StoreDesk(store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("#drill-table", DataTable)
+        site_filter = screen.query_one("#site-filter", Select)
+        both = [(south, "south-depot"), (north, "益阳防汛办")]  # same minute: larger id first
+        await until(pilot, lambda: listed(table) == both, "both sites' drills")
+        assert str(table.ordered_columns[5].label) == column
+        assert "益阳防汛办" in region_text(app, table)  # CJK, two cells a character
+        assert site_filter.display and site_options(screen) == [
+            everywhere,
+            "south-depot",
+            "益阳防汛办",
+        ]
+        assert everywhere in region_text(app, site_filter)
+        await pilot.click("#site-filter")  # open it: nothing highlighted yet
+        await until(pilot, lambda: site_filter.query_one(OptionList).has_focus, "the sites")
+        await pilot.press("down", "down", "enter")  # "all sites", then the first site
+        await until(pilot, lambda: listed(table) == [(south, "south-depot")], "south only")
+        assert site_filter.value == "south-depot" and screen.selected == south
+        assert plain(screen.query_one("#trend-title")) == f"{trend} · south-depot"
+        assert f"{column}: south-depot" in plain(screen.query_one("#detail"))
+        site_filter.value = "益阳防汛办"
+        await until(pilot, lambda: listed(table) == [(north, "益阳防汛办")], "north only")
+        assert screen.selected == north  # the shown drill follows the filter
+        assert f"{column}: 益阳防汛办" in plain(screen.query_one("#detail"))
+        site_filter.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: site_filter.query_one(OptionList).has_focus, "the sites")
+        await pilot.press("home", "enter")  # back to "all sites"
+        await until(pilot, lambda: listed(table) == both, "both again")
+        assert site_filter.is_blank()
+        assert plain(screen.query_one("#trend-title")) == trend
+        screen.query_one("#scenario-filter", Input).value = south  # filters combine
+        await until(pilot, lambda: listed(table) == [(south, "south-depot")], "by id")
+        site_filter.value = "益阳防汛办"
+        await until(pilot, lambda: table.row_count == 0, "nothing at both")
+        assert plain(screen.query_one("#detail")) == LABELS["select_drill"][lang == "en"]
+
+
+async def test_one_site_hides_the_site_filter_and_still_lists_its_drills(
+    store: Store, flood_bundle: Bundle
+) -> None:
+    first, second = played_at(store, flood_bundle, "depot", "depot")
+    app = make_app("review", lang="en", desk=StoreDesk(store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("#drill-table", DataTable)
+        await until(pilot, lambda: listed(table) == [(second, "depot"), (first, "depot")])
+        site_filter = screen.query_one("#site-filter", Select)
+        assert not site_filter.display  # nothing to choose between
+        site_filter.value = "depot"  # and set anyway, it keeps them all
+        await until(pilot, lambda: plain(screen.query_one("#trend-title")).endswith("depot"))
+        assert listed(table) == [(second, "depot"), (first, "depot")]
+
+
+HOSTILE_SITES = ("[bold]x[/]", "[@click=app.quit]q[/]", "\x1b]0;title\x07hq")
+
+
+async def test_a_hostile_site_name_is_shown_literally(store: Store, flood_bundle: Bundle) -> None:
+    """A site is named on its own machine ($DRILLHALL_SITE, the host name): console markup
+    in it is text, and control characters are made visible (``printable``)."""
+    bold, click, osc = played_at(store, flood_bundle, *HOSTILE_SITES)
+    shown = {bold: "[bold]x[/]", click: "[@click=app.quit]q[/]", osc: "␛]0;title␇hq"}
+    app = make_app("review", lang="en", desk=StoreDesk(store))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one("#drill-table", DataTable)
+        await until(pilot, lambda: table.row_count == 3, "the three drills")
+        assert dict(listed(table)) == shown
+        on_screen = region_text(app, table)
+        assert all(name[:12] in on_screen for name in shown.values()), on_screen  # 12 wide
+        # by code point (ESC first), as shown
+        assert site_options(screen) == ["All sites", shown[osc], shown[click], shown[bold]]
+        await pilot.click("#site-filter")  # the choices, drawn
+        options = screen.query_one("#site-filter", Select).query_one(OptionList)
+        await until(pilot, lambda: options.has_focus, "the sites offered")
+        drawn = region_text(app, options)
+        assert all(name[:12] in drawn for name in shown.values()), drawn
+        await pilot.click(options, offset=(4, 3))  # on "[@click=app.quit]q[/]": it is chosen
+        site_filter = screen.query_one("#site-filter", Select)
+        await until(pilot, lambda: [d for d, _ in listed(table)] == [click], "its drill only")
+        assert site_filter.value == HOSTILE_SITES[1]
+        assert "[@click=app.qui…" in region_text(app, site_filter)  # one line, cut short
+        assert site_filter.region.height == 3  # the filter bar keeps its height
+        detail = screen.query_one("#detail")
+        assert "Site: [@click=app.quit]q[/]" in plain(detail)
+        title = region_text(app, screen.query_one("#trend-title"))
+        assert title == "Score trend · [@click=app.quit]q[/]"
+        await pilot.click("#drill-table", offset=(60, 1))  # the site's cell: no action runs
+        await pilot.click("#detail", offset=(8, 2))  # its "Site:" line
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        site_filter.value = HOSTILE_SITES[2]
+        await until(pilot, lambda: [d for d, _ in listed(table)] == [osc], "the OSC site's")
+        assert "\x1b" not in screen_text(app) and "Site: ␛]0;title␇hq" in plain(detail)
 
 
 # -- free a seat (hosted drills) -----------------------------------------------------------

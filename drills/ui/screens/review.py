@@ -1,5 +1,6 @@
-"""The review console for safety managers: drills with filters, a drill's scores,
-ratings and findings, the team-score trend, report export and sign-off."""
+"""The review console for safety managers: drills with filters (scenario or id, rating,
+site), a drill's scores, ratings and findings, the team-score trend of the drills listed,
+report export and sign-off."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
-from drills.port.feeds import FeedError, ReviewDesk
+from drills.port.feeds import DrillRow, FeedError, ReviewDesk
 from drills.port.labels import CAPACITIES, mode_purpose
 from drills.port.text import players_text, printable
 from drills.ui.i18n import _, language, localize_bindings, text
@@ -67,15 +68,25 @@ class ReviewScreen(Screen[None]):
         localize_bindings(self)
         self.desk = desk
         self.selected: str | None = None
+        self.rows: dict[str, DrillRow] = {}  # the listed drills by id
 
     def compose(self) -> ComposeResult:
+        sites = self.desk.sites()
         with Horizontal(id="filters"):
             yield Input(placeholder=_("filter"), id="scenario-filter")
             yield Select([(r, r) for r in "PSMU"], prompt=_("all_ratings"), id="rating-filter")
+            # a site's name is whatever its machine is called: shown literally, never markup
+            site_filter: Select[str] = Select(
+                [(Text(printable(site)), site) for site in sites],
+                prompt=_("all_sites"),
+                id="site-filter",
+            )
+            site_filter.display = len(sites) > 1  # one site: nothing to choose between
+            yield site_filter
         with Horizontal(id="main"):
             yield DataTable(id="drill-table", cursor_type="row")
             with Vertical(id="drill-detail"):
-                yield Static(_("trend"), classes="title")
+                yield Static(_("trend"), classes="title", id="trend-title")
                 yield Sparkline([], id="trend")
                 yield VerticalScroll(Static(_("select_drill"), id="detail"))
         yield Footer()
@@ -88,6 +99,7 @@ class ReviewScreen(Screen[None]):
             (_("rating"), 6),
             (_("status"), 12),
             (_("date"), 16),
+            (_("col_site"), 12),  # after the date, as in `drillhall history`
             (_("scenario"), 24),
             (_("mode"), 14),
             (_("col_players"), 30),
@@ -101,7 +113,10 @@ class ReviewScreen(Screen[None]):
         table.clear()
         search = self.query_one("#scenario-filter", Input).value.strip() or None
         rating = self.query_one("#rating-filter", Select).value
-        rows = self.desk.drills(search, rating if isinstance(rating, str) else None)
+        chosen = self.query_one("#site-filter", Select).value
+        site = chosen if isinstance(chosen, str) else None
+        rows = self.desk.drills(search, rating if isinstance(rating, str) else None, site)
+        self.rows = {row.id: row for row in rows}
         for row in rows:
             table.add_row(
                 row.id,
@@ -109,6 +124,7 @@ class ReviewScreen(Screen[None]):
                 row.rating or "—",
                 _(row.status) if row.started else f"{_(row.status)} ({_('not_started')})",
                 row.created[:16].replace("T", " "),
+                Text(printable(row.site)) if row.site else "—",
                 Text(row.scenario_id),
                 mode_purpose(row.mode, row.purpose, language()),
                 Text(players_text(row.players, row.bots, _("bots_only"))),
@@ -116,6 +132,9 @@ class ReviewScreen(Screen[None]):
             )
         scores = [r.score for r in reversed(rows) if r.score is not None]
         self.query_one("#trend", Sparkline).data = scores or [0.0]
+        # the trend is the listed drills': with a site chosen, that site's
+        title = _("trend") if site is None else f"{_('trend')} · {printable(site)}"
+        self.query_one("#trend-title", Static).update(Text(title))
         if self.selected not in {row.id for row in rows}:  # filtered out: the first shown
             if rows:
                 self.show(rows[0].id)
@@ -147,8 +166,11 @@ class ReviewScreen(Screen[None]):
             f"{text(report.scenario['title'])} ({drill_id})",
             f"{_('score')}: {score.score:.1f}  {_('rating')}: {rating_text(score.rating)}  "
             f"[{_('draft') if report.draft else _('signed')}]",
-            "",
         ]
+        row = self.rows.get(drill_id)
+        if row is not None and row.site:
+            lines.append(f"{_('col_site')}: {printable(row.site)}")
+        lines.append("")
         lines += [
             f"{c.rating} {c.score:5.1f}  {text(caps.get(c.id, {'zh': c.id, 'en': c.id}))}"
             for c in score.capabilities
