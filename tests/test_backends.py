@@ -366,6 +366,48 @@ def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) ->
         session.close()
 
 
+def test_the_host_wakes_on_a_submission_and_polls_are_answered_from_memory(
+    any_store: Store, worked_bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between ticks the host waits; a trainee's decision wakes it (PostgreSQL: the
+    database's notification; SQLite: the gateway in the same process), so it is applied
+    at once, not at the end of the tick. Trainees' polls read what the host published,
+    not the database, and see exactly the journal."""
+    from drills.rooms.gateway import RoomGateway
+    from drills.rooms.messages import Submit
+
+    session = DrillSession.create(any_store, worked_bundle, bots={})
+    live = LiveDrill(session, 1.0, paused=True, room_bots="ideal")
+    role = worked_bundle.compiled.plan.roles[0].id
+    trainee = Store(any_store.target)  # the gateway's connection for this trainee
+    with RoomGateway(any_store.target, session.drill_id) as gate:
+        live.room = gate
+        rooms.join(trainee, session.drill_id, role, "Li")
+        live.resume()
+        live.advance_events()
+        live.wait_for_submission(0)  # PostgreSQL: now listening
+        assert live.wait_for_submission(0.01) is False  # nothing submitted: the tick ends
+        gate.service.submit(trainee, role, "Li", Submit("k1", "report"))
+        assert live.wait_for_submission(60) is True  # woken by the decision, not the clock
+        live.advance_events()
+        assert rooms.pending(trainee, session.drill_id) == []
+
+        def no_database(*args: object) -> None:
+            raise AssertionError("a poll read the journal from the database")
+
+        monkeypatch.setattr(Store, "events_after", no_database)
+        monkeypatch.setattr(rooms, "read_clock", no_database)
+        polled = gate.service.poll(trainee, role, 0)
+        monkeypatch.undo()
+        journal = [(e.seq, e.t, str(e.kind)) for e in any_store.events(session.drill_id)]
+        assert polled.last == journal[-1][0]
+        seen = {(seq, t, kind) for seq, t, kind, _ in polled.events}
+        assert seen <= set(journal) and ("decision_accepted" in {k for _, _, k in seen})
+        live.room = None
+    trainee.close()
+    session.close()
+
+
 def test_push_to_a_missing_folder_is_an_answer(tmp_path: Path) -> None:
     """A mistyped --to is exit 2 with one line, not a new folder tree and a database."""
     from click.testing import CliRunner

@@ -179,17 +179,17 @@ class LiveDrill:
         if self.room is not None:
             self.room.published(self.engine.events[: self.session.journaled], clock)
 
-    def wait_for_submission(self, timeout: float) -> None:
+    def wait_for_submission(self, timeout: float) -> bool:
         """Wait until the next tick, ``timeout`` seconds, or less if a trainee submits a
-        decision: the host applies it at once. On PostgreSQL the database wakes the host
-        (LISTEN/NOTIFY); SQLite has no notifications, so the gateway in this process does."""
+        decision (True): the host applies it at once. On PostgreSQL the database wakes
+        the host (LISTEN/NOTIFY); SQLite has none, so the gateway in this process does."""
         woken = self.session.store.sql.wait_notified(rooms.SUBMITTED, self.drill_id, timeout)
         if woken is not None:
-            return
+            return woken
         if self.room is not None:
-            self.room.wait_submitted(timeout)
-        else:
-            time.sleep(timeout)
+            return self.room.wait_submitted(timeout)
+        time.sleep(timeout)
+        return False
 
     def _apply_submissions(self) -> None:
         """Apply trainees' queued decisions, each exactly once.
