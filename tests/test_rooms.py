@@ -371,6 +371,8 @@ def test_exam_mode_sends_no_answer_key_and_nothing_of_other_roles(room: Room) ->
             assert inject.background.zh not in wire and inject.background.en not in wire
     assert compiled.scenario.background is None or compiled.scenario.background.en not in wire
     assert '"expects"' not in wire and '"rules"' not in wire and '"score"' not in wire
+    store = live.session.store  # nor where the record is kept: a path, a server, its name
+    assert store.target not in wire and store.where not in wire and store.target[-12:] not in wire
     assert remote.public.expectations == {}
     assert any(e.kind == Kind.EXPECTATION_MET for e in live.engine.events)  # the host has them
     # after the end: this trainee's own results, and no report (the answer key stays)
