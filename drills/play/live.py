@@ -83,6 +83,7 @@ class LiveDrill:
         self._roster_read = float("-inf")
         self._applied_keys: set[str] | None = None
         self._polled = 0.0  # when the submission queue was last read without a notification
+        self._look = False  # the gateway said a decision came: read the queue next tick
         self._clock_written: tuple[tuple[float, bool, bool], float] | None = None
         self._roster: tuple[Seat, ...] = ()
         self.ending = DrillEnding(session.store.target, session.drill_id, session.compiled)
@@ -179,6 +180,17 @@ class LiveDrill:
         if self.room is not None:
             self.room.published(self.engine.events[: self.session.journaled], clock)
 
+    def wait_for_decisions(self, timeout: float) -> bool:
+        """For a console's worker thread: the gateway in this process says a decision
+        came (the database connection stays with the console's thread)."""
+        if self.room is None:
+            time.sleep(timeout)
+            return False
+        woken = self.room.wait_submitted(timeout)
+        if woken:
+            self._look = True
+        return woken
+
     def wait_for_submission(self, timeout: float) -> bool:
         """Wait until the next tick, ``timeout`` seconds, or less if a trainee submits a
         decision (True): the host applies it at once. On PostgreSQL the database wakes
@@ -197,7 +209,8 @@ class LiveDrill:
         Each is journaled with the key ``sub:<id>``; a submission whose key is already in
         the journal (the host died between journaling and marking it) is only marked."""
         store, drill_id = self.session.store, self.drill_id
-        if not store.sql.notified(rooms.SUBMITTED, drill_id) and not self._poll_due():
+        look, self._look = self._look, False
+        if not store.sql.notified(rooms.SUBMITTED, drill_id) and not look and not self._poll_due():
             return  # PostgreSQL: nothing was submitted since the last look
         for submission, decision in rooms.pending(store, drill_id):
             key = f"sub:{submission}"

@@ -165,6 +165,12 @@ class TrainerFeed(Protocol):
 
     def connected_trainees(self) -> int: ...
 
+    def wait_for_decisions(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds until a trainee's decision arrives (True), for
+        a worker thread: the console then advances at once instead of at its next tick.
+        A drill nobody joins from elsewhere waits out the timeout (False)."""
+        ...
+
     def free_seat(self, role: str) -> str:
         """Free ``role``'s seat: its token is revoked and the new one returned."""
         ...

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
@@ -22,6 +23,7 @@ from drills.ui.widgets.clock import ClockBar
 from drills.ui.widgets.composer import Composer
 from drills.ui.widgets.inbox import InboxItem
 from engine.bundle import Bundle
+from engine.events import Decision
 
 from ..conftest import NewDb
 from .conftest import HostedDrill, Wall, feedback, plain, screen_text, until
@@ -272,3 +274,32 @@ async def test_the_trainer_sees_the_seat_tokens_and_frees_a_seat(hosted: HostedD
     assert rooms.participants(hosted.store, hosted.code) == {}
     lost = [v for v in li.advance() if isinstance(v, SubmissionRefused)]
     assert len(lost) == 1 and "the trainer freed this seat" in lost[0].reason.en
+
+
+async def test_a_trainees_decision_wakes_the_trainer_console(
+    hosted: HostedDrill, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hosting console does not wait for its next tick: the gateway's word that a
+    decision came reaches it as a message, and the decision is applied then."""
+    from drills.ui.screens.trainer import TrainerScreen
+
+    woken: list[object] = []
+    original = TrainerScreen.on_trainer_screen_decisions_arrived
+
+    def counted(screen: TrainerScreen, message: TrainerScreen.DecisionsArrived) -> None:
+        woken.append(message)
+        original(screen, message)
+
+    monkeypatch.setattr(TrainerScreen, "on_trainer_screen_decisions_arrived", counted)
+    li = hosted.join("hydrology", "Li")
+    app = make_app("trainer", lang="en", trainer=hosted.live)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
+        hosted.live.resume()
+        li.submit(Decision("hydrology", "issue_forecast", note="from Li"))
+
+        def applied() -> bool:
+            inputs = hosted.store.inputs(hosted.code)
+            return any(getattr(i, "note", "") == "from Li" for _, i in inputs)
+
+        await until(pilot, lambda: bool(woken) and applied(), "the decision to wake the host")

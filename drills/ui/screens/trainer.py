@@ -45,6 +45,7 @@ from scoring.score import DrillScore
 BOARD_FINISHED = 40
 BOARD_REFRESH = 0.25
 FINAL_WAIT = 120.0
+DECISION_WAIT = 0.5  # seconds a worker waits for trainees' decisions before it looks again
 STATUS_WIDTH = 14  # "pending 1:23:45", "partly right"
 
 
@@ -119,6 +120,8 @@ class TrainerScreen(ClockControls):
         self.refresh_scores()
         self.set_interval(0.1, self.advance)
         self.set_interval(2.0, self.refresh_scores)
+        if self.trainer.hosted:
+            self.watch_decisions()
 
     def fit_board(self, width: int) -> None:
         """The board's role column takes the width left: role names wrap, never cut."""
@@ -247,6 +250,20 @@ class TrainerScreen(ClockControls):
         def __init__(self, result: DrillScore | None) -> None:
             super().__init__()
             self.result = result
+
+    class DecisionsArrived(Message):
+        """A trainee's decision reached the gateway: apply it now, not at the next tick."""
+
+    @work(thread=True, exclusive=True, group="decisions")
+    def watch_decisions(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            if self.trainer.wait_for_decisions(DECISION_WAIT):
+                self.post_message(self.DecisionsArrived())
+
+    def on_trainer_screen_decisions_arrived(self, message: DecisionsArrived) -> None:
+        if not self.feed.clock().ended:
+            self.advance()
 
     def refresh_scores(self) -> None:
         clock = self.feed.clock()
