@@ -317,6 +317,12 @@ def test_a_read_only_role_is_enough_to_read_the_record(
         assert result.exit_code == 0, (args, result.output)
     refused = cli.invoke(main, ["void", drill, "--reason", "x", "--by", "y", *where])
     assert refused.exit_code == 2 and "permission denied" in refused.stderr
+    from drills.review.desk import StoreDesk  # what the review console reads through
+
+    desk = StoreDesk(Store(where[1], create=False))
+    [listed] = desk.drills(None, None)
+    assert listed.id == drill and desk.sites() == [listed.site]
+    assert desk.report(drill).events  # rebuilt from the journal, read only
 
 
 def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) -> None:
