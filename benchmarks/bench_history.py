@@ -150,7 +150,7 @@ def crews(roles: list[str]) -> tuple[list[tuple[int, str, str]], list[tuple[int,
 
 
 def insert_rows(sql: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Multi-row INSERTs (fast on both backends; executemany is slow on PostgreSQL)."""
+    """Multi-row INSERTs, ``CHUNK`` rows per statement (one round trip each)."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         marks = ", ".join("(" + ", ".join("?" * len(row)) + ")" for row in chunk)
@@ -216,10 +216,13 @@ def build(store: Store, drills: int, sites: int, journals: int) -> list[str]:
             "created TEXT, ended TEXT, site TEXT, purpose TEXT, crew INTEGER, voided TEXT, "
             "void_reason TEXT, voided_by TEXT, journal INTEGER)"
         )
-        sql.execute("CREATE TEMPORARY TABLE bench_crews (crew INTEGER PRIMARY KEY, roster TEXT, "
-                    "bots TEXT)")  # fmt: skip
-        sql.execute("CREATE TEMPORARY TABLE bench_seats (crew INTEGER, role TEXT, "
-                    "participant TEXT, PRIMARY KEY (crew, role))")  # fmt: skip
+        sql.execute(
+            "CREATE TEMPORARY TABLE bench_crews (crew INTEGER PRIMARY KEY, roster TEXT, bots TEXT)"
+        )
+        sql.execute(
+            "CREATE TEMPORARY TABLE bench_seats (crew INTEGER, role TEXT, participant TEXT, "
+            "PRIMARY KEY (crew, role))"
+        )
         insert_rows(sql, "bench_sources", list(enumerate(sources)))
         insert_rows(sql, "bench_plan", [c.row() for c in clones])
         insert_rows(sql, "bench_crews", rosters)
@@ -230,15 +233,9 @@ def build(store: Store, drills: int, sites: int, journals: int) -> list[str]:
     dated = {"drill_id": "p.id", "created": "p.created"}
     counted = {**dated, "site": "p.site", "purpose": "p.purpose", "person": person}
     with sql.transaction(), indexes_set_aside(sql, ("results", "role_scores", "scores")):
-        drill_columns = ("created", "ended", "site", "purpose", "voided", "void_reason",
-                         "voided_by")  # fmt: skip
-        clone_table(
-            sql,
-            "drills",
-            {"id": "p.id", "roster": "c.roster", "bots": "c.bots"}
-            | {c: f"p.{c}" for c in drill_columns},
-            crew,
-        )
+        planned = ("created", "ended", "site", "purpose", "voided", "void_reason", "voided_by")
+        drill = {"id": "p.id", "roster": "c.roster", "bots": "c.bots"}
+        clone_table(sql, "drills", drill | {c: f"p.{c}" for c in planned}, crew)
         clone_table(sql, "scores", {**dated, "computed": "p.ended"})
         # a void drill keeps its score but leaves the trend tables (Store.void_drill)
         clone_table(sql, "results", counted, seat, "p.voided IS NULL")
@@ -326,16 +323,20 @@ def explain(store: Store, sql: str, params: list[Any]) -> list[str]:
     return [row[0] for row in store.sql.execute("EXPLAIN " + sql, params).fetchall()]
 
 
-def trend_plans(store: Store) -> tuple[int, list[str]]:
-    """How many statements trends by site runs, and the plans of its aggregate and of
-    its first per-site series."""
+def trend_statements(store: Store) -> list[tuple[str, list[Any]]]:
+    """What trends by site runs: its aggregate, then two series statements per site."""
     with recording(store) as recorder:
         trends(store, "site", Filters())
+    return recorder.statements
+
+
+def trend_plans(store: Store, statements: list[tuple[str, list[Any]]]) -> list[str]:
+    """The plans of the aggregate and of the first per-site series."""
     lines = []
-    for title, (sql, params) in zip(("aggregate", "series"), recorder.statements, strict=False):
+    for title, (sql, params) in zip(("aggregate", "series"), statements, strict=False):
         lines.append(f"{title}: {' '.join(sql.split())}")
         lines += [f"    {line}" for line in explain(store, sql, params)]
-    return len(recorder.statements), lines
+    return lines
 
 
 @dataclass
@@ -358,11 +359,16 @@ def measure(backend: str, target: str, args: argparse.Namespace) -> Figures:
         figures.build_seconds = time.perf_counter() - start
         for table in ("drills", "scores", "results", "role_scores", "events"):
             figures.counts[table] = store.sql.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        print(f"{backend}: built {args.drills} drills at {args.sites} sites in "
-              f"{figures.build_seconds:.1f} s ({figures.counts})", flush=True)  # fmt: skip
+        built = f"built {args.drills} drills at {args.sites} sites"
+        print(f"{backend}: {built} in {figures.build_seconds:.1f} s: {figures.counts}", flush=True)
         for name, fn in queries(store).items():
             figures.times[name] = best_ms(fn)
-        figures.statements, figures.plan = trend_plans(store)
+        statements = trend_statements(store)
+        figures.statements, figures.plan = len(statements), trend_plans(store, statements)
+        aggregate, params = statements[0]
+        figures.times["trends by site: its aggregate"] = best_ms(
+            lambda: store.sql.execute(aggregate, params).fetchall()
+        )
         profile = ScoringProfile(id="bench", version="2")
         start = time.perf_counter()
         done = sum(1 for _ in regrade(store, ids, profile))
@@ -388,7 +394,8 @@ def targets(folder: Path, backends: list[str], postgres: str | None) -> Iterator
                 server = postgres or stack.enter_context(throwaway_cluster())
                 found["postgresql"] = fresh_database(server)
             except (ImportError, OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-                print(f"PostgreSQL column skipped: {exc}")
+                why = getattr(exc, "stderr", None) or b""
+                print(f"PostgreSQL column skipped: {exc} {why.decode(errors='replace')}".strip())
         yield found
 
 
@@ -407,15 +414,11 @@ def table(results: list[Figures], backends: list[str]) -> list[str]:
 
     lines = [line("", {b: titles[b] for b in backends}, "rows")]
     lines.append(line("build (s)", {b: f"{f.build_seconds:.1f}" for b, f in by.items()}))
-    for name in queries_names(results):
+    for name in results[0].times if results else ():
         sizes = sorted({f.times[name][1] for f in results})
         cells = {b: f"{f.times[name][0]:.1f}" for b, f in by.items()}
         lines.append(line(f"{name} (ms)", cells, "/".join(map(str, sizes))))
     return lines
-
-
-def queries_names(results: list[Figures]) -> list[str]:
-    return list(results[0].times) if results else []
 
 
 def main() -> None:

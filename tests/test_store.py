@@ -31,6 +31,7 @@ def test_database_is_wal_with_migrations_recorded(store: Store) -> None:
         "m009_counted_results",
         "m010_seat_tokens",
         "m011_site",
+        "m012_site_trend_index",
     ]
     assert store.path.stat().st_mode & 0o777 == 0o600  # private: trainees use the gateway
 

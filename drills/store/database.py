@@ -345,6 +345,18 @@ def m011_site(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_site_trend_index(db: Database) -> None:
+    """Trends by site count drills (``COUNT(DISTINCT drill_id)``, a site has a row per
+    role): the site trend index carries the drill id too, so the query reads the index
+    alone instead of every role row (benchmarks/bench_history.py)."""
+    db.execute("DROP INDEX IF EXISTS idx_role_scores_trend_site")
+    db.table("role_scores").create_index(
+        ["profile", "site", "created", "score", "on_time", "person", "purpose", "drill_id"],
+        index_name="idx_role_scores_trend_site",
+    )
+
+
 # Every table with a drill_id column (m001..m011), for removing an unstarted drill.
 DRILL_TABLES = (
     "inputs", "events", "scores", "results", "role_scores", "notes", "signatures",

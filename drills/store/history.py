@@ -196,13 +196,18 @@ _TREND_SOURCES = {
 
 
 def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
-    """Join and conditions for a trend query; dates use the indexed copy on each row."""
+    """Join and conditions for a trend query. Dates, purpose and site use the copies on
+    each result row (in the covering indexes); only the other filters join the drills."""
     clauses = ["x.profile = ?"]
     args: list[Any] = [filters.profile]
     if not filters.with_bots:
         clauses.append("x.person = 1")
     if not filters.with_tests:
         clauses.append("x.purpose != 'test'")
+    for column, wanted in (("purpose", filters.purpose), ("site", filters.site)):
+        if wanted:
+            clauses.append(f"x.{column} = ?")
+            args.append(wanted)
     if filters.since:
         clauses.append("x.created >= ?")
         args.append(filters.since)
@@ -215,8 +220,6 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
         trainee=filters.trainee,
         role=filters.role,
         rating=filters.rating,
-        purpose=filters.purpose,
-        site=filters.site,
         profile=filters.profile,
     )
     join = ""
@@ -229,8 +232,6 @@ def _trend_where(filters: Filters) -> tuple[str, str, list[Any]]:
             rest.role,
             rest.rating,
             rest.search,
-            rest.purpose,
-            rest.site,
         )
     ):
         where, more = rest.where()

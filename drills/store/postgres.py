@@ -144,7 +144,18 @@ CREATE INDEX idx_role_scores_trend_site
     ON role_scores (profile, site, created, score, on_time, person, purpose);
 """
 
-MIGRATIONS: list[tuple[str, str]] = [("m010_schema", M010_SCHEMA), ("m011_site", M011_SITE)]
+# The site trend index carries the drill id: trends by site count drills from it alone.
+M012_SITE_TREND_INDEX = """
+DROP INDEX IF EXISTS idx_role_scores_trend_site;
+CREATE INDEX idx_role_scores_trend_site
+    ON role_scores (profile, site, created, score, on_time, person, purpose, drill_id);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("m010_schema", M010_SCHEMA),
+    ("m011_site", M011_SITE),
+    ("m012_site_trend_index", M012_SITE_TREND_INDEX),
+]
 
 
 class PostgresConnection:
