@@ -6,6 +6,7 @@ throwaway PostgreSQL cluster (skipped, with the reason, where the server is miss
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -426,3 +427,26 @@ def test_push_to_a_missing_folder_is_an_answer(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["push", "--to", str(target), "--db", str(site.target)])
     assert result.exit_code == 2 and "no such folder" in result.stderr
     assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize(
+    ("site", "why"),
+    [("county\x1b[31m-a", "control characters"), ("x" * 81, "at most 80"), ("a\nb", "one line")],
+)
+def test_a_site_name_is_one_short_visible_line(
+    site: str, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site is shown in every central list and report: a bad $DRILLHALL_SITE stops a
+    drill before it starts (exit 2, one line), and records nothing."""
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    monkeypatch.setenv("DRILLHALL_SITE", site)
+    result = CliRunner().invoke(main, ["run", "flood-river-crest", "--bot", "ideal"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("drillhall: DRILLHALL_SITE cannot name this site") and why in line
+    assert "\x1b" not in line
+    listed = CliRunner().invoke(main, ["history", "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
