@@ -71,9 +71,12 @@ def new_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> NewD
     def make(name: str = "drills") -> str:
         if backend == "sqlite" or about_sqlite:
             return str(tmp_path / f"{name}.db")
-        from .postgres import fresh_database
+        from .postgres import drop_database, fresh_database
 
-        return fresh_database(request.getfixturevalue("postgres_server"))
+        server = request.getfixturevalue("postgres_server")
+        url = fresh_database(server)
+        request.addfinalizer(lambda: drop_database(server, url))
+        return url
 
     return make
 
@@ -88,7 +91,7 @@ def store(new_db: NewDb) -> Iterator[Store]:
 def rows(target: str | Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """The rows of ``sql`` in the database at ``target``, read by another connection (as
     another process would); [] while the database does not exist yet or is busy."""
-    from drills.store.database import StoreError
+    from drills.store.database import STORAGE_ERRORS, StoreError
 
     try:
         other = Store(target, create=False)
@@ -96,7 +99,7 @@ def rows(target: str | Path, sql: str, params: Sequence[Any] = ()) -> list[tuple
         return []
     try:
         return [tuple(row) for row in other.sql.execute(sql, params)]
-    except StoreError:
+    except STORAGE_ERRORS:
         return []
     finally:
         other.close()
@@ -114,7 +117,7 @@ def every_row(store: Store) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[str]:
     """A PostgreSQL server for this test session (``tests/postgres.py``), or a skip that
     says why there is none."""
     from .postgres import ENV, server_binaries, throwaway_cluster
@@ -123,7 +126,10 @@ def postgres_server() -> Iterator[str]:
         yield os.environ[ENV]
         return
     if server_binaries() is None:
-        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+        missing = "PostgreSQL server binaries are not installed (apt-get install postgresql)"
+        if request.config.getoption("--backend") == "postgresql":
+            pytest.fail(f"--backend postgresql: {missing}")  # asked for: never a green skip
+        pytest.skip(missing)
     with throwaway_cluster() as url:
         yield url
 
@@ -134,9 +140,11 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
     if request.param == "sqlite":
         target = str(tmp_path / "drills.db")
     else:
-        from .postgres import fresh_database
+        from .postgres import drop_database, fresh_database
 
-        target = fresh_database(request.getfixturevalue("postgres_server"))
+        server = request.getfixturevalue("postgres_server")
+        target = fresh_database(server)
+        request.addfinalizer(lambda: drop_database(server, target))
     db = Store(target)
     yield db
     db.close()

@@ -71,6 +71,16 @@ def throwaway_cluster() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def drop_database(server: str, url: str) -> None:
+    """Drop the database of ``url`` (made by ``fresh_database``), closing what is still
+    connected to it: a test session leaves no databases behind."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def fresh_database(server: str) -> str:
     """A new empty database on ``server``; its URL."""
     import psycopg

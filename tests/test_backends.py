@@ -450,3 +450,33 @@ def test_a_site_name_is_one_short_visible_line(
     assert "\x1b" not in line
     listed = CliRunner().invoke(main, ["history", "--json"])
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+
+
+def test_a_lost_server_connection_while_the_host_waits_is_one_error(
+    postgres_server: str, worked_bundle: Bundle
+) -> None:
+    """The host spends its time waiting on LISTEN: a connection the server drops there is
+    a StoreError saying what failed (one line at the CLI), not a psycopg traceback; the
+    drill's lock needs no release (the server dropped it with the session)."""
+    import psycopg
+
+    from drills.store.database import StoreError
+
+    from .postgres import fresh_database
+
+    url = fresh_database(postgres_server)
+    store = Store(url)
+    session = DrillSession.create(store, worked_bundle, bots={})
+    live = LiveDrill(session, 1.0, paused=True, room_bots="ideal")
+    live.wait_for_submission(0)  # listening
+    live.advance_events()  # reads the queue once: nothing heard is left
+    assert store.postgres is not None
+    pid = store.postgres.conn.info.backend_pid
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(StoreError, match=r"^cannot wait for decisions to drill .*\(postgresql:"):
+        live.wait_for_submission(30)
+    session.close()  # no second error from releasing the lock
+    again = Store(url)
+    assert not again.playing(session.drill_id)  # the server let go of it
+    again.close()

@@ -281,3 +281,17 @@ def test_whatif_names_what_the_drill_refuses(new_db: NewDb) -> None:
         result = runner.invoke(main, ["whatif", drill, "--change", change, "--db", str(db)])
         assert result.exit_code == 1 and said in result.stderr, (change, result.output)
         assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 1
+
+
+def test_a_trend_is_the_same_however_the_query_is_planned(store: Store, filled: list[str]) -> None:
+    """First, last and the sparkline are one point per drill, in the order the drills
+    were made (ties by id): a filter that only makes the query join the drills (every
+    drill's scenario has a '-') changes nothing, on either backend."""
+    from drills.store.history import TREND_KINDS
+
+    for by in TREND_KINDS:
+        direct = trends(store, by, Filters(with_bots=True, with_tests=True))
+        joined = trends(store, by, Filters(with_bots=True, with_tests=True, search="-"))
+        assert direct == joined, by
+    for site in trends(store, "site", Filters(with_bots=True, with_tests=True)):
+        assert len(site.series) == site.drills  # a point per drill, not per role

@@ -48,7 +48,7 @@ class Room(Protocol):
 
     def free(self, role: str) -> str: ...
 
-    def published(self, events: Sequence[Event], clock: ClockState) -> None: ...
+    def published(self, events: Sequence[Event], count: int, clock: ClockState) -> None: ...
 
     def wait_submitted(self, timeout: float) -> bool: ...
 
@@ -171,14 +171,14 @@ class LiveDrill:
         which answers trainees' polls from memory."""
         clock = ClockState(self.now, self.clock_.speed, self.clock_.paused, time.time(), self.ended)
         state = (clock.speed, clock.paused, clock.ended)
-        last = self._clock_written
-        if last is None or last[0] != state or clock.wall - last[1] >= CLOCK_EVERY:
+        last, at = self._clock_written, time.monotonic()
+        if last is None or last[0] != state or at - last[1] >= CLOCK_EVERY:
             rooms.publish_clock(
                 self.session.store, self.drill_id, clock.t, clock.speed, clock.paused, clock.ended
             )
-            self._clock_written = (state, clock.wall)
-        if self.room is not None:
-            self.room.published(self.engine.events[: self.session.journaled], clock)
+            self._clock_written = (state, at)
+        if self.room is not None:  # the engine's list only grows: no copy, a count
+            self.room.published(self.engine.events, self.session.journaled, clock)
 
     def wait_for_decisions(self, timeout: float) -> bool:
         """For a console's worker thread: the gateway in this process says a decision
@@ -195,7 +195,7 @@ class LiveDrill:
         """Wait until the next tick, ``timeout`` seconds, or less if a trainee submits a
         decision (True): the host applies it at once. On PostgreSQL the database wakes
         the host (LISTEN/NOTIFY); SQLite has none, so the gateway in this process does."""
-        woken = self.session.store.sql.wait_notified(rooms.SUBMITTED, self.drill_id, timeout)
+        woken = rooms.wait_submitted(self.session.store, self.drill_id, timeout)
         if woken is not None:
             return woken
         if self.room is not None:
@@ -210,7 +210,7 @@ class LiveDrill:
         the journal (the host died between journaling and marking it) is only marked."""
         store, drill_id = self.session.store, self.drill_id
         look, self._look = self._look, False
-        if not store.sql.notified(rooms.SUBMITTED, drill_id) and not look and not self._poll_due():
+        if not rooms.notified(store, drill_id) and not look and not self._poll_due():
             return  # PostgreSQL: nothing was submitted since the last look
         for submission, decision in rooms.pending(store, drill_id):
             key = f"sub:{submission}"

@@ -353,22 +353,24 @@ class RoomService:
         # What the host in this process published: its journaled events and clock. Polls
         # are answered from here (no database read per poll); until the host publishes,
         # from the database.
-        self._published: tuple[Sequence[Event], ClockState] | None = None
+        self._published: tuple[Sequence[Event], int, ClockState] | None = None
         self.submitted = threading.Event()  # set when a decision is queued: wakes the host
 
-    def published(self, events: Sequence[Event], clock: ClockState) -> None:
-        """The host's journaled events (seq 1..n, in order) and its clock, as of now."""
-        self._published = (events, clock)
+    def published(self, events: Sequence[Event], count: int, clock: ClockState) -> None:
+        """The host's events (seq n at index n - 1; a list that only grows), how many of
+        them are journaled, and its clock, as of now."""
+        self._published = (events, count, clock)
 
     def _clock(self, store: Store) -> ClockState:
         published = self._published
-        return published[1] if published else rooms.read_clock(store, self.drill_id)
+        return published[2] if published else rooms.read_clock(store, self.drill_id)
 
     def _events_after(self, store: Store, after: int) -> Sequence[Event]:
         published = self._published
         if published is None:
             return store.events_after(self.drill_id, after)
-        return published[0][max(after, 0) :]  # event seq n is at index n - 1
+        events, count, _ = published
+        return events[max(after, 0) : count]  # only what is journaled
 
     def _load_keys(self, store: Store) -> _Keys:
         secret = rooms.room_secret(store, self.drill_id)
@@ -760,15 +762,16 @@ class RoomGateway(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def connected_roles(self) -> set[str]:
         return self.service.connected_roles()
 
-    def published(self, events: Sequence[Event], clock: ClockState) -> None:
+    def published(self, events: Sequence[Event], count: int, clock: ClockState) -> None:
         """From the host: what trainees' polls are answered with."""
-        self.service.published(events, clock)
+        self.service.published(events, count, clock)
 
     def wait_submitted(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a decision to be queued (True if one was)."""
-        woken = self.service.submitted.wait(timeout)
-        self.service.submitted.clear()
-        return woken
+        if self.service.submitted.wait(timeout):
+            self.service.submitted.clear()
+            return True
+        return False
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """In the server's thread: admit the connection by the limits (or close it)

@@ -267,9 +267,12 @@ def trends(store: Store, by: str, filters: Filters, points: int = 30) -> list[Tr
     for name, count, mean, on_time_rate, latency in rows:
         if mean is None:
             continue
+        # one point per drill (a site has a row per role, a rule may have several
+        # expectations): its mean, in the order the drills were made, ties by id
         series_sql = (
-            f"SELECT {value} FROM {table} x {join} WHERE {where} AND {key} = ? "
-            "ORDER BY x.created {order} LIMIT ?"
+            f"SELECT AVG({value}) FROM {table} x {join} WHERE {where} AND {key} = ? "
+            "GROUP BY x.created, x.drill_id ORDER BY x.created {order}, x.drill_id {order} "
+            "LIMIT ?"
         )
         last = [
             v

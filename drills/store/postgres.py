@@ -260,10 +260,13 @@ class PostgresConnection:
         return False
 
     def release(self, name: str) -> None:
+        """Let go of ``name``. A lost connection has let go already: the server drops a
+        session's advisory locks with it (and the error that lost it is the one to say)."""
         key = lock_key(name)
         if key in self._held:
             self._held.discard(key)
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            if not self.conn.closed and not self.conn.broken:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def held_by_anyone(self, name: str) -> bool:
         """Whether a live connection (this one included) holds ``name``."""

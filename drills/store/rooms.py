@@ -242,6 +242,19 @@ def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
         )
 
 
+@storage("cannot hear of decisions to drill {drill_id}")
+def notified(store: Store, drill_id: str) -> bool:
+    """Whether a decision was queued since the last ask (SQLite: always, it cannot say)."""
+    return store.sql.notified(SUBMITTED, drill_id)
+
+
+@storage("cannot wait for decisions to drill {drill_id}")
+def wait_submitted(store: Store, drill_id: str, timeout: float) -> bool | None:
+    """Block up to ``timeout`` seconds until a decision is queued (PostgreSQL: LISTEN);
+    None at once where the database cannot notify (SQLite)."""
+    return store.sql.wait_notified(SUBMITTED, drill_id, timeout)
+
+
 @storage("cannot publish the clock of drill {drill_id}", writes=True)
 def publish_clock(
     store: Store, drill_id: str, t: int, speed: float, paused: bool, ended: bool

@@ -291,11 +291,15 @@ async def test_a_trainees_decision_wakes_the_trainer_console(
         original(screen, message)
 
     monkeypatch.setattr(TrainerScreen, "on_trainer_screen_decisions_arrived", counted)
+    monkeypatch.setattr("drills.ui.screens.trainer.TICK_SECONDS", 3600.0)  # only the wake
     li = hosted.join("hydrology", "Li")
     app = make_app("trainer", lang="en", trainer=hosted.live)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         hosted.live.resume()
+        console = app.screen
+        assert isinstance(console, TrainerScreen)
+        console.advance()  # the start, as the trainer's first tick would show it
         li.submit(Decision("hydrology", "issue_forecast", note="from Li"))
 
         def applied() -> bool:

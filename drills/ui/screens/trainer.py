@@ -45,6 +45,7 @@ from scoring.score import DrillScore
 BOARD_FINISHED = 40
 BOARD_REFRESH = 0.25
 FINAL_WAIT = 120.0
+TICK_SECONDS = 0.1  # the drill advances this often (and at once when a decision comes)
 DECISION_WAIT = 0.5  # seconds a worker waits for trainees' decisions before it looks again
 STATUS_WIDTH = 14  # "pending 1:23:45", "partly right"
 
@@ -118,7 +119,7 @@ class TrainerScreen(ClockControls):
         self.sync_clock()
         self.handle(self.trainer.backlog())
         self.refresh_scores()
-        self.set_interval(0.1, self.advance)
+        self.set_interval(TICK_SECONDS, self.advance)
         self.set_interval(2.0, self.refresh_scores)
         if self.trainer.hosted:
             self.watch_decisions()
