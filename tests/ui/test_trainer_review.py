@@ -6,6 +6,7 @@ import re
 
 import pytest
 from textual.command import CommandList
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, TextArea
 from textual.widgets._footer import FooterKey
@@ -339,6 +340,16 @@ async def test_the_trainer_console_fits_120x40_without_losing_names_or_state(
 # -- the review console --------------------------------------------------------------------
 
 
+async def review_console(
+    pilot: Pilot[None], app: DrillhallApp
+) -> tuple[ReviewScreen, DataTable[object]]:
+    """The review console once it is up, and its list of drills."""
+    await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    return screen, screen.query_one("#drill-table", DataTable)
+
+
 async def test_review_filters_sign_off_and_export(
     store: Store, flood_bundle: Bundle, worked_bundle: Bundle, wall: Wall
 ) -> None:
@@ -347,10 +358,7 @@ async def test_review_filters_sign_off_and_export(
         DrillSession.create(store, bundle, bots=dict.fromkeys(roles, bot)).run_headless()
     app = make_app("review", lang="en", desk=StoreDesk(store))
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        table = screen.query_one("#drill-table", DataTable)
+        screen, table = await review_console(pilot, app)
         assert table.row_count == 3
         await pilot.press("ctrl+l", *"worked")
         await until(
@@ -426,10 +434,7 @@ async def test_review_filters_drills_by_site(store: Store, flood_bundle: Bundle,
     column, everywhere, trend = words[lang]
     app = make_app("review", lang=lang, desk=StoreDesk(store))
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        table = screen.query_one("#drill-table", DataTable)
+        screen, table = await review_console(pilot, app)
         site_filter = screen.query_one("#site-filter", Select)
         both = [(south, "south-depot"), (north, "益阳防汛办")]  # same minute: larger id first
         await until(pilot, lambda: listed(table) == both, "both sites' drills")
@@ -472,10 +477,7 @@ async def test_one_site_hides_the_site_filter_and_still_lists_its_drills(
     first, second = played_at(store, flood_bundle, "depot", "depot")
     app = make_app("review", lang="en", desk=StoreDesk(store))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        table = screen.query_one("#drill-table", DataTable)
+        screen, table = await review_console(pilot, app)
         await until(pilot, lambda: listed(table) == [(second, "depot"), (first, "depot")])
         site_filter = screen.query_one("#site-filter", Select)
         assert not site_filter.display  # nothing to choose between
@@ -494,10 +496,7 @@ async def test_a_hostile_site_name_is_shown_literally(store: Store, flood_bundle
     shown = {bold: "[bold]x[/]", click: "[@click=app.quit]q[/]", osc: "␛]0;title␇hq"}
     app = make_app("review", lang="en", desk=StoreDesk(store))
     async with app.run_test(size=(150, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the console")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        table = screen.query_one("#drill-table", DataTable)
+        screen, table = await review_console(pilot, app)
         await until(pilot, lambda: table.row_count == 3, "the three drills")
         assert dict(listed(table)) == shown
         on_screen = region_text(app, table)
