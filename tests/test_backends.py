@@ -295,7 +295,7 @@ def test_a_read_only_role_is_enough_to_read_the_record(
 
     from drills.cli.main import main
 
-    from .postgres import fresh_database
+    from .postgres import drop_database, fresh_database
 
     url = fresh_database(postgres_server)
     writer = Store(url)
@@ -324,6 +324,7 @@ def test_a_read_only_role_is_enough_to_read_the_record(
     [listed] = desk.drills(None, None)
     assert listed.id == drill and desk.sites() == [listed.site]
     assert desk.report(drill).events  # rebuilt from the journal, read only
+    drop_database(postgres_server, url)
 
 
 def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) -> None:
@@ -462,7 +463,7 @@ def test_a_lost_server_connection_while_the_host_waits_is_one_error(
 
     from drills.store.database import StoreError
 
-    from .postgres import fresh_database
+    from .postgres import drop_database, fresh_database
 
     url = fresh_database(postgres_server)
     store = Store(url)
@@ -480,3 +481,35 @@ def test_a_lost_server_connection_while_the_host_waits_is_one_error(
     again = Store(url)
     assert not again.playing(session.drill_id)  # the server let go of it
     again.close()
+    drop_database(postgres_server, url)
+
+
+def test_a_concurrent_migration_runs_again_after_a_crash(postgres_server: str) -> None:
+    """m012 rebuilds an index without locking writers out (CREATE INDEX CONCURRENTLY,
+    outside a transaction): cut off anywhere, it runs again to the same schema, with one
+    valid index of that name and no half-built one left."""
+    import psycopg
+
+    from .postgres import drop_database, fresh_database
+
+    url = fresh_database(postgres_server)
+    Store(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # as if the process died after building the new index, before the swap
+        conn.execute("DELETE FROM drillhall_migrations WHERE name = 'm012_site_trend_index'")
+        conn.execute("CREATE INDEX idx_role_scores_trend_site_new ON role_scores (profile, site)")
+    again = Store(url)
+    assert again.postgres is not None
+    assert "m012_site_trend_index" in again.postgres.migrations()
+    again.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        indexes = conn.execute(
+            "SELECT c.relname, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname LIKE 'idx_role_scores_trend_site%'"
+        ).fetchall()
+    assert [(name, valid) for name, valid, _ in indexes] == [("idx_role_scores_trend_site", True)]
+    assert indexes[0][2].endswith(
+        "(profile, site, created, score, on_time, person, purpose, drill_id)"
+    )
+    drop_database(postgres_server, url)

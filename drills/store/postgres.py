@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -145,16 +146,31 @@ CREATE INDEX idx_role_scores_trend_site
 """
 
 # The site trend index carries the drill id: trends by site count drills from it alone.
+# Built beside the old one without locking out writers (a central record is in use while
+# it upgrades), then swapped in; every step may run again after a crash.
 M012_SITE_TREND_INDEX = """
-DROP INDEX IF EXISTS idx_role_scores_trend_site;
-CREATE INDEX idx_role_scores_trend_site
+DROP INDEX CONCURRENTLY IF EXISTS idx_role_scores_trend_site_new;
+CREATE INDEX CONCURRENTLY idx_role_scores_trend_site_new
     ON role_scores (profile, site, created, score, on_time, person, purpose, drill_id);
+DROP INDEX CONCURRENTLY IF EXISTS idx_role_scores_trend_site;
+ALTER INDEX IF EXISTS idx_role_scores_trend_site_new RENAME TO idx_role_scores_trend_site;
 """
 
-MIGRATIONS: list[tuple[str, str]] = [
-    ("m010_schema", M010_SCHEMA),
-    ("m011_site", M011_SITE),
-    ("m012_site_trend_index", M012_SITE_TREND_INDEX),
+
+@dataclass(frozen=True)
+class Migration:
+    """A named step of the schema. ``concurrent``: its statements run one by one outside
+    a transaction (``CREATE INDEX CONCURRENTLY`` cannot run in one), each safe to repeat."""
+
+    name: str
+    ddl: str
+    concurrent: bool = False
+
+
+MIGRATIONS: list[Migration] = [
+    Migration("m010_schema", M010_SCHEMA),
+    Migration("m011_site", M011_SITE),
+    Migration("m012_site_trend_index", M012_SITE_TREND_INDEX, concurrent=True),
 ]
 
 
@@ -286,7 +302,7 @@ class PostgresConnection:
         if found is None or found[0] is None:
             return True
         done = {r[0] for r in self.conn.execute("SELECT name FROM drillhall_migrations")}
-        return any(name not in done for name, _ in MIGRATIONS)
+        return any(step.name not in done for step in MIGRATIONS)
 
     def migrate(self) -> None:
         """Apply pending migrations, one connection at a time."""
@@ -299,18 +315,24 @@ class PostgresConnection:
                 "(name TEXT PRIMARY KEY, applied TEXT)"
             )
             done = {r[0] for r in self.conn.execute("SELECT name FROM drillhall_migrations")}
-            for name, ddl in MIGRATIONS:
-                if name in done:
-                    continue
-                with self.conn.transaction():
-                    for statement in filter(str.strip, ddl.split(";")):
-                        self.conn.execute(statement)
-                    self.conn.execute(
-                        "INSERT INTO drillhall_migrations (name, applied) VALUES (%s, now()::text)",
-                        (name,),
-                    )
+            for step in MIGRATIONS:
+                if step.name not in done:
+                    self._apply(step)
         finally:
             self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATIONS_LOCK,))
+
+    def _apply(self, step: Migration) -> None:
+        statements = [s for s in step.ddl.split(";") if s.strip()]
+        record = "INSERT INTO drillhall_migrations (name, applied) VALUES (%s, now()::text)"
+        if step.concurrent:
+            for statement in statements:  # autocommit: each on its own
+                self.conn.execute(statement)
+            self.conn.execute(record, (step.name,))
+            return
+        with self.conn.transaction():
+            for statement in statements:
+                self.conn.execute(statement)
+            self.conn.execute(record, (step.name,))
 
     def migrations(self) -> list[str]:
         return [
