@@ -513,3 +513,30 @@ def test_a_concurrent_migration_runs_again_after_a_crash(postgres_server: str) -
         "(profile, site, created, score, on_time, person, purpose, drill_id)"
     )
     drop_database(postgres_server, url)
+
+
+def test_a_host_hears_its_own_drill_only(postgres_server: str, worked_bundle: Bundle) -> None:
+    """Each drill has its own channel: a decision in one drill on a shared server does not
+    wake the hosts of the others; one in its own drill does."""
+    from .postgres import drop_database, fresh_database
+
+    url = fresh_database(postgres_server)
+    host, gateway = Store(url), Store(url)
+    role = worked_bundle.compiled.plan.roles[0].id
+    mine, other = (DrillSession.create(host, worked_bundle, bots={}) for _ in range(2))
+    for drill in (mine, other):
+        rooms.join(gateway, drill.drill_id, role, "Li")
+    assert rooms.wait_submitted(host, mine.drill_id, 0) is True  # now listening: look once
+    assert rooms.notified(host, mine.drill_id) is True  # the look, taken
+    listening = {row[0] for row in host.sql.execute("SELECT pg_listening_channels()")}
+    assert listening == {rooms.submitted_channel(mine.drill_id)}
+    decision = Decision(role, "report", {})
+    rooms.submit(gateway, other.drill_id, role, "Li", decision, key="elsewhere")
+    assert rooms.wait_submitted(host, mine.drill_id, 0.3) is False
+    rooms.submit(gateway, mine.drill_id, role, "Li", decision, key="here")
+    assert rooms.wait_submitted(host, mine.drill_id, 30) is True
+    for session in (mine, other):
+        session.close()
+    gateway.close()
+    host.close()
+    drop_database(postgres_server, url)

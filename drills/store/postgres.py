@@ -228,8 +228,10 @@ class PostgresConnection:
         self.conn.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
     def listen(self, channel: str) -> None:
+        from psycopg import sql
+
         if channel not in self._listening:
-            self.conn.execute(f'LISTEN "{channel}"')
+            self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             self._listening.add(channel)
 
     def notified(self, channel: str, payload: str) -> bool:

@@ -28,6 +28,12 @@ from engine.events import Decision, Event, Kind, canonical_json
 SUBMITTED = "drillhall_submitted"
 
 
+def submitted_channel(drill_id: str) -> str:
+    """The notification channel of one drill's submissions: a host listens to its own
+    drill only, not to every drill on the server."""
+    return f"{SUBMITTED}:{drill_id}"
+
+
 class RoomError(StoreError):
     """A join or a submission the room refuses, with the reason."""
 
@@ -196,7 +202,7 @@ def submit(
                 "SELECT id FROM submissions WHERE drill_id = ? AND key = ?", (drill_id, key)
             ).fetchone()
         else:  # wakes the host (PostgreSQL) when this commits; SQLite's host polls
-            store.sql.notify(SUBMITTED, drill_id)
+            store.sql.notify(submitted_channel(drill_id), drill_id)
     return int(added[0])
 
 
@@ -245,14 +251,14 @@ def mark_applied(store: Store, submission: int, events: list[Event]) -> None:
 @storage("cannot hear of decisions to drill {drill_id}")
 def notified(store: Store, drill_id: str) -> bool:
     """Whether a decision was queued since the last ask (SQLite: always, it cannot say)."""
-    return store.sql.notified(SUBMITTED, drill_id)
+    return store.sql.notified(submitted_channel(drill_id), drill_id)
 
 
 @storage("cannot wait for decisions to drill {drill_id}")
 def wait_submitted(store: Store, drill_id: str, timeout: float) -> bool | None:
     """Block up to ``timeout`` seconds until a decision is queued (PostgreSQL: LISTEN);
     None at once where the database cannot notify (SQLite)."""
-    return store.sql.wait_notified(SUBMITTED, drill_id, timeout)
+    return store.sql.wait_notified(submitted_channel(drill_id), drill_id, timeout)
 
 
 @storage("cannot publish the clock of drill {drill_id}", writes=True)
