@@ -1,6 +1,7 @@
 """History, trends, regrading, what-if and calibration."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,30 @@ def test_a_trend_is_the_same_however_the_query_is_planned(store: Store, filled: 
         assert direct == joined, by
     for site in trends(store, "site", Filters(with_bots=True, with_tests=True)):
         assert len(site.series) == site.drills  # a point per drill, not per role
+
+
+def test_trends_table_in_both_languages_and_an_empty_one_says_why(
+    new_db: NewDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drillhall trends` has headers in the console's language, columns aligned by
+    display cells (a Chinese site name takes two per character), and an empty table says
+    what was left out and how to count it, instead of printing only a header."""
+    from rich.cells import cell_len
+
+    db = new_db("t")
+    runner = CliRunner()
+    for site in ("益阳防汛办", "county-b"):
+        monkeypatch.setenv("DRILLHALL_SITE", site)
+        ran = runner.invoke(main, ["run", "flood-river-crest", "--bot", "novice", "--db", db])
+        assert ran.exit_code == 0, ran.output
+    empty = runner.invoke(main, ["trends", "--by", "site", "--lang", "en", "--db", db])
+    assert empty.exit_code == 0 and "--with-bots, --with-tests" in empty.stdout
+    for lang, header in (("zh", "站点  "), ("en", "Site  ")):
+        out = runner.invoke(
+            main,
+            ["trends", "--by", "site", "--with-bots", "--with-tests", "--lang", lang, "--db", db],
+        ).stdout.splitlines()
+        assert out[0].startswith(header) and len(out) == 4
+        counts = [re.match(r"\S+\s+\d+", line) for line in out[2:]]
+        count_ends = {cell_len(m.group()) for m in counts if m}
+        assert len(count_ends) == 1 and all(counts), out  # the counts line up

@@ -27,7 +27,7 @@ from drills.cli.common import (
     write_bytes,
     write_output,
 )
-from drills.port.text import json_escaped, printable
+from drills.port.text import json_escaped
 from drills.store.kinds import PURPOSES, STATUSES
 
 if TYPE_CHECKING:
@@ -415,6 +415,7 @@ def history(
     "--with-tests", is_flag=True, help="Count drills whose purpose is test (left out by default)."
 )
 @click.option("--json", "as_json", is_flag=True)
+@lang_option
 @db_option
 def trends(
     by: str,
@@ -422,14 +423,16 @@ def trends(
     with_bots: bool,
     with_tests: bool,
     as_json: bool,
+    lang: str,
     db_path: DbTarget | None,
     **filters: str | None,
 ) -> None:
-    """Scores, on-time rate and latency across drills, per role, trainee or plan rule."""
+    """Scores, on-time rate and latency across drills, per role, trainee, plan rule or
+    site. Roles bots played and test drills are left out unless asked for."""
     import csv
     import io
 
-    from drills.store.history import sparkline
+    from drills.review.tables import trends_table
     from drills.store.history import trends as query
 
     store = open_store(db_path)
@@ -447,15 +450,7 @@ def trends(
     if as_json:
         click.echo(json_escaped(json.dumps([vars(r) for r in rows], ensure_ascii=False)))
         return
-    width = max([len(r.key) for r in rows] + [4])
-    click.echo(f"{by:<{width}}  drills   mean  first   last  on-time  latency/deadline  trend")
-    for row in rows:
-        on_time = "    —" if row.on_time is None else f"{row.on_time:5.0%}"
-        ratio = "               —" if row.latency_ratio is None else f"{row.latency_ratio:16.2f}"
-        click.echo(
-            f"{printable(row.key):<{width}}  {row.drills:6d}  {row.mean:5.1f}  {row.first:5.1f}  "
-            f"{row.last:5.1f}    {on_time}  {ratio}  {sparkline(row.series)}"
-        )
+    click.echo(trends_table(rows, by, lang))
     if csv_path is not None:
         click.echo(f"wrote {csv_path}")
 

@@ -9,6 +9,7 @@ from rich.cells import cell_len
 
 from drills.port.labels import label, mode_purpose
 from drills.port.text import players_text, printable
+from drills.store.history import Trend, sparkline
 from scoring.profile import DEFAULT_PROFILE
 
 PLAYERS_WIDTH = 40  # cells; longer rosters end in "…" (``--json`` has them all)
@@ -99,6 +100,32 @@ def history_table(rows: list[dict[str, Any]], lang: str) -> str:
             else f"* 按 {', '.join(older)} 评分；重新评分请用 regrade"
         )
     return table
+
+
+TREND_KEYS = {"role": "role", "trainee": "col_trainee", "rule": "col_rule", "site": "col_site"}
+
+
+def trends_table(trends: list[Trend], by: str, lang: str) -> str:
+    """``drillhall trends``: per role, trainee, rule or site, the drills counted, the mean,
+    first and last (0-100), the on-time rate, latency over deadline, and a sparkline."""
+    if not trends:
+        return label("no_trends_match", lang)
+    keys = (TREND_KEYS[by], "col_drill_count", "col_mean", "col_first", "col_last",
+            "on_time_rate", "col_latency_ratio", "col_spark")  # fmt: skip
+    body = [
+        [
+            printable(t.key),
+            str(t.drills),
+            f"{t.mean:.1f}",
+            f"{t.first:.1f}",
+            f"{t.last:.1f}",
+            "—" if t.on_time is None else f"{t.on_time:.0%}",
+            "—" if t.latency_ratio is None else f"{t.latency_ratio:.2f}",
+            sparkline(t.series),
+        ]
+        for t in trends
+    ]
+    return render_table([label(k, lang) for k in keys], body, right=frozenset(range(1, 7)))
 
 
 def _older(row: dict[str, Any]) -> bool:
