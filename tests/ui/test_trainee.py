@@ -290,6 +290,8 @@ async def test_skip_goes_to_the_next_inject_for_my_role(
         screen = app.screen
         assert isinstance(screen, TraineeScreen)
         feed = solo(app)
+        # the console's first tick fires I01 (06:00); before it, I01 is the next inject
+        await until(pilot, lambda: "I01" in feed.live.engine.fired, "I01 at 06:00")
         await pilot.click("#note")  # F9 works from a text field too
         await pilot.press("f9")
         # I02 (06:15) goes to the flood office; I07 at 08:30 is hydrology's next

@@ -84,6 +84,8 @@ async def test_start_speed_and_skip_in_the_trainer(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         live = hosting(app)
         assert live.clock().paused
+        # the console's first tick fires I01 (06:00); before it, I01 is the next inject
+        await until(pilot, lambda: "I01" in live.engine.fired, "I01 at 06:00")
         await pilot.press("f9")  # skipping works while paused too
         await until(pilot, lambda: live.clock().now == 900, "06:15")
         assert live.clock().paused
