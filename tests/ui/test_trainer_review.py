@@ -112,6 +112,8 @@ async def test_the_fire_dialog_previews_what_the_inject_opens(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
+        live = hosting(app)
+        await until(pilot, lambda: "I01" in live.engine.fired, "I01 at 06:00 (the first tick)")
         await pilot.press("f2")
         await until(pilot, lambda: isinstance(app.screen, FireScreen), "the fire dialog")
         options = app.screen.query_one("#injects", OptionList)
