@@ -39,12 +39,12 @@ class Filters:
         """SQL conditions on drills (``alias``) and their score under ``profile``."""
         clauses: list[str] = []
         args: list[Any] = []
-        if self.scenario:
-            clauses.append(f"{alias}.scenario_id = ?")
-            args.append(self.scenario)
-        if self.plan:
-            clauses.append(f"{alias}.plan_id = ?")
-            args.append(self.plan)
+        equal = (("scenario_id", self.scenario), ("plan_id", self.plan),
+                 ("purpose", self.purpose), ("site", self.site))  # fmt: skip
+        for column, wanted in equal:
+            if wanted:
+                clauses.append(f"{alias}.{column} = ?")
+                args.append(wanted)
         if self.search:
             clauses.append(
                 f"({alias}.scenario_id LIKE ? ESCAPE '\\' OR {alias}.id LIKE ? ESCAPE '\\')"
@@ -60,12 +60,6 @@ class Filters:
         if self.rating:
             clauses.append("s.rating = ?")
             args.append(self.rating)
-        if self.purpose:
-            clauses.append(f"{alias}.purpose = ?")
-            args.append(self.purpose)
-        if self.site:
-            clauses.append(f"{alias}.site = ?")
-            args.append(self.site)
         if self.trainee or self.role:
             sub = ["r.drill_id = " + alias + ".id", "r.profile = ?"]
             sub_args: list[Any] = [self.profile]

@@ -140,6 +140,12 @@ def hosting(app: DrillhallApp) -> LiveDrill:
     return app.trainer
 
 
+async def first_tick_done(pilot: Pilot[None], live: LiveDrill) -> None:
+    """Until the console's first tick has run the drill's start (I01 fires at 06:00 in
+    the flood scenario): before it, I01 is still "the next inject" for skip and fire."""
+    await until(pilot, lambda: "I01" in live.engine.fired, "the first tick (I01 at 06:00)")
+
+
 # -- consoles --------------------------------------------------------------------------------
 
 

@@ -29,7 +29,16 @@ from drills.ui.widgets.inbox import Inbox, InboxItem
 from engine.bundle import Bundle
 from engine.events import Event, Kind
 
-from .conftest import Wall, feedback, plain, screen_text, solo, trainee_app, until
+from .conftest import (
+    Wall,
+    feedback,
+    first_tick_done,
+    plain,
+    screen_text,
+    solo,
+    trainee_app,
+    until,
+)
 
 CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
@@ -290,8 +299,7 @@ async def test_skip_goes_to_the_next_inject_for_my_role(
         screen = app.screen
         assert isinstance(screen, TraineeScreen)
         feed = solo(app)
-        # the console's first tick fires I01 (06:00); before it, I01 is the next inject
-        await until(pilot, lambda: "I01" in feed.live.engine.fired, "I01 at 06:00")
+        await first_tick_done(pilot, feed.live)
         await pilot.click("#note")  # F9 works from a text field too
         await pilot.press("f9")
         # I02 (06:15) goes to the flood office; I07 at 08:30 is hydrology's next

@@ -38,6 +38,7 @@ from scoring.score import DrillScore
 from .conftest import (
     HostedDrill,
     Wall,
+    first_tick_done,
     hosting,
     plain,
     region_text,
@@ -84,8 +85,7 @@ async def test_start_speed_and_skip_in_the_trainer(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         live = hosting(app)
         assert live.clock().paused
-        # the console's first tick fires I01 (06:00); before it, I01 is the next inject
-        await until(pilot, lambda: "I01" in live.engine.fired, "I01 at 06:00")
+        await first_tick_done(pilot, live)
         await pilot.press("f9")  # skipping works while paused too
         await until(pilot, lambda: live.clock().now == 900, "06:15")
         assert live.clock().paused
@@ -113,7 +113,7 @@ async def test_the_fire_dialog_previews_what_the_inject_opens(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
         live = hosting(app)
-        await until(pilot, lambda: "I01" in live.engine.fired, "I01 at 06:00 (the first tick)")
+        await first_tick_done(pilot, live)
         await pilot.press("f2")
         await until(pilot, lambda: isinstance(app.screen, FireScreen), "the fire dialog")
         options = app.screen.query_one("#injects", OptionList)

@@ -360,14 +360,20 @@ class TrainerScreen(ClockControls):
         """Free the highlighted role's seat, after asking."""
         option = self.query_one("#roster", OptionList).highlighted_option
         role = option.id if option is not None else None
-        if role is None:
-            return
-        name = self.role_names().get(role, role)
-        question = _("free_seat_question").format(role=name)
-        self.app.push_screen(
-            ConfirmScreen(question, _("free_seat")),
-            lambda yes: self._free(role) if yes else None,
-        )
+        if role is not None:
+            self._ask_to_free(role, from_seats=False)
+
+    def _ask_to_free(self, role: str, *, from_seats: bool) -> None:
+        """Free ``role``'s seat if the trainer says yes; from the seats dialog, back to it."""
+        question = _("free_seat_question").format(role=self.role_names().get(role, role))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._free(role, show_seats=from_seats)
+            elif from_seats:
+                self.action_seats()
+
+        self.app.push_screen(ConfirmScreen(question, _("free_seat")), answered)
 
     def _free(self, role: str, *, show_seats: bool = False) -> None:
         """Free the seat: its old token is revoked; the new one is shown to the trainer."""
@@ -390,14 +396,8 @@ class TrainerScreen(ClockControls):
         )
 
     def _seat_chosen(self, role: str | None) -> None:
-        if role is None:
-            return
-        name = self.role_names().get(role, role)
-        question = _("free_seat_question").format(role=name)
-        self.app.push_screen(
-            ConfirmScreen(question, _("free_seat")),
-            lambda yes: self._free(role, show_seats=True) if yes else self.action_seats(),
-        )
+        if role is not None:
+            self._ask_to_free(role, from_seats=True)
 
     def action_end(self) -> None:
         if self.feed.clock().ended:
