@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -103,6 +105,30 @@ def rows(target: str | Path, sql: str, params: Sequence[Any] = ()) -> list[tuple
         return []
     finally:
         other.close()
+
+
+def raw_seat(
+    token: str, role: str | None = None
+) -> tuple[socket.socket, Callable[[dict[str, Any]], Any]]:
+    """A connection to a hosted drill that has proven ``token`` by hand (and, given
+    ``role``, was told it holds that seat), and a function to ask it things (None once
+    the host has hung up)."""
+    from drills.rooms import gateway, seats
+
+    key = seats.SeatKey.from_token(token)
+    sock = gateway.connect(key.address)
+    reader = sock.makefile("rb")
+    client_nonce, server_nonce, _ = gateway.challenge_host(sock, reader, key.key, key.sid)
+
+    def ask(request: dict[str, Any]) -> Any:
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        line = reader.readline()
+        return json.loads(line) if line else None
+
+    proof = seats.seat_proof(key.key, key.sid, client_nonce, server_nonce)
+    proven = ask({"op": "prove", "proof": proof})
+    assert proven["ok"] and (role is None or proven == {"ok": True, "role": role}), proven
+    return sock, ask
 
 
 def every_row(store: Store) -> str:

@@ -35,7 +35,7 @@ from drills.store.database import Store
 from engine.bundle import Bundle
 from engine.events import Decision, Kind
 
-from .conftest import ROOT, NewDb, every_row, start_headless_host
+from .conftest import ROOT, NewDb, every_row, raw_seat, start_headless_host
 from .waits import wait_for
 
 Room = tuple[LiveDrill, "Wall", Store, RoomGateway]
@@ -220,22 +220,6 @@ def test_decisions_go_through_the_gateway_and_come_back_answered(room: Room) -> 
     ).fetchone()[0]
     assert len(journaled) == applied == 2
     assert remote.now == live.now
-
-
-def raw_seat(token: str, role: str) -> tuple[socket.socket, Callable[[dict[str, Any]], Any]]:
-    """A connection that has proven ``token`` by hand, and a function to ask it things."""
-    key = seats.SeatKey.from_token(token)
-    sock = gateway.connect(key.address)
-    reader = sock.makefile("rb")
-    client_nonce, server_nonce, _ = gateway.challenge_host(sock, reader, key.key, key.sid)
-
-    def ask(request: dict[str, Any]) -> Any:
-        sock.sendall(json.dumps(request).encode() + b"\n")
-        return json.loads(reader.readline())
-
-    proof = seats.seat_proof(key.key, key.sid, client_nonce, server_nonce)
-    assert ask({"op": "prove", "proof": proof}) == {"ok": True, "role": role}
-    return sock, ask
 
 
 def test_nothing_but_a_hello_is_answered_before_the_token_is_proven(room: Room) -> None:

@@ -3,14 +3,12 @@ killed and resumed; the gateway's limits hold against idle floods and decision f
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +23,7 @@ from drills.store.database import Store
 from engine.bundle import Bundle
 from engine.events import Decision
 
-from .conftest import ROOT, NewDb
+from .conftest import ROOT, NewDb, raw_seat
 from .waits import wait_for
 
 pytestmark = pytest.mark.slow
@@ -64,22 +62,6 @@ def host(new_db: NewDb, flood_bundle: Bundle, request: pytest.FixtureRequest) ->
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-def raw_seat(token: str) -> tuple[socket.socket, Callable[[dict[str, Any]], Any]]:
-    key = seats.SeatKey.from_token(token)
-    sock = gateway.connect(key.address)
-    reader = sock.makefile("rb")
-    client_nonce, server_nonce, _ = gateway.challenge_host(sock, reader, key.key, key.sid)
-
-    def ask(request: dict[str, Any]) -> Any:
-        sock.sendall(json.dumps(request).encode() + b"\n")
-        line = reader.readline()
-        return json.loads(line) if line else None
-
-    proof = seats.seat_proof(key.key, key.sid, client_nonce, server_nonce)
-    assert ask({"op": "prove", "proof": proof})["ok"]
-    return sock, ask
 
 
 # Another process of the same user opens N connections to the drill's address and sends
