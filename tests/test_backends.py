@@ -221,7 +221,14 @@ def test_kill_9_mid_drill_then_resume_loses_and_duplicates_nothing(any_store: St
     finally:
         proc.kill()
     journaled = len(any_store.inputs(killed))
-    assert any_store.status(any_store.drill(killed)) == "interrupted"
+    # SQLite's lock file is free the moment the kernel reaps the process; a PostgreSQL
+    # server lets go of the dead session's advisory lock once it notices the closed
+    # connection, a moment later (CI once saw "running" here).
+    wait_for(
+        lambda: any_store.status(any_store.drill(killed)) == "interrupted",
+        "the killed drill to be interrupted",
+        30,
+    )
     resumed = CliRunner().invoke(main, ["resume", killed, "--json", *where])
     assert resumed.exit_code == 0, resumed.output
     after = json.loads(resumed.stdout)
@@ -539,4 +546,27 @@ def test_a_host_hears_its_own_drill_only(postgres_server: str, worked_bundle: Bu
         session.close()
     gateway.close()
     host.close()
+    drop_database(postgres_server, url)
+
+
+def test_the_server_probes_a_silent_site(postgres_server: str) -> None:
+    """A site that dies without closing its connection (power cut, network gone) must
+    not hold its drill for the system's keepalive default (often two hours): each
+    connection asks the server to probe it after 15 s of silence."""
+    from .postgres import drop_database, fresh_database
+
+    url = fresh_database(postgres_server)
+    store = Store(url)
+    settings = store.sql.query(
+        "SELECT name, setting, source FROM pg_settings WHERE name LIKE 'tcp_keepalives%' "
+        "ORDER BY name"
+    )
+    store.close()
+    # the test cluster listens on a unix socket, where "setting" reads 0; the session
+    # value is what a TCP connection would use
+    assert [(s["name"], s["source"]) for s in settings] == [
+        ("tcp_keepalives_count", "session"),
+        ("tcp_keepalives_idle", "session"),
+        ("tcp_keepalives_interval", "session"),
+    ]
     drop_database(postgres_server, url)
