@@ -134,8 +134,14 @@ async def test_the_fire_dialog_previews_what_the_inject_opens(
         assert "E-experts Water bureau sends experts" in shown
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is console, "the console")
+        # the dialog's answer is handled after it has left the screen stack
+        await until(
+            pilot,
+            lambda: events_of(app, Kind.INJECT_DELIVERED)[-1].data["inject"] == "I08",
+            "I08 fired",
+        )
         fired = events_of(app, Kind.INJECT_DELIVERED)
-        assert fired[-1].data["inject"] == "I08" and fired[-1].data["manual"] is True
+        assert fired[-1].data["manual"] is True
         board = console.query_one("#board", DataTable)
         await until(pilot, lambda: "E-fight-seepage" in board.rows, "its expectations")
         await pilot.press("f2")  # Escape fires nothing
@@ -167,6 +173,7 @@ async def test_hints_reach_only_the_roles_ticked_and_none_ticked_means_all(
         assert events_of(app, Kind.HINT_SENT) == []
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is console, "the console")
+        await until(pilot, lambda: events_of(app, Kind.HINT_SENT), "the hint sent")
         (hint,) = events_of(app, Kind.HINT_SENT)
         assert sorted(hint.data["to"]) == ["county_hq", "rescue"]
         seen = {
@@ -562,7 +569,10 @@ async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
         assert "Free the seat of City hydrology bureau?" in question
         await pilot.click("#yes")
         await until(pilot, lambda: app.screen is console, "the console")
-        assert rooms.participants(hosted.store, hosted.code) == {}
+        # the dialog's answer is handled after it has left the screen stack
+        await until(
+            pilot, lambda: rooms.participants(hosted.store, hosted.code) == {}, "the seat freed"
+        )
         await until(pilot, lambda: hosted.live.connected_trainees() == 0, "the console dropped")
         await until(pilot, lambda: "Li" not in region_text(app, roster), "the seat empty")
         new = hosted.live.seat_tokens()["hydrology"]  # its token was replaced ...
