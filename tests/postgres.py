@@ -40,8 +40,11 @@ def _as_server_user() -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a cluster; yield a URL of its maintenance database; stop and remove it."""
+def throwaway_cluster(tcp_port: int | None = None) -> Iterator[str]:
+    """Start a cluster; yield a URL of its maintenance database; stop and remove it.
+
+    ``tcp_port`` also listens on 127.0.0.1 (no password: only for a private network
+    namespace, as ``benchmarks.bench_dead_site`` uses it); the URL is the unix socket's."""
     binaries = server_binaries()
     if binaries is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -55,14 +58,16 @@ def throwaway_cluster() -> Iterator[str]:
          "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"],
         check=True, capture_output=True,
     )  # fmt: skip
-    options = f"-k {root} -c listen_addresses='' -c fsync=off -c max_connections=200"
+    listen = f"127.0.0.1 -p {tcp_port}" if tcp_port else "''"
+    options = f"-k {root} -c listen_addresses={listen} -c fsync=off -c max_connections=200"
     subprocess.run(
         [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log),
          "-w", "start"],
         check=True, capture_output=True,
     )  # fmt: skip
     try:
-        yield f"postgresql:///postgres?host={root}&user=drillhall"
+        port = f"&port={tcp_port}" if tcp_port else ""
+        yield f"postgresql:///postgres?host={root}{port}&user=drillhall"
     finally:
         subprocess.run(
             [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

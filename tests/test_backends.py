@@ -551,15 +551,16 @@ def test_a_host_hears_its_own_drill_only(postgres_server: str, worked_bundle: Bu
 
 def test_the_server_probes_a_silent_site(postgres_server: str) -> None:
     """A site that dies without closing its connection (power cut, network gone) must
-    not hold its drill for the system's keepalive default (often two hours): each
-    connection asks the server to probe it after 15 s of silence."""
+    not hold its drill for the system's TCP defaults (hours): each connection asks the
+    server to probe it after 15 s of silence and to give up on data unacknowledged for
+    30 s."""
     from .postgres import drop_database, fresh_database
 
     url = fresh_database(postgres_server)
     store = Store(url)
     settings = store.sql.query(
-        "SELECT name, setting, source FROM pg_settings WHERE name LIKE 'tcp_keepalives%' "
-        "ORDER BY name"
+        "SELECT name, setting, source FROM pg_settings "
+        "WHERE name LIKE 'tcp_keepalives%' OR name = 'tcp_user_timeout' ORDER BY name"
     )
     store.close()
     # the test cluster listens on a unix socket, where "setting" reads 0; the session
@@ -568,5 +569,6 @@ def test_the_server_probes_a_silent_site(postgres_server: str) -> None:
         ("tcp_keepalives_count", "session"),
         ("tcp_keepalives_idle", "session"),
         ("tcp_keepalives_interval", "session"),
+        ("tcp_user_timeout", "session"),
     ]
     drop_database(postgres_server, url)

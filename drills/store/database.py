@@ -757,8 +757,9 @@ class Store:
         if self.postgres is not None:
             if not self.postgres.try_hold(f"drillhall:drill:{drill_id}"):
                 raise DrillBusy(
-                    f"drill {drill_id} is being played by another connection; resume it "
-                    f"when that process has ended ({self.where})"
+                    f"drill {drill_id} is being played by another connection to "
+                    f"{self.where}; resume it when that process has ended (the server lets "
+                    f"go of a lost connection within about 30 s)"
                 )
             self._drills[drill_id] = None
             return

@@ -194,15 +194,18 @@ class PostgresConnection:
         self._heard: set[tuple[str, str]] = set()
 
     def _probe_a_silent_client(self) -> None:
-        """Ask the server to probe this connection when it falls silent (TCP keepalive
-        after 15 s, every 5 s, 3 misses: dead within ~30 s). A site machine that loses
-        power holds its drill's advisory lock until the server notices; with the
-        system's defaults (often two hours) nobody could resume that drill meanwhile.
-        Over a unix socket the server ignores these settings."""
+        """Ask the server to give up on this connection when it falls silent: TCP
+        keepalive probes after 15 s, every 5 s, 3 missed (an idle connection), and 30 s
+        for data it sent to stay unacknowledged (a notification to a dead host). A site
+        machine that loses power holds its drill's advisory lock until the server
+        notices; with the system's defaults (two hours idle, ~15 minutes of
+        retransmissions) nobody could resume that drill meanwhile. Over a unix socket the
+        server ignores these settings (the kernel closes it with the process)."""
         self.conn.execute(
             "SELECT set_config('tcp_keepalives_idle', '15', false), "
             "set_config('tcp_keepalives_interval', '5', false), "
-            "set_config('tcp_keepalives_count', '3', false)"
+            "set_config('tcp_keepalives_count', '3', false), "
+            "set_config('tcp_user_timeout', '30000', false)"
         )
 
     def execute(self, sql: str, params: Params = ()) -> Rows:
