@@ -10,6 +10,7 @@ a full or read-only file system, permissions); click's runner elsewhere.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import logging
 import os
@@ -583,7 +584,13 @@ def test_a_second_writer_on_a_live_drill_is_refused(tmp_path: Path) -> None:
     proc, drill = _start_paced_run(db, speed=60)
     try:
         lock = db.parent / f"{db.name}-{drill}.lock"
-        wait_for(lock.exists, "the first process to hold the drill")
+
+        def held() -> bool:  # the file is made, then locked, then given the holder's pid
+            with contextlib.suppress(FileNotFoundError):
+                return lock.read_text().strip() == str(proc.pid)
+            return False
+
+        wait_for(held, "the first process to hold the drill")
         second = subprocess.run(
             [*DRILLHALL, "resume", drill, "--json", "--db", str(db)],
             capture_output=True,

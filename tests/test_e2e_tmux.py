@@ -156,6 +156,11 @@ def _decisions(db: str, participant: str) -> list[str]:
     return [row[0] for row in journal if f'"participant":"{participant}"' in row[0]]
 
 
+# The open list of actions: the action's name on a line of its own (the feedback log says
+# "→ Recorded: Issue a flood forecast" once one has been taken, and stays on screen).
+ACTION_LISTED = re.compile(r"(?<!Recorded: )Issue a flood forecast")
+
+
 def _decide_forecast(session: str, crest: str, note: str) -> None:
     """F3, open the actions, the first (Issue a flood forecast), Enter; the crest; Tab to
     the note; type it; Enter there, which must not submit. Each step waits for the screen
@@ -163,7 +168,7 @@ def _decide_forecast(session: str, crest: str, note: str) -> None:
     _keys(session, "F3")
     _wait_for(session, "Enter opens the list", 20, history=False)
     _keys(session, "Enter")
-    _wait_for(session, "Issue a flood forecast", 20, history=False)  # the list is open
+    _wait_for(session, ACTION_LISTED, 20, history=False)  # the list is open
     _keys(session, "Down", "Enter")
     _wait_for(session, "Forecast crest (m)", 20, history=False)  # its parameter ...
     _wait_for(session, "Tab next field", 20, history=False)  # ... which has the focus
@@ -305,7 +310,7 @@ def test_a_trainee_joins_a_hosted_drill_from_another_terminal(new_db: NewDb) -> 
         _keys(session, "F3")
         _wait_for(session, "Enter opens the list", 20, history=False)
         _keys(session, "Enter")
-        _wait_for(session, "Issue a flood forecast", 20, history=False)
+        _wait_for(session, ACTION_LISTED, 20, history=False)
         _keys(session, "Down", "Enter")
         _wait_for(session, "Forecast crest (m)", 20, history=False)
         _keys(session, "F5")

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from drills.store.database import Store
+
 from .conftest import DATA, ROOT, NewDb, rows
 from .waits import wait_for
 
@@ -52,6 +54,18 @@ def test_kill_9_mid_drill_then_resume(new_db: NewDb) -> None:
     inputs_before = rows(db, "SELECT seq, t, data FROM inputs ORDER BY seq")
     events_before = rows(db, "SELECT seq, t, kind, data FROM events ORDER BY seq")
     assert inputs_before
+
+    def let_go() -> bool:
+        """Whether no live process holds the drill any more: SQLite's lock file is free
+        once the kernel has reaped the process; a PostgreSQL server drops the dead
+        session's advisory lock once it notices the closed connection, a moment later."""
+        store = Store(db, create=False)
+        try:
+            return not store.playing(drill_id)
+        finally:
+            store.close()
+
+    wait_for(let_go, "the killed drill to be let go of", 30)
 
     resumed = subprocess.run(
         [sys.executable, "-m", "drills", "resume", drill_id, "--db", str(db), "--json"],

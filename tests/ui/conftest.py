@@ -9,12 +9,15 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from rich.text import Text
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import Input, OptionList, RichLog, Select, Static
 
 from drills.play.live import LiveDrill, LocalTrainee
 from drills.play.session import DrillSession
@@ -94,6 +97,77 @@ def _source(predicate: Callable[[], object]) -> str:
         return repr(predicate)
 
 
+# A key, a click or a dialog's answer takes effect through the app's message queues: a
+# screen pushed is composed, then laid out, a moment later; ``Widget.focus()`` moves the
+# focus a moment later; a dialog's answer reaches the screen that asked after the dialog
+# has left. Pilot's own pauses guess when the app is idle from the CPU time it used, which
+# a loaded machine fools. So every step that needs one of these waits for it.
+
+S = TypeVar("S", bound=Screen[Any])
+
+
+def laid_out(screen: Screen[Any]) -> bool:
+    """Whether ``screen`` has been composed, mounted and given its places on the terminal."""
+    return screen.is_mounted and any(child.region for child in screen.children)
+
+
+async def showing(pilot: Pilot[None], kind: type[S], what: str, timeout: float = POLL_TIMEOUT) -> S:
+    """Until the app shows a ``kind`` screen, composed and laid out; that screen."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, kind) and laid_out(app.screen), what, timeout)
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
+
+
+def is_drawn(app: App[None], selector: str) -> bool:
+    """Whether ``selector`` is on the current screen and laid out (a click lands on it)."""
+    found = app.screen.query(selector)
+    return bool(found) and bool(found.first().region)
+
+
+async def click_drawn(pilot: Pilot[None], selector: str, what: str = "") -> None:
+    """Click ``selector`` once it is drawn: a click on a dialog just pushed lands elsewhere."""
+    await until(pilot, lambda: is_drawn(pilot.app, selector), what or f"{selector} drawn")
+    await pilot.click(selector)
+
+
+async def highlight(pilot: Pilot[None], options: OptionList, ident: str) -> None:
+    """Down, one key at a time, until option ``ident`` is highlighted: a Down pressed again
+    before the one before has moved the highlight would take it past ``ident``."""
+    await until(pilot, lambda: options.has_focus, "the list focused")
+
+    def moved(start: int | None) -> Callable[[], bool]:
+        return lambda: options.highlighted != start
+
+    while (option := options.highlighted_option) is None or option.id != ident:
+        start = options.highlighted
+        await pilot.press("down")
+        await until(pilot, moved(start), f"Down to move on towards {ident}")
+
+
+def focused_on(app: App[None], ident: str) -> bool:
+    """Whether the widget ``#ident`` has the focus."""
+    return app.focused is not None and app.focused.id == ident
+
+
+async def choose_action(pilot: Pilot[None], nth: int = 1) -> None:
+    """F3, Enter to open the list of actions, Down ``nth`` times, Enter: as a trainee does
+    it, each key once the one before has taken effect (Enter before the list has the focus
+    would not choose)."""
+    app = pilot.app
+    await pilot.press("f3")
+    await until(pilot, lambda: focused_on(app, "action"), "the action list focused")
+    actions = app.screen.query_one("#action", Select)
+    await pilot.press("enter")
+    await until(
+        pilot,
+        lambda: actions.expanded and app.focused in list(actions.query(OptionList)),
+        "the action list open",
+    )
+    await pilot.press(*["down"] * nth, "enter")
+
+
 # -- reading the screen ----------------------------------------------------------------------
 
 
@@ -126,6 +200,12 @@ def region_text(app: DrillhallApp, widget: Widget) -> str:
 def feedback(app: DrillhallApp) -> list[str]:
     """The trainee's feedback log, one entry per line."""
     return [line.text for line in app.screen.query_one("#feedback", RichLog).lines]
+
+
+def last_feedback(app: DrillhallApp) -> str:
+    """The last line of the feedback log ("" while it is empty)."""
+    lines = feedback(app)
+    return lines[-1] if lines else ""
 
 
 def solo(app: DrillhallApp) -> LocalTrainee:

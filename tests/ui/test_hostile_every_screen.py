@@ -59,7 +59,15 @@ from engine.events import Decision
 from engine.loader import LoadError
 
 from ..conftest import NewDb
-from .conftest import POLL_TIMEOUT, HostedDrill, Wall, screen_text, until
+from .conftest import (
+    POLL_TIMEOUT,
+    HostedDrill,
+    Wall,
+    focused_on,
+    screen_text,
+    showing,
+    until,
+)
 
 LONG = "W" * 200
 # Every kind of hostile text, each in several of the strings below.
@@ -390,7 +398,7 @@ def test_printable_takes_the_fast_path_only_for_clean_text() -> None:
 
 
 async def test_every_solo_trainee_screen_shows_hostile_text_literally(
-    new_db: NewDb, hostile_bundle: Bundle, wall: Wall
+    new_db: NewDb, hostile_bundle: Bundle, wall: Wall, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(new_db("solo"))
     setup = SoloSetup(bundle=hostile_bundle, store=store, speed=60, now=wall, participant=NAME)
@@ -401,6 +409,17 @@ async def test_every_solo_trainee_screen_shows_hostile_text_literally(
         read.wait(POLL_TIMEOUT)
         return PlayOpening(plan.title.get("en"), plan_roles(plan), setup.start)
 
+    # what the decision form did with each change of its action list (the form is built
+    # again for each, a moment after the change: wait for it before filling it in)
+    form_built: list[object] = []
+    build_form = Composer.on_select_changed
+
+    async def built(composer: Composer, event: Select.Changed) -> None:
+        await build_form(composer, event)
+        if event.select.id == "action":
+            form_built.append(event.value)
+
+    monkeypatch.setattr(Composer, "on_select_changed", built)
     app = make_app("play", lang="en", prepare=prepare)
     try:
         async with app.run_test(size=(150, 50), notifications=True) as pilot:
@@ -421,6 +440,7 @@ async def test_every_solo_trainee_screen_shows_hostile_text_literally(
             await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
             console = app.screen
             assert isinstance(console, TraineeScreen) and console.role == "chief"
+            await until(pilot, lambda: not console.feed.clock().paused, "the clock started")
             console_texts = [T["chief"], T["inject1"], T["source1"], T["body1"], T["tracked"]]
             await sees(pilot, app, *console_texts, T["unit"], T["rule_a1"], T["rule_a2"])
             await click_on(
@@ -431,21 +451,28 @@ async def test_every_solo_trainee_screen_shows_hostile_text_literally(
             )
             wall.t += 2  # two scenario minutes: the hint comes
             await until(pilot, lambda: len(console.query(InboxItem)) == 2, "the hint")
-            await pilot.press("f2", "down")  # the trainee was reading: opened by hand
+            await pilot.press("f2")  # the trainee was reading: opened by hand
+            await until(pilot, lambda: focused_on(app, "inbox"), "the inbox focused")
+            await pilot.press("down")
             await sees(pilot, app, T["hint"])
             await click_on(pilot, app, [T["hint"]], lambda: app.screen is console)
             # the decision form: action names, parameter names, levels, choices
-            await pilot.press("f3", "enter")
+            await pilot.press("f3")
+            await until(pilot, lambda: focused_on(app, "action"), "the action list focused")
+            await pilot.press("enter")
             await sees(pilot, app, T["decide"], T["report"])
+            actions = console.query_one("#action", Select)
             await pilot.press("escape")
+            await until(pilot, lambda: not actions.expanded, "the list closed")
             composer = console.query_one(Composer)
             composer.set_action("decide")
-            await until(pilot, lambda: console.query("#param-level"), "the parameters")
+            await until(pilot, lambda: form_built[-1:] == ["decide"], "the parameters")
             params = [T["param_level"], T["param_why"], T["param_urgent"], T["param_via"]]
             await sees(pilot, app, *params)  # labels, a placeholder, a checkbox
             await click_on(pilot, app, [T["param_level"]], lambda: app.screen is console)
             level = console.query_one("#param-level", Select)
             level.focus()
+            await until(pilot, lambda: level.has_focus, "the level focused")
             await pilot.press("enter")
             await sees(pilot, app, T["level3"], T["level2"])
             await pilot.press("escape")
@@ -453,8 +480,10 @@ async def test_every_solo_trainee_screen_shows_hostile_text_literally(
             console.query_one("#note", Input).value = NOTE
             await pilot.press("f5")
             await sees(pilot, app, f"Recorded: {T['decide']}")
+            # the form is reset when a decision is taken: its list cleared, then the form
+            await until(pilot, lambda: form_built[-1:] == [Select.NULL], "the form reset")
             composer.set_action("decide")
-            await until(pilot, lambda: console.query("#param-level"), "the parameters again")
+            await until(pilot, lambda: form_built[-1:] == ["decide"], "the parameters again")
             composer.set_param("level", "III")
             await pilot.press("f5")  # the same again: asked first, the action named
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
@@ -568,16 +597,16 @@ async def test_every_trainer_screen_shows_hostile_text_literally(
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
         await pilot.press("ctrl+e")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "end the drill?")
+        await showing(pilot, ConfirmScreen, "end the drill?")
         await pilot.click("#yes")
         await until(pilot, lambda: isinstance(app.screen, TrainerResultsScreen), "results", 30)
         results = app.screen
         await sees(pilot, app, T["title"], T["chief"], T["rule_a2"])
         await click_on(pilot, app, [T["title"], T["chief"]], lambda: app.screen is results)
         await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the hot-wash")
-        app.screen.query_one("#author", Input).value = NAME
-        app.screen.query_one("#notes", TextArea).text = HOTWASH
+        hotwash = await showing(pilot, DialogScreen, "the hot-wash")
+        hotwash.query_one("#author", Input).value = NAME
+        hotwash.query_one("#notes", TextArea).text = HOTWASH
         await sees(pilot, app, NAME, HOTWASH)
         await pilot.click("#ok")
         await until(pilot, lambda: notes(hosted.store, live.drill_id), "the notes saved")
@@ -599,6 +628,7 @@ async def test_the_lobby_and_a_joined_console_show_hostile_text_literally(
         await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
         lobby = app.screen
         token = hosted.tokens["office"]
+        await until(pilot, lambda: focused_on(app, "code"), "the code field focused")
         await pilot.press(*"[/]x", "enter", *NAME, "enter", *token, "enter")  # a wrong code
         await sees(pilot, app, "'[/]x'")  # said literally
         code = lobby.query_one("#code", Input)
@@ -611,6 +641,7 @@ async def test_the_lobby_and_a_joined_console_show_hostile_text_literally(
         await pilot.click(offset=position(app, words(T["office_duties"])[1]))  # picks office
         await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "joined as office")
         await sees(pilot, app, T["title"], T["office"], T["office_duties"], T["objective"])
+        await until(pilot, lambda: focused_on(app, "ready"), "the Close button focused")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         console = app.screen
@@ -641,6 +672,7 @@ async def test_a_refusal_naming_a_hostile_holder_is_shown_literally(
     )
     async with app.run_test(size=(150, 50), notifications=True) as pilot:
         await until(pilot, lambda: isinstance(app.screen, RolePickerScreen), "the picker")
+        await until(pilot, lambda: focused_on(app, "roles"), "the roles focused")
         await pilot.press("enter")  # the chief's seat: taken, by NAME
         await sees(pilot, app, f"taken by {NAME}")
         await until(pilot, lambda: isinstance(app.screen, RolePickerScreen), "the picker again")
@@ -675,9 +707,9 @@ async def test_the_review_console_and_sign_off_show_hostile_text_literally(
         await sees(pilot, app, T["title"], T["capability"])
         await click_on(pilot, app, [T["title"], T["capability"]], lambda: app.screen is review)
         await pilot.press("ctrl+g")
-        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the sign-off")
-        app.screen.query_one("#name", Input).value = SIGNER
-        app.screen.query_one("#comment", Input).value = COMMENT
+        signing = await showing(pilot, DialogScreen, "the sign-off")
+        signing.query_one("#name", Input).value = SIGNER
+        signing.query_one("#comment", Input).value = COMMENT
         await sees(pilot, app, SIGNER, COMMENT)
         await pilot.click("#ok")
         await until(pilot, lambda: signoff(store, drill) is not None, "signed")

@@ -26,7 +26,19 @@ from engine.bundle import Bundle
 from engine.events import Decision
 
 from ..conftest import NewDb
-from .conftest import HostedDrill, Wall, feedback, plain, screen_text, until
+from .conftest import (
+    HostedDrill,
+    Wall,
+    choose_action,
+    feedback,
+    focused_on,
+    highlight,
+    last_feedback,
+    plain,
+    screen_text,
+    showing,
+    until,
+)
 
 
 def joined_app(hosted: HostedDrill, role: str = "hydrology", name: str = "Li") -> DrillhallApp:
@@ -36,6 +48,7 @@ def joined_app(hosted: HostedDrill, role: str = "hydrology", name: str = "Li") -
 async def past_the_briefing(pilot: Pilot[None], app: DrillhallApp) -> TraineeScreen:
     """A joined console shows the briefing first too; Enter closes it."""
     await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+    await until(pilot, lambda: focused_on(app, "ready"), "the Close button focused")
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
     assert isinstance(app.screen, TraineeScreen)
@@ -62,7 +75,7 @@ async def test_a_joined_trainee_console_decides_through_the_host(hosted: HostedD
         hosted.room.stop()  # the host goes away: the trainee is told, and told when it is back
         await until(pilot, lambda: any("unreachable" in x for x in feedback(app)), "told")
         hosted.restart_gateway()
-        await until(pilot, lambda: "Reconnected to the host" in feedback(app)[-1], "back")
+        await until(pilot, lambda: "Reconnected to the host" in last_feedback(app), "back")
 
 
 async def test_a_joined_console_hides_clock_keys_and_follows_the_hosts_clock(
@@ -70,15 +83,19 @@ async def test_a_joined_console_hides_clock_keys_and_follows_the_hosts_clock(
 ) -> None:
     app = joined_app(hosted)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        await showing(pilot, BriefingScreen, "the briefing")
         briefing = screen_text(app)
         assert "Close" in briefing and "Start the drill" not in briefing  # the trainer starts
         assert "F5  Submit" in briefing and "F6" not in briefing and "F9" not in briefing
         screen = await past_the_briefing(pilot, app)
-        keys = {k.key for k in screen.query(FooterKey)}
-        assert {"f2", "f3", "f4", "f5"} <= keys and not keys & {"f6", "f7", "f8", "f9"}
+
+        def footer() -> set[str]:  # drawn again when the console is back on top
+            return {k.key for k in screen.query(FooterKey)}
+
+        await until(pilot, lambda: {"f2", "f3", "f4", "f5"} <= footer(), "the console's keys")
+        assert not footer() & {"f6", "f7", "f8", "f9"}
         await pilot.press("f1")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await showing(pilot, HelpScreen, "the help")
         help_text = screen_text(app)
         assert "Submit" in help_text
         assert not any(k in help_text for k in ("F6", "F7", "F8", "F9", "Pause", "Faster"))
@@ -156,6 +173,7 @@ async def test_the_lobby_takes_the_seat_token_and_joins_its_role(hosted: HostedD
         await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
         lobby = app.screen
         assert lobby.query_one("#token", Input).password
+        await until(pilot, lambda: focused_on(app, "code"), "the code field focused")
         await pilot.press(*"nope", "enter", *"Zhao", "enter", *token, "enter")
         await until(pilot, lambda: "no drill with code 'nope'" in screen_text(app), "refused")
         assert token not in screen_text(app) and token[:8] not in screen_text(app)
@@ -169,8 +187,9 @@ async def test_the_lobby_takes_the_seat_token_and_joins_its_role(hosted: HostedD
         assert ids == ["duty_officer"]  # the one role this token opens
         assert "City hydrology bureau" not in screen_text(app)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        await showing(pilot, BriefingScreen, "the briefing")
         assert "Role: Flood-office duty officer" in screen_text(app)
+        await until(pilot, lambda: focused_on(app, "ready"), "the Close button focused")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         assert rooms.participants(hosted.store, hosted.code) == {
@@ -192,7 +211,8 @@ async def test_the_lobby_refuses_a_wrong_token_and_joins_a_named_role(
         await until(pilot, lambda: isinstance(app.screen, LobbyScreen), "the lobby")
         lobby = app.screen
         field = lobby.query_one("#token", Input)
-        assert field.has_focus and lobby.query_one("#code", Input).value == hosted.code
+        await until(pilot, lambda: field.has_focus, "the token field focused")
+        assert lobby.query_one("#code", Input).value == hosted.code
         await pilot.press(*hosted.tokens["commander"], "enter")
         await until(
             pilot,
@@ -201,7 +221,7 @@ async def test_the_lobby_refuses_a_wrong_token_and_joins_a_named_role(
         )
         field.value = ""
         await pilot.press(*hosted.tokens["hydrology"], "enter")
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        await showing(pilot, BriefingScreen, "the briefing")
         assert "Role: City hydrology bureau" in screen_text(app)
     assert rooms.participants(hosted.store, hosted.code) == {"hydrology": "Li"}
 
@@ -214,9 +234,11 @@ async def test_a_decision_made_in_a_joined_console_is_the_participants(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await past_the_briefing(pilot, app)
         await until(pilot, lambda: screen.query(InboxItem), "I01", tick=hosted.tick)
-        await pilot.press("f3", "enter", "down", "enter")
+        await choose_action(pilot)
         await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
-        await pilot.press("tab", *"joined", "enter", "f5")
+        await pilot.press("tab")  # keys typed before Tab has moved on stay in the crest
+        await until(pilot, lambda: focused_on(app, "note"), "on to the note")
+        await pilot.press(*"joined", "enter", "f5")
         recorded: list[DecisionRecorded] = []
 
         def answered() -> bool:
@@ -233,9 +255,9 @@ async def test_quitting_a_joined_console_says_how_to_rejoin(hosted: HostedDrill)
     async with app.run_test(size=(120, 40)) as pilot:
         await past_the_briefing(pilot, app)
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        asked = await showing(pilot, ConfirmScreen, "the question")
         rejoin = f"drillhall join {hosted.code} --role hydrology --name 'Li Ming'"
-        question = plain(app.screen.query_one("#question"))
+        question = plain(asked.query_one("#question"))
         assert question == f"The drill goes on without you. Rejoin with {rejoin}. Quit now?"
         await pilot.click("#yes")
         await until(pilot, lambda: not app.is_running, "the app to exit")
@@ -256,21 +278,21 @@ async def test_the_trainer_sees_the_seat_tokens_and_frees_a_seat(hosted: HostedD
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         await until(pilot, lambda: "Li (connected)" in screen_text(app), "Li in the roster")
         await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, SeatsScreen), "the seats")
+        await showing(pilot, SeatsScreen, "the seats")
         shown = screen_text(app)
         assert "Seats and tokens" in shown and old in shown and hosted.tokens["commander"] in shown
-        seats = app.screen.query_one("#seats", OptionList)
-        while seats.highlighted_option is None or seats.highlighted_option.id != "hydrology":
-            await pilot.press("down")
+        await highlight(pilot, app.screen.query_one("#seats", OptionList), "hydrology")
         await pilot.click("#free")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        assert "its token is revoked" in plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        assert "its token is revoked" in plain(asked.query_one("#question"))
         await pilot.click("#yes")
         await until(pilot, lambda: isinstance(app.screen, SeatsScreen), "the seats again")
         new = hosted.live.seat_tokens()["hydrology"]
         assert new != old
         await until(pilot, lambda: new in screen_text(app) and old not in screen_text(app))
-        assert any(new in n.message for n in app._notifications)
+        await until(
+            pilot, lambda: any(new in n.message for n in app._notifications), "the new token"
+        )
     assert rooms.participants(hosted.store, hosted.code) == {}
     lost = [v for v in li.advance() if isinstance(v, SubmissionRefused)]
     assert len(lost) == 1 and "the trainer freed this seat" in lost[0].reason.en

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Select, TextArea
 from textual.widgets._footer import FooterKey
@@ -16,8 +16,10 @@ from textual.widgets._footer import FooterKey
 from drills.store.database import Store
 from drills.store.notes import notes
 from drills.ui.app import DrillhallApp
+from drills.ui.i18n import _
 from drills.ui.screens.briefing import BriefingScreen
 from drills.ui.screens.confirm import ConfirmScreen
+from drills.ui.screens.dialogs import DialogScreen
 from drills.ui.screens.help import HelpScreen
 from drills.ui.screens.results import ResultsScreen
 from drills.ui.screens.role_picker import RolePickerScreen
@@ -31,10 +33,16 @@ from engine.events import Event, Kind
 
 from .conftest import (
     Wall,
+    choose_action,
+    click_drawn,
     feedback,
     first_tick_done,
+    focused_on,
+    last_feedback,
     plain,
+    region_text,
     screen_text,
+    showing,
     solo,
     trainee_app,
     until,
@@ -58,17 +66,12 @@ def help_keys(screen: HelpScreen) -> dict[str, str]:
     return {str(key): str(does) for key, does in rows}
 
 
-def footer_keys(screen: Screen[object]) -> dict[str, str]:
+def footer_keys(screen: Screen[Any]) -> dict[str, str]:
     return {k.key: k.description for k in screen.query(FooterKey)}
 
 
 def shows(bar: ClockBar, t: int) -> Callable[[], bool]:
     return lambda: bar.now == t
-
-
-async def choose_first_action(pilot: Pilot[None]) -> None:
-    """F3, open the list, the first action, Enter: as a trainee does it."""
-    await pilot.press("f3", "enter", "down", "enter")
 
 
 # -- the briefing ----------------------------------------------------------------------------
@@ -79,8 +82,8 @@ async def test_the_briefing_comes_first_and_closing_it_starts_the_clock(
 ) -> None:
     app = trainee_app(store, flood_bundle, wall, briefing=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
-        shown = plain(app.screen.query_one("#briefing-text"))
+        briefing = await showing(pilot, BriefingScreen, "the briefing")
+        shown = plain(briefing.query_one("#briefing-text"))
         scenario = flood_bundle.compiled.scenario
         hydrology = flood_bundle.compiled.plan.role("hydrology")
         assert scenario.summary is not None and hydrology is not None
@@ -95,16 +98,18 @@ async def test_the_briefing_comes_first_and_closing_it_starts_the_clock(
         wall.t += 100  # reading takes its time: the drill waits
         await pilot.pause()
         assert feed.clock().paused and feed.clock().now == 0
-        assert str(app.screen.query_one("#ready", Button).label) == "Start the drill"
+        assert str(briefing.query_one("#ready", Button).label) == "Start the drill"
+        await until(pilot, lambda: focused_on(app, "ready"), "the Start button focused")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
-        assert not feed.clock().paused
-        assert app.focused is not None and app.focused.id == "action"  # ready to decide
+        # the briefing's answer reaches the console after the briefing has left
+        await until(pilot, lambda: not feed.clock().paused, "the clock started")
+        await until(pilot, lambda: focused_on(app, "action"), "ready to decide")
         wall.t += 5
         await until(pilot, lambda: feed.clock().now == 300, "06:05 on the clock")
         await pilot.press("f4")  # read again: it does not touch the clock
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing again")
-        assert str(app.screen.query_one("#ready", Button).label) == "Close"
+        again = await showing(pilot, BriefingScreen, "the briefing again")
+        assert str(again.query_one("#ready", Button).label) == "Close"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console again")
         assert not feed.clock().paused
@@ -115,8 +120,8 @@ async def test_the_exam_briefing_holds_nothing_of_the_answer_key(
 ) -> None:
     app = trainee_app(store, flood_bundle, wall, mode="exam", briefing=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
-        shown = plain(app.screen.query_one("#briefing-text"))
+        briefing = await showing(pilot, BriefingScreen, "the briefing")
+        shown = plain(briefing.query_one("#briefing-text"))
         assert "Exam: nothing is judged on screen until the drill ends." in shown
         compiled = flood_bundle.compiled
         for spec in compiled.expectations.values():
@@ -126,6 +131,7 @@ async def test_the_exam_briefing_holds_nothing_of_the_answer_key(
             assert rule.id not in shown
         for inject in compiled.scenario.injects:  # nor what will happen
             assert inject.text.en not in shown
+        await until(pilot, lambda: focused_on(app, "ready"), "the Start button focused")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         assert not app.screen.query(Checklist)
@@ -144,13 +150,16 @@ async def test_a_decision_made_with_keys_is_accepted_and_scored(
         assert isinstance(screen, TraineeScreen)
         await until(pilot, lambda: screen.query_one(Inbox).children, "I01 in the inbox")
         assert inbox_titles(screen) == ["Hekou station starts to rise"]
-        assert "06:00 — Hekou station at 33.62 m" in plain(screen.query_one("#message"))
+        message = screen.query_one("#message")  # opened through the inbox's messages
+        await until(pilot, lambda: "06:00 — Hekou station at 33.62 m" in plain(message), "I01")
         checklist = screen.query_one(Checklist)
         assert list(checklist.items) == ["E-forecast-1"]
-        await choose_first_action(pilot)
+        await choose_action(pilot)
         await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
         assert screen.query_one(Composer).action is not None
-        await pilot.press(*"34.9", "tab", *"crest")
+        await pilot.press(*"34.9", "tab")  # keys typed before Tab has moved on stay here
+        await until(pilot, lambda: focused_on(app, "note"), "on to the note")
+        await pilot.press(*"crest")
         assert app.focused is not None and app.focused.id == "note"
         await pilot.press("f5")
         await until(pilot, lambda: checklist.items["E-forecast-1"].status == "met", "met")
@@ -172,24 +181,55 @@ async def test_enter_in_the_note_never_submits_and_the_form_resets_after_a_submi
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         composer = app.screen.query_one(Composer)
-        await choose_first_action(pilot)
+        await choose_action(pilot)
         await until(pilot, lambda: app.focused is not None and app.focused.id == "param-crest")
         await pilot.press("enter")  # Enter in a parameter: on to the next field
-        assert app.focused is not None and app.focused.id == "note"
+        await until(pilot, lambda: focused_on(app, "note"), "on to the note")
         await pilot.press(*"first", "enter", "enter", "enter")  # three Enters, as in the bug
+        await until(pilot, lambda: any("press F5" in n.message for n in app._notifications), "told")
         await pilot.pause()
         assert decisions(app) == []
         assert app.focused is not None and app.focused.id == "note"
-        assert any("press F5" in n.message for n in app._notifications)
         await pilot.press("f5")
         await until(pilot, lambda: len(decisions(app)) == 1, "one decision")
         await until(pilot, lambda: not composer.query(".param"), "the parameters gone")
         assert composer.query_one("#action", Select).value is Select.NULL
         assert composer.query_one("#note", Input).value == ""
-        assert app.focused is not None and app.focused.id == "action"  # ready for the next
+        await until(pilot, lambda: focused_on(app, "action"), "ready for the next")
         await pilot.press("f5")  # an empty form is refused with the reason, not submitted
-        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Choose an action"))
+        await until(pilot, lambda: last_feedback(app).endswith("✗ Choose an action"))
         assert len(decisions(app)) == 1
+
+
+async def test_a_form_reset_and_chosen_again_at_once_is_built_once(
+    store: Store, flood_bundle: Bundle, wall: Wall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision taken, then the next action chosen before the form's reset has arrived:
+    the form is built once for the new action (built twice, what the trainee typed into
+    the first copy was lost and a key could land in a removed field)."""
+    built: list[str] = []
+    input_for = Composer._input_for
+
+    def counted(composer: Composer, param: Any) -> Any:
+        built.append(param.id)
+        return input_for(composer, param)
+
+    monkeypatch.setattr(Composer, "_input_for", counted)
+    app = trainee_app(store, flood_bundle, wall, role="commander")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        composer = app.screen.query_one(Composer)
+        composer.set_action("activate_response")
+        await until(pilot, lambda: app.screen.query("#param-level"), "the level field")
+        built.clear()
+        composer.reset()
+        composer.set_action("activate_response")  # before the reset's change is handled
+        await until(pilot, lambda: app.screen.query("#param-level"), "the level field again")
+        await pilot.pause()
+        assert built == ["level"]
+        composer.set_param("level", "IV")
+        await pilot.pause()
+        assert composer.collect() == ("activate_response", {"level": "IV"})
 
 
 async def test_incomplete_decisions_say_what_is_missing(
@@ -199,11 +239,11 @@ async def test_incomplete_decisions_say_what_is_missing(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         await pilot.press("ctrl+s")  # Ctrl+S submits too
-        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Choose an action"))
+        await until(pilot, lambda: last_feedback(app).endswith("✗ Choose an action"))
         app.screen.query_one(Composer).set_action("activate_response")
         await until(pilot, lambda: app.screen.query("#param-level"), "the level field")
         await pilot.press("f5")
-        await until(pilot, lambda: feedback(app)[-1].endswith("✗ Level?"))
+        await until(pilot, lambda: last_feedback(app).endswith("✗ Level?"))
 
 
 async def test_the_same_decision_again_soon_asks_first(
@@ -215,23 +255,23 @@ async def test_the_same_decision_again_soon_asks_first(
         console = app.screen
 
         async def forecast() -> None:
-            await choose_first_action(pilot)
+            await choose_action(pilot)
             await until(pilot, lambda: console.query("#param-crest"), "the crest field")
             await pilot.press("f5")
 
         await forecast()
         await until(pilot, lambda: len(decisions(app)) == 1, "the first forecast")
         await forecast()
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        question = plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        question = plain(asked.query_one("#question"))
         assert "same decision (Issue a flood forecast) a moment ago" in question
-        assert app.focused is not None and app.focused.id == "no"  # the safe answer
+        await until(pilot, lambda: focused_on(app, "no"), "the safe answer focused")
         await pilot.press("enter")  # cancel: nothing is submitted
         await until(pilot, lambda: app.screen is console, "the console")
         assert len(decisions(app)) == 1
         assert console.query_one(Composer).action is not None  # the form is kept to edit
         await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await showing(pilot, ConfirmScreen, "the question again")
         await pilot.click("#yes")
         await until(pilot, lambda: len(decisions(app)) == 2, "the repeat, confirmed")
         wall.t += 6  # six scenario minutes later it is a new decision, asked of nobody
@@ -269,7 +309,7 @@ async def test_the_newest_message_opens_unless_the_trainee_is_reading_or_writing
         message = screen.query_one("#message")
         wall.t += 16  # 06:16: I02, the forecast fax, arrives; nothing else is going on
         await until(pilot, lambda: "Flood forecast faxed" in plain(message), "I02 opened")
-        await pilot.press("f3", "enter", "down", "enter")  # writing: a decision is begun
+        await choose_action(pilot)  # writing: a decision is begun
         await until(pilot, lambda: screen.query_one(Composer).dirty, "an action chosen")
         wall.t += 75  # 07:31: I06, the reporter's call, arrives while the trainee writes
         await until(pilot, lambda: len(inbox_titles(screen)) == 2, "I06 in the inbox")
@@ -278,7 +318,7 @@ async def test_the_newest_message_opens_unless_the_trainee_is_reading_or_writing
         assert inbox.unread() == 1 and "1 unread" in str(inbox.border_title)
         screen.query_one(Composer).reset()
         await pilot.press("f2")  # reading: the inbox has focus
-        assert app.focused is inbox
+        await until(pilot, lambda: app.focused is inbox, "the inbox focused")
         await pilot.press("up")  # back to the fax
         await until(pilot, lambda: "Flood forecast faxed" in plain(message))
         wall.t += 60  # 08:31: I07, the warning level, arrives while the trainee reads
@@ -300,7 +340,8 @@ async def test_skip_goes_to_the_next_inject_for_my_role(
         assert isinstance(screen, TraineeScreen)
         feed = solo(app)
         await first_tick_done(pilot, feed.live)
-        await pilot.click("#note")  # F9 works from a text field too
+        await click_drawn(pilot, "#note")  # F9 works from a text field too
+        await until(pilot, lambda: focused_on(app, "note"), "in the note")
         await pilot.press("f9")
         # I02 (06:15) goes to the flood office; I07 at 08:30 is hydrology's next
         await until(pilot, lambda: feed.clock().now >= 9000, "08:30")
@@ -318,22 +359,24 @@ async def test_pause_and_speed_keys_work_whatever_has_focus(
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         feed = solo(app)
         bar = app.screen.query_one(ClockBar)
-        await pilot.click("#note")
+        await click_drawn(pilot, "#note")
+        await until(pilot, lambda: focused_on(app, "note"), "in the note")
         wall.t += 5
         await until(pilot, lambda: feed.clock().now == 300, "06:05")
         await pilot.press("f6")
-        assert feed.clock().paused
+        await until(pilot, lambda: feed.clock().paused, "paused")
         await until(pilot, lambda: bar.paused, "paused on the bar")
         wall.t += 100
         await pilot.pause()
         assert feed.clock().now == 300
         await pilot.press("f6")
+        await until(pilot, lambda: not feed.clock().paused, "running again")
         await pilot.pause()
         assert feed.clock().now == 300  # no catch-up burst after the pause
         await pilot.press("f8")
-        assert feed.clock().speed == 120
+        await until(pilot, lambda: feed.clock().speed == 120, "twice as fast")
         await pilot.press("f7", "f7")
-        assert feed.clock().speed == 30
+        await until(pilot, lambda: feed.clock().speed == 30, "four times slower")
         await until(pilot, lambda: "×30 running" in plain(bar), "the bar says so")
         assert app.screen.query_one("#note", Input).value == ""
 
@@ -346,7 +389,8 @@ async def test_the_clock_keeps_ticking_while_a_decision_is_typed(
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         solo(app)
         bar = app.screen.query_one(ClockBar)
-        await pilot.click("#note")
+        await click_drawn(pilot, "#note")
+        await until(pilot, lambda: focused_on(app, "note"), "in the note")
         for second, ch in enumerate("typing a note", 1):
             wall.t += 1
             await pilot.press(ch)
@@ -379,10 +423,13 @@ async def test_the_message_stays_readable_while_composing_at_80x24(
         await until(
             pilot, lambda: "Flood forecast faxed" in plain(app.screen.query_one("#message"))
         )
-        await pilot.press("f3", "enter", "down", "down", "enter")  # Report: it has a parameter
-        await until(pilot, lambda: app.screen.query(".param"), "the parameter")
-        await pilot.press("tab", *"call")
-        await pilot.pause()
+        await choose_action(pilot, 2)  # Report: it has a parameter
+        await until(pilot, lambda: focused_on(app, "param-to"), "the parameter")
+        await pilot.press("tab")
+        await until(pilot, lambda: focused_on(app, "note"), "on to the note")
+        await pilot.press(*"call")
+        note = app.screen.query_one("#note")
+        await until(pilot, lambda: "call" in region_text(app, note), "the note drawn")
         box = app.screen.query_one("#message-box")
         assert box.content_region.height >= 5
         text = screen_text(app)
@@ -398,9 +445,7 @@ async def test_results_screen_and_report(store: Store, flood_bundle: Bundle, wal
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         wall.t += 10
-        await until(pilot, lambda: isinstance(app.screen, ResultsScreen), "the results", 30)
-        screen = app.screen
-        assert isinstance(screen, ResultsScreen)
+        screen = await showing(pilot, ResultsScreen, "the results", 30)
         await until(pilot, lambda: screen.results is not None, "the final score", 30)
         text = "\n".join(screen.text_lines)
         assert "Your score" in text and "Team score" in text
@@ -410,8 +455,8 @@ async def test_results_screen_and_report(store: Store, flood_bundle: Bundle, wal
         path = Path(screen.report_path)
         assert path.exists() and path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
         await pilot.click("#self")
-        await until(pilot, lambda: app.screen.query("#text"), "the self-assessment")
-        app.screen.query_one("#text", TextArea).text = "I forecast late; I will check sooner."
+        dialog = await showing(pilot, DialogScreen, "the self-assessment")
+        dialog.query_one("#text", TextArea).text = "I forecast late; I will check sooner."
         await pilot.click("#ok")
         drill = solo(app).live.drill_id
         await until(pilot, lambda: notes(store, drill), "the note saved")
@@ -429,15 +474,15 @@ async def test_quitting_mid_drill_asks_and_says_how_to_come_back(
         feed = solo(app)
         drill = feed.live.drill_id
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        question = plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        question = plain(asked.query_one("#question"))
         assert "The drill has not ended" in question
         assert f"drillhall resume {drill}" in question
         await pilot.press("escape")  # no: back to the drill, still running
         await until(pilot, lambda: app.screen is console, "the console")
         assert app.is_running and not feed.clock().paused
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await showing(pilot, ConfirmScreen, "the question again")
         await pilot.click("#yes")
         await until(pilot, lambda: not app.is_running, "the app to exit")
     assert feed.clock().paused  # the drill waits where it stopped
@@ -465,8 +510,9 @@ async def test_without_a_role_the_trainee_picks_one(
 ) -> None:
     app = trainee_app(store, flood_bundle, wall, role=None)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RolePickerScreen), "the picker")
+        await showing(pilot, RolePickerScreen, "the picker")
         assert "Duties:" in screen_text(app)
+        await until(pilot, lambda: focused_on(app, "roles"), "the roles focused")
         await pilot.press("down", "enter")  # the second role: the commander
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         assert isinstance(app.screen, TraineeScreen) and app.screen.role == "commander"
@@ -479,11 +525,11 @@ async def test_help_lists_only_the_keys_that_apply(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         console = app.screen
-        await pilot.click("#note")
+        await click_drawn(pilot, "#note")
+        await until(pilot, lambda: focused_on(app, "note"), "in the note")
         await pilot.press("f1")  # from a text field too
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        assert isinstance(app.screen, HelpScreen)
-        assert help_keys(app.screen) == {
+        shown = await showing(pilot, HelpScreen, "the help")
+        assert help_keys(shown) == {
             "F2": "Go to inbox",
             "F3": "Go to decision",
             "F4": "Briefing",
@@ -497,14 +543,20 @@ async def test_help_lists_only_the_keys_that_apply(
         }
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
-        assert set(footer_keys(console)) >= {"f2", "f3", "f4", "f5", "f6", "f9"}
+        # its footer is drawn again when it is back on top
+        console_keys = {"f2", "f3", "f4", "f5", "f6", "f9"}
+        await until(pilot, lambda: set(footer_keys(console)) >= console_keys, "its keys")
         await pilot.press("ctrl+t")
-        assert app.theme == "textual-light"
+        await until(pilot, lambda: app.theme == "textual-light", "the light theme")
         solo(app).live.clock_.set_speed(100_000)
         wall.t += 10  # the drill ends: clock keys no longer apply
         await until(pilot, lambda: solo(app).clock().ended, "the end")
         assert console.check_action("toggle_pause", ()) is False
-        assert "f6" not in footer_keys(console)
+        await until(
+            pilot,
+            lambda: "f1" in footer_keys(console) and "f6" not in footer_keys(console),
+            "the footer without the clock keys",
+        )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -513,18 +565,28 @@ async def test_the_briefing_and_the_console_speak_one_language(
 ) -> None:
     app = trainee_app(store, flood_bundle, wall, lang=lang, role="duty_officer", briefing=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, BriefingScreen), "the briefing")
+        await showing(pilot, BriefingScreen, "the briefing")
         briefing = screen_text(app)
         headings = {
             "zh": ["演练简报", "情景", "演练目的", "职责", "按键说明", "开始演练"],
             "en": ["Briefing", "Scenario summary", "Objectives", "Duties", "Key bindings", "Start"],
         }[lang]
         assert all(h in briefing for h in headings)
+        await until(pilot, lambda: focused_on(app, "ready"), "the Start button focused")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
         console = app.screen
+        assert isinstance(console, TraineeScreen)
+        await until(pilot, lambda: not solo(app).clock().paused, "the clock started")
         wall.t += 16  # I02 arrives
         await until(pilot, lambda: len(console.query(InboxItem)) == 1, "I02")
+
+        def opened() -> bool:  # through the inbox's messages, then drawn
+            entry = console.shown
+            return entry is not None and f"{_('from')}: {entry.source}" in screen_text(app)
+
+        await until(pilot, opened, "I02 opened")
+        await until(pilot, lambda: {"f2", "f5"} <= set(footer_keys(console)), "the footer")
         text = screen_text(app)
         footer = footer_keys(console)
         clock = plain(console.query_one(ClockBar))
@@ -542,7 +604,6 @@ async def test_the_briefing_and_the_console_speak_one_language(
             assert not any(re.search("[A-Za-z]{2,}", w) for w in ui_words), ui_words
             assert "来自: 市水文局" in text and "[传真]" in text and "[fax]" not in text
             await pilot.press("f1")
-            await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-            assert isinstance(app.screen, HelpScreen)
-            described = list(help_keys(app.screen).values())
+            shown = await showing(pilot, HelpScreen, "the help")
+            described = list(help_keys(shown).values())
             assert not any(re.search("[A-Za-z]", d) for d in described), described

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from textual.command import CommandList
+from textual.command import CommandInput, CommandList
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, TextArea
@@ -38,11 +38,16 @@ from scoring.score import DrillScore
 from .conftest import (
     HostedDrill,
     Wall,
+    click_drawn,
     first_tick_done,
+    focused_on,
+    highlight,
     hosting,
+    is_drawn,
     plain,
     region_text,
     screen_text,
+    showing,
     trainer_app,
     until,
 )
@@ -89,14 +94,14 @@ async def test_start_speed_and_skip_in_the_trainer(
         await pilot.press("f9")  # skipping works while paused too
         await until(pilot, lambda: live.clock().now == 900, "06:15")
         assert live.clock().paused
-        await pilot.click("#pause")  # the Start button
-        assert not live.clock().paused
+        await click_drawn(pilot, "#pause")  # the Start button
+        await until(pilot, lambda: not live.clock().paused, "running")
         await pilot.press("f9")
         await until(pilot, lambda: live.clock().now >= 1800, "06:30")
         await pilot.press("f7")
-        assert live.clock().speed == 300
+        await until(pilot, lambda: live.clock().speed == 300, "half the speed")
         await pilot.press("f8", "f8")
-        assert live.clock().speed == 1200
+        await until(pilot, lambda: live.clock().speed == 1200, "four times faster")
         bar = app.screen.query_one(ClockBar)
         await until(pilot, lambda: "×1200 running" in plain(bar), "the bar says so")
         wall.t += 3  # an hour at 1200x
@@ -115,18 +120,17 @@ async def test_the_fire_dialog_previews_what_the_inject_opens(
         live = hosting(app)
         await first_tick_done(pilot, live)
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, FireScreen), "the fire dialog")
-        options = app.screen.query_one("#injects", OptionList)
-        preview = app.screen.query_one("#preview")
-        assert options.has_focus
+        dialog = await showing(pilot, FireScreen, "the fire dialog")
+        options = dialog.query_one("#injects", OptionList)
+        preview = dialog.query_one("#preview")
+        await until(pilot, lambda: options.has_focus, "the list focused")
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert "I01" not in ids and ids[0] == "I02"  # I01 has fired at 06:00
         # the first is highlighted and previewed at once: I02, then I03 follows it
         await until(pilot, lambda: "I02" in plain(preview), "the preview of I02")
         assert "To: Flood-office duty officer, Director of the city flood-control" in plain(preview)
         assert "Then: I03" in plain(preview)
-        while options.highlighted_option is None or options.highlighted_option.id != "I08":
-            await pilot.press("down")
+        await highlight(pilot, options, "I08")
         await until(pilot, lambda: "I08" in plain(preview), "the preview of I08")
         shown = plain(preview)
         assert "Opens: E-county-report County HQ reports a sudden danger" in shown
@@ -161,15 +165,16 @@ async def test_hints_reach_only_the_roles_ticked_and_none_ticked_means_all(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
         await pilot.press("f3")
-        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the hint dialog")
-        picks = app.screen.query_one(SelectionList)
-        assert picks.has_focus
-        for _ in range(roles.index("rescue")):
-            await pilot.press("down")
+        dialog = await showing(pilot, HintScreen, "the hint dialog")
+        picks = dialog.query_one(SelectionList)
+        await until(pilot, lambda: picks.has_focus, "the roles focused")
+        await pilot.press(*["down"] * roles.index("rescue"))  # one list takes them in turn
         await pilot.press("space", "down", "space")  # rescue and county_hq
         await pilot.press("tab")
-        app.screen.query_one("#hint-text", Input).value = "Check the Xindi dike"
+        await until(pilot, lambda: focused_on(app, "hint-text"), "on to the text")
+        dialog.query_one("#hint-text", Input).value = "Check the Xindi dike"
         await pilot.press("enter")  # Enter in the text moves to Send; it sends nothing yet
+        await until(pilot, lambda: focused_on(app, "ok"), "on to Send")
         assert events_of(app, Kind.HINT_SENT) == []
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is console, "the console")
@@ -182,14 +187,14 @@ async def test_hints_reach_only_the_roles_ticked_and_none_ticked_means_all(
         assert {r for r, views in seen.items() if views} == {"county_hq", "rescue"}
         assert all(isinstance(v, HintArrived) for views in seen.values() for v in views)
         await pilot.press("f3")  # none ticked: every role
-        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the dialog again")
-        app.screen.query_one("#hint-text", Input).value = "Everyone: report your status"
-        await pilot.click("#ok")
+        dialog = await showing(pilot, HintScreen, "the dialog again")
+        dialog.query_one("#hint-text", Input).value = "Everyone: report your status"
+        await click_drawn(pilot, "#ok")
         await until(pilot, lambda: len(events_of(app, Kind.HINT_SENT)) == 2, "the second hint")
         assert events_of(app, Kind.HINT_SENT)[-1].data["to"] == roles
         await pilot.press("f3")  # an empty hint is not sent
-        await until(pilot, lambda: isinstance(app.screen, HintScreen), "the dialog again")
-        await pilot.click("#ok")
+        await showing(pilot, HintScreen, "the dialog again")
+        await click_drawn(pilot, "#ok")
         await pilot.pause()
         assert isinstance(app.screen, HintScreen)
         await pilot.press("escape")
@@ -209,34 +214,35 @@ async def test_ending_asks_first_then_the_results_show_the_saved_final_score(
         scoreboard = console.query_one("#scoreboard")
         assert plain(scoreboard) == "—"  # nothing to score at 0:00
         await pilot.press("f6")
+        await until(pilot, lambda: not live.clock().paused, "running")  # before time passes
         wall.t += 6
         await until(pilot, lambda: live.clock().now >= 3600, "an hour in")
         await until(pilot, lambda: "100.0" in plain(scoreboard), "a live score")
         await pilot.press("ctrl+e")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        question = plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        question = plain(asked.query_one("#question"))
         assert question == "End the drill? No decision can be made after it."
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
         assert not live.ended
         await pilot.press("ctrl+e")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await showing(pilot, ConfirmScreen, "the question")
         await pilot.click("#yes")
         await until(pilot, lambda: live.ended, "the end")
-        await until(pilot, lambda: isinstance(app.screen, TrainerResultsScreen), "results", 30)
+        results = await showing(pilot, TrainerResultsScreen, "results", 30)
         final = live.final_score(0)
         assert final is not None
         saved = store.saved_score(live.drill_id, final.profile)  # what history reads
         assert saved is not None and saved[0] != 100.0
-        shown = plain(app.screen.query_one("#results-text"))
+        shown = plain(results.query_one("#results-text"))
         assert f"Final score: {saved[0]:.1f}   Rating: {saved[1]}" in shown
         assert "100.0" not in shown.split("\n\n")[1]
         assert "What held the rating back" in shown and not CJK.search(shown.split("back")[0])
         assert f"Final score: {saved[0]:.1f}" in plain(scoreboard)  # the board says so too
         await pilot.press("f6")  # the hot-wash notes
-        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the hot-wash")
-        app.screen.query_one("#author", Input).value = "Trainer Wang"
-        app.screen.query_one("#notes", TextArea).text = "Reports were slow."
+        hotwash = await showing(pilot, DialogScreen, "the hot-wash")
+        hotwash.query_one("#author", Input).value = "Trainer Wang"
+        hotwash.query_one("#notes", TextArea).text = "Reports were slow."
         await pilot.click("#ok")
         await until(pilot, lambda: notes(store, live.drill_id), "the notes saved")
         saved_notes = notes(store, live.drill_id)
@@ -255,6 +261,7 @@ async def test_countdowns_on_the_trainer_board_follow_the_wall_clock(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         board = app.screen.query_one("#board", DataTable)
         await pilot.press("f6")
+        await until(pilot, lambda: not hosting(app).clock().paused, "running")
         await until(pilot, lambda: "A1" in board.rows, "A1 on the board")
 
         def status(exp_id: str) -> str:
@@ -279,9 +286,8 @@ async def test_trainer_help_and_palette_offer_only_what_applies(
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
         await pilot.press("f1")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        assert isinstance(app.screen, HelpScreen)
-        assert help_keys(app.screen) == {
+        shown = await showing(pilot, HelpScreen, "the help")
+        assert help_keys(shown) == {
             "F6": "Pause/resume",
             "F7": "Slower",
             "F8": "Faster",
@@ -304,22 +310,31 @@ async def test_trainer_help_and_palette_offer_only_what_applies(
             "Send a hint",
             "End the drill",
         ]
-        await pilot.press("ctrl+p", *"send a hint")  # the command palette runs it
-        await until(
-            pilot,
-            lambda: any(found.option_count for found in app.screen.query(CommandList)),
-            "the command found",
-        )
+        await pilot.press("ctrl+p")  # the command palette runs it
+        await until(pilot, lambda: isinstance(app.focused, CommandInput), "the palette")
+        await pilot.press(*"send a hint")
+
+        def found() -> bool:  # the search runs as the words come: this one found first
+            commands = app.screen.query(CommandList)
+            return bool(commands) and any(
+                "Send a hint" in str(c.get_option_at_index(0).prompt)
+                for c in commands
+                if c.option_count
+            )
+
+        await until(pilot, found, "the command found")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, HintScreen), "the hint dialog")
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is console, "the console")
         await pilot.press("ctrl+e")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await showing(pilot, ConfirmScreen, "the question")
         await pilot.click("#yes")
         await until(pilot, lambda: isinstance(app.screen, TrainerResultsScreen), "results", 30)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
-        assert footer_keys(console) == {"f1", "ctrl+q", "ctrl+p"}  # after the end: nothing to run
+        # after the end: nothing to run (its footer is drawn again when it is back on top)
+        await until(pilot, lambda: footer_keys(console) == {"f1", "ctrl+q", "ctrl+p"}, "the footer")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -331,10 +346,16 @@ async def test_the_trainer_console_fits_120x40_without_losing_names_or_state(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainerScreen), "the console")
         console = app.screen
-        await pilot.pause()
+        names = [" ".join(role.name.get(lang).split()) for role in compiled.plan.roles]
+        await until(  # laid out, its footer drawn (a moment after the console is up)
+            pilot,
+            lambda: (
+                is_drawn(app, "FooterKey")
+                and all(name in region_text(app, console.query_one("#roster")) for name in names)
+            ),
+            "the roster, every name whole",
+        )
         roster = region_text(app, console.query_one("#roster"))
-        for role in compiled.plan.roles:
-            assert " ".join(role.name.get(lang).split()) in roster, role.id
         clock = region_text(app, console.query_one(ClockBar))
         assert console.query_one(ClockBar).region.height <= 3
         for tracked in compiled.scenario.tracked:
@@ -371,7 +392,9 @@ async def test_review_filters_sign_off_and_export(
     async with app.run_test(size=(140, 40)) as pilot:
         screen, table = await review_console(pilot, app)
         assert table.row_count == 3
-        await pilot.press("ctrl+l", *"worked")
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: focused_on(app, "scenario-filter"), "the filter focused")
+        await pilot.press(*"worked")
         await until(
             pilot,
             lambda: (
@@ -396,8 +419,8 @@ async def test_review_filters_sign_off_and_export(
         detail = screen.query_one("#detail")
         assert "Rating: U" in plain(detail) and "差" not in plain(detail)
         await pilot.press("ctrl+g")
-        await until(pilot, lambda: isinstance(app.screen, DialogScreen), "the sign-off")
-        app.screen.query_one("#name", Input).value = "Safety manager Zhang"
+        signing = await showing(pilot, DialogScreen, "the sign-off")
+        signing.query_one("#name", Input).value = "Safety manager Zhang"
         await pilot.click("#ok")
         await until(pilot, lambda: "Signed by: Safety manager Zhang" in plain(detail))
         await pilot.press("ctrl+r")
@@ -450,7 +473,8 @@ async def test_review_filters_drills_by_site(store: Store, flood_bundle: Bundle,
         both = [(south, "south-depot"), (north, "益阳防汛办")]  # same minute: larger id first
         await until(pilot, lambda: listed(table) == both, "both sites' drills")
         assert str(table.ordered_columns[5].label) == column
-        assert "益阳防汛办" in region_text(app, table)  # CJK, two cells a character
+        # CJK, two cells a character (drawn once the console is laid out)
+        await until(pilot, lambda: "益阳防汛办" in region_text(app, table), "the site drawn")
         assert site_filter.display and site_options(screen) == [
             everywhere,
             "south-depot",
@@ -510,13 +534,14 @@ async def test_a_hostile_site_name_is_shown_literally(store: Store, flood_bundle
         screen, table = await review_console(pilot, app)
         await until(pilot, lambda: table.row_count == 3, "the three drills")
         assert dict(listed(table)) == shown
+        await until(pilot, lambda: is_drawn(app, "#drill-table"), "the list laid out")
         on_screen = region_text(app, table)
         assert all(name[:12] in on_screen for name in shown.values()), on_screen  # 12 wide
         # by code point (ESC first), as shown
         assert site_options(screen) == ["All sites", shown[osc], shown[click], shown[bold]]
         await pilot.click("#site-filter")  # the choices, drawn
         options = screen.query_one("#site-filter", Select).query_one(OptionList)
-        await until(pilot, lambda: options.has_focus, "the sites offered")
+        await until(pilot, lambda: options.has_focus and options.region, "the sites offered")
         drawn = region_text(app, options)
         assert all(name[:12] in drawn for name in shown.values()), drawn
         await pilot.click(options, offset=(4, 3))  # on "[@click=app.quit]q[/]": it is chosen
@@ -553,21 +578,17 @@ async def test_freeing_a_seat_releases_the_role_and_drops_its_console(
         roster = console.query_one("#roster", OptionList)
         await until(pilot, lambda: "Li (connected)" in region_text(app, roster), "Li, online")
         roster.focus()
-        roles = [r.id for r in hosted.live.public.plan.roles]
-        for _ in range(roles.index("hydrology")):
-            await pilot.press("down")
-        assert roster.highlighted_option is not None
-        assert roster.highlighted_option.id == "hydrology"
+        await highlight(pilot, roster, "hydrology")
         await pilot.press("ctrl+e")  # ending first: it says who is still connected
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the end question")
-        assert "1 trainee(s) are connected." in plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the end question")
+        assert "1 trainee(s) are connected." in plain(asked.query_one("#question"))
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
         await pilot.press("f4")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        question = plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        question = plain(asked.query_one("#question"))
         assert "Free the seat of City hydrology bureau?" in question
-        await pilot.click("#yes")
+        await click_drawn(pilot, "#yes")
         await until(pilot, lambda: app.screen is console, "the console")
         # the dialog's answer is handled after it has left the screen stack
         await until(
@@ -599,17 +620,17 @@ async def test_the_trainer_quitting_mid_drill_asks_and_says_how_to_come_back(
         console = app.screen
         assert trainee.connected
         await pilot.press("f6")  # start: the bots take the other roles
-        assert not hosted.live.clock().paused
+        await until(pilot, lambda: not hosted.live.clock().paused, "running")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        question = plain(app.screen.query_one("#question"))
+        asked = await showing(pilot, ConfirmScreen, "the question")
+        question = plain(asked.query_one("#question"))
         assert f"continue it with drillhall resume {hosted.code}" in question
         assert "1 trainee(s) are connected." in question
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is console, "the console")
         assert app.is_running
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await showing(pilot, ConfirmScreen, "the question")
         await pilot.click("#yes")
         await until(pilot, lambda: not app.is_running, "the app to exit")
     assert hosted.live.clock().paused

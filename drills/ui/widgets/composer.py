@@ -69,7 +69,10 @@ class Composer(Vertical):
         return self.plan.action(value) if isinstance(value, str) else None
 
     async def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id != "action":
+        """Build the fields of the chosen action. A change that is no longer the list's
+        value (the form was reset, then an action chosen, before this change arrived) is
+        passed over: the newer one, still queued, builds the form once."""
+        if event.select.id != "action" or event.value != event.select.value:
             return
         chosen_here = event.select.has_focus_within
         box = self.query_one("#params", Vertical)
