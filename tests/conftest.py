@@ -47,6 +47,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where the tests keep their drill databases (default $DRILLHALL_TEST_BACKEND, "
         "else sqlite); postgresql starts a throwaway cluster (tests/postgres.py)",
     )
+    parser.addoption(
+        "--starved",
+        action="store_true",
+        help="console tests as on a loaded machine: every Pilot pause ends at once, so a "
+        "test that trusts a pause instead of waiting for a condition fails every time",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--starved"):
+        starve_pilot()
+
+
+def starve_pilot() -> None:
+    """Make Textual's "the app is idle" guess say yes at once. Pilot's pauses measure the
+    CPU time the app used to guess when it has settled; a starved process uses little and
+    the guess ends early. Tests must then wait for what they need (``until``); with this,
+    one that does not fails deterministically instead of now and then in CI."""
+    import asyncio
+
+    import textual.app
+    import textual.pilot
+
+    async def idle_at_once(min_sleep: float = 0, max_sleep: float = 1) -> None:
+        await asyncio.sleep(0)
+
+    for module in (textual.app, textual.pilot):
+        assert hasattr(module, "wait_for_idle"), f"{module.__name__} no longer waits for idle"
+        module.wait_for_idle = idle_at_once  # type: ignore[attr-defined]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
