@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Union
 
@@ -83,8 +84,20 @@ def check_number(value: Any) -> Any:
         return value
     _check_finite(value)
     if abs(value) > MAX_NUMBER:
-        raise ValueError(f"a number must be between -10^15 and 10^15; got {value:g}")
+        raise ValueError(f"a number must be between -10^15 and 10^15; got {shown_number(value)}")
     return value
+
+
+def shown_number(value: float) -> str:
+    """A number for a message: ``1e+300``, or the digits of a whole number too large for
+    a float (``:g`` overflows on it, and ``str`` refuses past 4,300 digits)."""
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        kind = "negative number" if value < 0 else "number"
+        try:
+            return f"a {len(str(abs(value))):,}-digit {kind}"
+        except ValueError:  # past sys.get_int_max_str_digits()
+            return f"a {kind} of more than {sys.get_int_max_str_digits():,} digits"
+    return f"{value:g}"
 
 
 def _check_finite(value: Any) -> Any:

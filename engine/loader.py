@@ -177,11 +177,17 @@ def _construction_problems(root: yaml.Node, path: str) -> list[Diagnostic]:
 
 def _construction_message(node: yaml.ScalarNode, exc: Exception) -> str:
     kind = _SCALAR_KINDS.get(node.tag, f"the type {node.tag}")
+    written = _clipped(node.value)
     if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(exc, ValueError):
-        return (
-            f"{node.value!r} is not a real date ({exc}); correct it, or quote it to keep it as text"
-        )
-    return f"cannot read {node.value!r} as {kind}; correct the value or remove its !! tag"
+        return f"{written} is not a real date ({exc}); correct it, or quote it to keep it as text"
+    return f"cannot read {written} as {kind}; correct the value or remove its !! tag"
+
+
+def _clipped(value: str, keep: int = 40) -> str:
+    """A value as written, quoted, cut to one readable line (a 5,000-digit number is)."""
+    if len(value) <= keep:
+        return repr(value)
+    return f"{value[:keep]!r}… ({len(value):,} characters)"
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, path: str) -> Diagnostic:

@@ -301,3 +301,26 @@ def test_a_pre_change_journal_is_rejudged(judged: CompiledScenario) -> None:
     assert result_of(score, "E-level").status == "partly"
     assert result_of(score, "E-report").status == "missed"
     assert score.rating == "U"
+
+
+# 7. Numbers no plan can take ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("crest", [float("nan"), float("inf"), float("-inf"), 10**16, -1e300])
+def test_a_number_no_plan_can_take_is_refused_and_meets_nothing(
+    flood_bundle: Any, crest: float
+) -> None:
+    """The worst trainee sends NaN as the crest (it passes every comparison with the
+    plan's bounds: before, it was accepted and met the forecast). It is refused; the
+    refusal names no value, so the journal stays standard JSON."""
+    import json
+
+    compiled = flood_bundle.compiled
+    forecast = Decision("hydrology", "issue_forecast", {"crest": crest})
+    engine, score = play(compiled, [(60, forecast)])
+    [refused] = kinds(engine, Kind.DECISION_REFUSED)
+    assert refused.data["problems"] == [{"code": "out_of_range", "param": "crest"}]
+    assert "finite number within ±10^15" in refused.data["reason"]
+    assert not kinds(engine, Kind.DECISION_ACCEPTED)
+    assert result_of(score, "E-forecast-1").status != "met"
+    json.dumps(refused.data["problems"], allow_nan=False)

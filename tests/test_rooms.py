@@ -283,6 +283,36 @@ def test_one_trainee_cannot_submit_as_another(room: Room) -> None:
         rooms.submit(store, code, "hydrology", "Wang", Decision("hydrology", "issue_forecast"))
 
 
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"crest": float("nan")}, "parameter 'crest' must be a finite number within ±10^15"),
+        ({"crest": float("inf")}, "parameter 'crest' must be a finite number within ±10^15"),
+        ({"crest": 10**16}, "parameter 'crest' must be a finite number within ±10^15"),
+        ({"crest": {"$gt": 1}}, "parameter 'crest' must be text, a number, true or false"),
+        ({"crest": [1, 2]}, "parameter 'crest' must be text, a number, true or false"),
+        ({"x" * 65: 1}, "a parameter's name must be 1 to 64 characters"),
+        ({"why": "w" * 4001}, "parameter 'why' is longer than 4000 characters"),
+    ],
+)
+def test_parameters_no_plan_could_take_are_refused_at_the_gateway(
+    room: Room, params: dict[str, object], error: str
+) -> None:
+    """What a hostile trainee can put in a decision's parameters over the wire (Python's
+    JSON reads NaN and Infinity) is refused with the reason and never stored."""
+    live, _, store, gate = room
+    code = live.session.drill_id
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
+    try:
+        ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})
+        reply = ask({"op": "submit", "action": "issue_forecast", "params": params})
+    finally:
+        sock.close()
+    assert reply == {"ok": False, "error": error}
+    stored = store.sql.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [code])
+    assert stored.fetchone()[0] == 0
+
+
 def test_a_resent_decision_is_stored_once(room: Room) -> None:
     live, _, store, gate = room
     code = live.session.drill_id

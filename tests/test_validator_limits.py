@@ -153,6 +153,10 @@ def test_durations_stop_at_ten_years() -> None:
         ("duration: 3h\nstate: {level: .nan}", "state.level: a number must be finite, not .nan"),
         ("duration: 3h\nstate: {level: -.inf}", "state.level: a number must be finite, not -.inf"),
         ("duration: 3h\nstate: {level: 2000000000000000}", "between -10^15 and 10^15"),
+        # too large for a float: the message must not overflow formatting it
+        ("duration: 3h\nstate: {level: " + "9" * 400 + "}", "got a 400-digit number"),
+        # past Python's 4,300-digit limit: not read, and not echoed in full
+        ("duration: 3h\nstate: {level: " + "9" * 5000 + "}", "… (5,000 characters) as a whole"),
         ("duration: 3h\ncompression: .inf", "compression: a number must be finite, not .inf"),
         ("duration: 3h\ncompression: 0.001", "compression: compression must be between 0.01"),
         ("duration: 3h\ncompression: 2000000", "compression: compression must be between 0.01"),

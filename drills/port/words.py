@@ -58,6 +58,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_a_role": ("“{param}”应为预案中的角色", "{param} must be a role of the plan"),
     "not_a_number": ("“{param}”应为数字", "{param} must be a number"),
     "not_whole": ("“{param}”应为整数", "{param} must be a whole number"),
+    "out_of_range": (
+        "“{param}”应为绝对值不超过10^15的有限数",
+        "{param} must be a finite number within ±10^15",
+    ),
     "below_min": ("“{param}”不得小于{limit}", "{param} must be at least {limit}"),
     "above_max": ("“{param}”不得大于{limit}", "{param} must be at most {limit}"),
     "empty_text": ("“{param}”不能为空", "{param} cannot be empty"),

@@ -10,11 +10,13 @@ hex fields, lines of at most ``MAX_HELLO_LINE`` bytes; nothing else is taken bef
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from drills.port.clock import ClockState
 from drills.port.text import MAX_NAME, name_problem, unsafe_characters
+from engine.fields import MAX_NUMBER
 
 MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
 MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
@@ -175,6 +177,27 @@ def _int(raw: dict[str, Any], key: str, limit: int) -> int:
     return value
 
 
+def _params(params: Any) -> dict[str, Any]:
+    """A decision's parameters: a few named scalars. The plan judges their values; here
+    only what no plan could take is refused, so it never reaches the journal: NaN and
+    infinities (``NaN``/``Infinity`` parse as JSON in Python, and NaN passes every
+    comparison), numbers beyond ±10^15, nested objects, very long names or texts."""
+    if not isinstance(params, dict) or len(params) > MAX_PARAMS:
+        raise ProtocolError(f"params must be an object of at most {MAX_PARAMS} entries")
+    for name, value in params.items():
+        if not 0 < len(name) <= 64:
+            raise ProtocolError("a parameter's name must be 1 to 64 characters")
+        if isinstance(value, str):
+            if len(value) > MAX_NOTE:
+                raise ProtocolError(f"parameter {name!r} is longer than {MAX_NOTE} characters")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                raise ProtocolError(f"parameter {name!r} must be a finite number within ±10^15")
+        elif value is not None and not isinstance(value, bool):
+            raise ProtocolError(f"parameter {name!r} must be text, a number, true or false")
+    return params
+
+
 def parse_request(raw: object) -> Request:
     """The typed request for one decoded JSON line (ProtocolError: what is wrong)."""
     if not isinstance(raw, dict):
@@ -191,12 +214,12 @@ def parse_request(raw: object) -> Request:
     if op == "poll":
         return Poll(_int(raw, "after", MAX_SEQ))
     if op == "submit":
-        params = raw.get("params") or {}
-        if not isinstance(params, dict) or len(params) > MAX_PARAMS:
-            raise ProtocolError(f"params must be an object of at most {MAX_PARAMS} entries")
         key = _text(raw, "key", 64, required=False) or None
         return Submit(
-            key, _text(raw, "action", 64), params, _text(raw, "note", MAX_NOTE, required=False)
+            key,
+            _text(raw, "action", 64),
+            _params(raw.get("params") or {}),
+            _text(raw, "note", MAX_NOTE, required=False),
         )
     if op == "results":
         return Results()

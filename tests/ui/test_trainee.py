@@ -201,6 +201,35 @@ async def test_enter_in_the_note_never_submits_and_the_form_resets_after_a_submi
         assert len(decisions(app)) == 1
 
 
+@pytest.mark.parametrize(
+    ("lang", "typed", "said"),
+    [
+        ("en", "-", "✗ Forecast crest (m) must be a number"),
+        ("en", "1e", "✗ Forecast crest (m) must be a number"),
+        ("en", "34.9e", "✗ Forecast crest (m) must be a number"),
+        ("en", "1e999", "✗ Forecast crest (m) must be a number"),  # reads as infinity
+        ("zh", ".", "✗ “预报洪峰水位(米)”应为数字"),
+    ],
+)
+async def test_a_number_field_holding_no_number_yet_says_so_and_sends_nothing(
+    store: Store, flood_bundle: Bundle, wall: Wall, lang: str, typed: str, said: str
+) -> None:
+    """The number field lets through what could become a number as one types; F5 on it
+    refused with the reason (it stopped the console with a ValueError before)."""
+    app = trainee_app(store, flood_bundle, wall, lang=lang)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TraineeScreen), "the console")
+        await choose_action(pilot)
+        await until(pilot, lambda: focused_on(app, "param-crest"), "in the crest")
+        await pilot.press(*typed)
+        crest = app.screen.query_one("#param-crest", Input)
+        await until(pilot, lambda: crest.value == typed, "typed")
+        await pilot.press("f5")
+        await until(pilot, lambda: last_feedback(app).endswith(said), "told why")
+        assert app.is_running and decisions(app) == []
+        assert solo(app).live.session.store.inputs(solo(app).live.session.drill_id) == []
+
+
 async def test_a_form_reset_and_chosen_again_at_once_is_built_once(
     store: Store, flood_bundle: Bundle, wall: Wall, monkeypatch: pytest.MonkeyPatch
 ) -> None:

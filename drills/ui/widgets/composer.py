@@ -6,6 +6,7 @@ trainee pressing Enter in the note cannot send the same decision three times."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
+from drills.port.words import refusal_words
 from drills.ui.i18n import _, text
 from engine.plan import Action, Param, Plan
 
@@ -130,16 +132,21 @@ class Composer(Vertical):
             value: Any = getattr(widget, "value", None)
             if isinstance(widget, Input):
                 value = value.strip()
-                if value and param.type == "int":
-                    value = int(value)
-                elif value and param.type == "number":
-                    value = float(value)
+                if value and param.type in ("int", "number"):
+                    value = read_number(value, whole=param.type == "int")
+                    if value is None:
+                        return self._not_a_number(action, param)
             if value in (None, "", Select.NULL):
                 if param.required and param.type != "bool":
                     return f"{text(param.name)}?"
                 continue
             params[param.id] = value
         return action.id, params
+
+    def _not_a_number(self, action: Action, param: Param) -> str:
+        """Why a typed number is not taken, worded as the engine words it."""
+        problem = {"code": "not_a_number", "param": param.id}
+        return text(refusal_words({"action": action.id, "problems": [problem]}, self.plan))
 
     def submit(self) -> None:
         """Post the composed decision; the screen resets the form once it is taken."""
@@ -206,3 +213,14 @@ class Composer(Vertical):
             self.notify(_("enter_does_not_submit"), timeout=3)
         else:
             self.screen.focus_next()
+
+
+def read_number(typed: str, *, whole: bool) -> int | float | None:
+    """What a number field holds, or None when it is no number yet. The field lets
+    through what could become one as the trainee types (``-``, ``.``, ``1e``), and
+    ``1e999``, which reads as infinity: none of these is a decision to send."""
+    try:
+        number = int(typed) if whole else float(typed)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
