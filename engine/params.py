@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,12 +53,37 @@ def value_refusal(plan: Plan, param: Param, value: Any) -> Refusal | None:
     elif kind in ("int", "number"):
         return _number_refusal(param, value)
     elif kind == "text":
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not visible(value):
             return Refusal("empty_text", f"{pid} must be non-empty text", pid)
+        hidden = hidden_characters(value)
+        if hidden:
+            message = f"{pid} must be plain visible text; it holds {', '.join(hidden)}"
+            return Refusal("unreadable_text", message, pid)
     elif kind == "bool":
         if not isinstance(value, bool):
             return Refusal("not_bool", f"{pid} must be true or false; got {value!r}", pid)
     return None
+
+
+# Characters that draw nothing though Unicode files them as letters or symbols: a text of
+# them (and spaces) is as empty as "" on the trainer's screen.
+BLANKS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+# Control (Cc), format (Cf: zero-width, bidi overrides, soft hyphen, BOM), surrogate (Cs),
+# private-use (Co) and unassigned (Cn) characters: a terminal obeys or hides them.
+HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def visible(value: str) -> bool:
+    """Whether ``value`` shows at least one character (not only spaces and blanks)."""
+    return any(not c.isspace() and c not in BLANKS for c in value)
+
+
+def hidden_characters(value: str) -> list[str]:
+    """The characters of a participant's text a reader would not see as written, by code
+    point (``U+200B``): a zero-width or control character makes an answer look like one
+    it is not, or reach another trainee's terminal as a command."""
+    found = [f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in HIDDEN]
+    return list(dict.fromkeys(found))
 
 
 def _number_refusal(param: Param, value: Any) -> Refusal | None:

@@ -324,3 +324,32 @@ def test_a_number_no_plan_can_take_is_refused_and_meets_nothing(
     assert not kinds(engine, Kind.DECISION_ACCEPTED)
     assert result_of(score, "E-forecast-1").status != "met"
     json.dumps(refused.data["problems"], allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Evacuate the low streets", None),
+        ("撤离低洼街道", None),
+        ("  ", "empty_text"),
+        ("\u200b", "unreadable_text"),  # zero-width space: looked like text to .strip()
+        ("\u2800\u3164", "empty_text"),  # blank braille, Hangul filler: draw nothing
+        ("\u00adok", "unreadable_text"),  # soft hyphen
+        ("\u202eerif", "unreadable_text"),  # reads "fire"
+        ("\x1b]0;PWNED\x07ALL CLEAR", "unreadable_text"),
+        ("two\nlines", "unreadable_text"),
+    ],
+)
+def test_a_text_answer_must_be_visible_plain_text(
+    flood_bundle: Any, typed: str, code: str | None
+) -> None:
+    """A text parameter of a zero-width space was "non-empty" and met its expectation;
+    an ESC sequence in one reached other trainees' terminals when an action set state."""
+    from engine.params import value_refusal
+    from engine.plan import Param
+
+    param = Param.model_validate(
+        {"id": "message", "name": {"zh": "内容", "en": "Message"}, "type": "text"}
+    )
+    refusal = value_refusal(flood_bundle.compiled.plan, param, typed)
+    assert (refusal.code if refusal else None) == code

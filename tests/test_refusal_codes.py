@@ -48,3 +48,25 @@ def test_a_decision_after_the_end_says_so_in_both_languages(worked: CompiledScen
     view = trainee_views([event], worked, role, "training")[0]
     assert isinstance(view, DecisionRefused)
     assert "演练已结束" in view.reason.zh and "ended" in view.reason.en
+
+
+def test_ids_from_an_old_journal_stay_on_their_line_and_inert(worked: CompiledScenario) -> None:
+    """Before the gateway took only ids, a trainee could send an action id with a newline
+    and an ESC: its refusal drew a forged "✓ met" line on the trainer's timeline. Such
+    journals still replay; their ids are shown on one line, the controls as pictures."""
+    from drills.port.words import describe_event
+
+    role = worked.plan.roles[0].id
+    forged = "x\n0:00:05    ✓ met: forecast\x1b[2J"
+    junk = {"crest\x1b]0;x\x07": 1}
+    engine = play(worked, [(100, Decision(role, forged)), (110, Decision(role, "report", junk))])
+    refusals = [e for e in engine.events if e.kind == Kind.DECISION_REFUSED]
+    assert len(refusals) == 2
+    for event in refusals:
+        for lang in ("zh", "en"):
+            line = describe_event(event, worked, lang)
+            assert line is not None and "\n" not in line and "\x1b" not in line, line
+        view = trainee_views([event], worked, role, "training")[0]
+        assert isinstance(view, DecisionRefused)
+        for shown in (view.reason.zh, view.reason.en, view.action.zh, view.action.en):
+            assert "\n" not in shown and "\x1b" not in shown, shown

@@ -3,6 +3,7 @@ impostors at the drill's address, resuming."""
 
 import contextlib
 import json
+import logging
 import os
 import re
 import socket
@@ -291,8 +292,13 @@ def test_one_trainee_cannot_submit_as_another(room: Room) -> None:
         ({"crest": 10**16}, "parameter 'crest' must be a finite number within ±10^15"),
         ({"crest": {"$gt": 1}}, "parameter 'crest' must be text, a number, true or false"),
         ({"crest": [1, 2]}, "parameter 'crest' must be text, a number, true or false"),
-        ({"x" * 65: 1}, "a parameter's name must be 1 to 64 characters"),
+        ({"x" * 65: 1}, f"a parameter's name must be an id, not {'x' * 64!r}"),
+        ({"crest\u001b[2J": 1}, "a parameter's name must be an id, not 'crest\\x1b[2J'"),
         ({"why": "w" * 4001}, "parameter 'why' is longer than 4000 characters"),
+        # a zero-width space is "non-empty text"; an ESC sequence reaches other terminals
+        ({"why": "\u200b"}, "parameter 'why' holds control or invisible characters (U+200B)"),
+        ({"why": "\x1b]0;x\x07"}, "holds control or invisible characters (U+001B, U+0007)"),
+        ({"why": "\ud800"}, "parameter 'why' holds control or invisible characters (U+D800)"),
     ],
 )
 def test_parameters_no_plan_could_take_are_refused_at_the_gateway(
@@ -308,9 +314,83 @@ def test_parameters_no_plan_could_take_are_refused_at_the_gateway(
         reply = ask({"op": "submit", "action": "issue_forecast", "params": params})
     finally:
         sock.close()
-    assert reply == {"ok": False, "error": error}
+    assert reply["ok"] is False and error in reply["error"]
     stored = store.sql.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [code])
     assert stored.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        # a newline in an action id drew a forged "✓ met" line on the trainer's timeline
+        ({"action": "x\n0:00:05    ✓ met: forecast"}, "action must be an id (letters,"),
+        ({"action": "issue_forecast", "params": []}, "params must be an object"),
+        ({"action": "issue_forecast", "params": False}, "params must be an object"),
+        ({"action": "issue_forecast", "key": "k\n1"}, "key must be an id"),
+        ({"action": "no_such_action"}, "the plan has no action 'no_such_action'"),
+        (
+            {"action": "issue_forecast", "params": {"junk": "汉" * 4000}},
+            "issue_forecast has no parameter 'junk' (parameters: crest",
+        ),
+    ],
+)
+def test_a_decision_the_console_could_not_make_is_refused_at_the_gateway(
+    room: Room, request_: dict[str, object], error: str
+) -> None:
+    """What only a hand-made client sends (no plan id, junk parameters: 20 of those
+    filled 27 MB of journal) is refused with the reason and kept out of the journal."""
+    live, _, store, gate = room
+    code = live.session.drill_id
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
+    try:
+        ask({"op": "join", "code": code, "role": "hydrology", "name": "Li"})
+        reply = ask({"op": "submit", **request_})
+        assert ask({"op": "poll", "after": 0})["ok"]  # and the connection still answers
+    finally:
+        sock.close()
+    assert reply["ok"] is False and error in reply["error"], reply
+    stored = store.sql.execute("SELECT COUNT(*) FROM submissions WHERE drill_id = ?", [code])
+    assert stored.fetchone()[0] == 0
+
+
+def test_the_host_log_shows_a_hostile_request_inert(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The refused request's op is logged: a newline in it forged a log line, an ESC
+    reached whoever reads the log in a terminal, a lone surrogate stopped the UTF-8 log
+    handler with a traceback per request."""
+    live, _, _, gate = room
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
+    caplog.set_level(logging.INFO, logger="drills")
+    try:
+        for op in ("x\n2026 INFO FAKE", "\x1b[2J\x1b]0;PWN\x07", "\ud800"):
+            assert ask({"op": op})["ok"] is False
+        assert ask({"op": "roles", "code": live.session.drill_id})["ok"]  # still answers
+    finally:
+        sock.close()
+    logged = [r.getMessage() for r in caplog.records if "unknown request" in r.getMessage()]
+    assert len(logged) == 3, caplog.records
+    for line in logged:
+        assert "\n" not in line and "\x1b" not in line
+        line.encode("utf-8")  # a lone surrogate cannot be written to the log file
+
+
+@pytest.mark.parametrize("name", ["bot:ideal", "BOT:ideal", "ｂｏｔ：ideal"])
+def test_a_trainee_cannot_join_under_a_bots_name(room: Room, name: str) -> None:
+    """A person named "bot:ideal" was filed as a bot: an empty seat on the trainer's
+    roster, and their U rating left out of every trend."""
+    live, _, store, gate = room
+    code = live.session.drill_id
+    sock, ask = raw_seat(gate.tokens["hydrology"], "hydrology")
+    try:
+        reply = ask({"op": "join", "code": code, "role": "hydrology", "name": name})
+    finally:
+        sock.close()
+    assert reply == {
+        "ok": False,
+        "error": "a name cannot start with 'bot:': it marks a role a bot played",
+    }
+    assert rooms.participants(store, code) == {}
 
 
 def test_a_resent_decision_is_stored_once(room: Room) -> None:

@@ -24,6 +24,7 @@ UNSAFE = re.compile(
 
 
 MAX_NAME = 80  # characters in a person's name (a participant, an author, a signer)
+BOT_MARK = "bot:"  # a roster entry ``bot:<policy>`` is a role a bot played
 
 
 def name_problem(value: str) -> str | None:
@@ -39,6 +40,10 @@ def name_problem(value: str) -> str | None:
         return f"a name is one line of visible characters ({', '.join(dict.fromkeys(hidden))})"
     if len(value) > MAX_NAME:
         return f"a name has at most {MAX_NAME} characters, not {len(value)}"
+    if unicodedata.normalize("NFKC", value).casefold().lstrip().startswith(BOT_MARK):
+        # the record files such a player as a bot: out of trends, an empty seat on the
+        # trainer's roster
+        return f"a name cannot start with {BOT_MARK!r}: it marks a role a bot played"
     return None
 
 
@@ -69,6 +74,13 @@ def printable(value: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def one_line(value: str) -> str:
+    """``printable`` for a field that is one line on screen (an id, a parameter): its
+    newline and tab shown as ␤ and ␉, so it cannot start a line of its own (a forged
+    "✓ met" line under a refused decision on the trainer's timeline)."""
+    return printable(value).replace("\n", "\u2424").replace("\t", "\u2409")
 
 
 def json_escaped(text: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from drills.port.text import printable
+from drills.port.text import one_line, printable
 from drills.port.views import (
     DecisionRecorded,
     DecisionRefused,
@@ -202,7 +202,7 @@ def _opened(event: Event, compiled: CompiledScenario, role: str | None) -> list[
 def _decision(event: Event, compiled: CompiledScenario) -> DecisionRecorded | DecisionRefused:
     data = event.data
     action = compiled.plan.action(data["action"])
-    name = action.name if action else literal(str(data["action"]))
+    name = action.name if action else literal(one_line(str(data["action"])))
     if event.kind == Kind.DECISION_REFUSED:
         return DecisionRefused(
             event.seq, event.t, data["role"], name, refusal_words(data, compiled.plan)

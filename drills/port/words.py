@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from drills.port.labels import CHANNELS
+from drills.port.text import one_line
 from drills.port.views import both, literal
 from engine.compiled import CompiledScenario
 from engine.fields import Bilingual
@@ -36,7 +37,7 @@ def name_of(items: Any, item_id: str, lang: str) -> str:
     for item in items:
         if item.id == item_id:
             return str(item.name.get(lang))
-    return item_id
+    return one_line(item_id)
 
 
 # Why the engine refuses a decision, by reason code (engine/params.py ``Problem.code``):
@@ -65,6 +66,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "below_min": ("“{param}”不得小于{limit}", "{param} must be at least {limit}"),
     "above_max": ("“{param}”不得大于{limit}", "{param} must be at most {limit}"),
     "empty_text": ("“{param}”不能为空", "{param} cannot be empty"),
+    "unreadable_text": (
+        "“{param}”须为可见的普通文字，不能含控制字符或不可见字符",
+        "{param} must be plain visible text, without control or invisible characters",
+    ),
     "not_bool": ("“{param}”应为是或否", "{param} must be yes or no"),
 }
 
@@ -86,11 +91,14 @@ def _refusal(problem: dict[str, Any], data: dict[str, Any], plan: Plan | None, l
     zh, en = REFUSALS.get(str(problem.get("code")), ("{value}", "{value}"))
     action = plan.action(str(data.get("action"))) if plan else None
     param = action.param(str(problem.get("param"))) if action and problem.get("param") else None
+    # ids and values as the trainee sent them are shown on one line, inert
     words = {
-        "value": str(problem.get("value", "")),
-        "role": name_of(plan.roles, str(data.get("role")), lang) if plan else data.get("role"),
-        "action": action.name.get(lang) if action else data.get("action"),
-        "param": param.name.get(lang) if param else problem.get("param", ""),
+        "value": one_line(str(problem.get("value", ""))),
+        "role": name_of(plan.roles, str(data.get("role")), lang)
+        if plan
+        else one_line(str(data.get("role"))),
+        "action": action.name.get(lang) if action else one_line(str(data.get("action"))),
+        "param": param.name.get(lang) if param else one_line(str(problem.get("param", ""))),
         "limit": problem.get("limit", ""),
         "allowed": _allowed(problem.get("allowed") or [], plan, param, lang),
     }
@@ -115,9 +123,9 @@ def params_words(plan: Plan, action_id: str, params: dict[str, Any], lang: str) 
     for key, value in params.items():
         param = action.param(key) if action else None
         if param is None:
-            parts.append(f"{key}={value}")
+            parts.append(one_line(f"{key}={value}"))
             continue
-        shown = str(value)
+        shown = one_line(str(value))
         if param.type == "choice":
             shown = next((c.name.get(lang) for c in param.choices if c.id == value), shown)
         elif param.type == "scale" and (scale := plan.scale(param.scale or "")) is not None:

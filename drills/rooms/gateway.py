@@ -528,10 +528,27 @@ class RoomService:
                 f"too many decisions at once: at most {self.limits.submit_rate:g} a second "
                 "from one seat (the console sends it again shortly)"
             )
+        self._check_against_plan(request)
         decision = Decision(role, request.action, request.params, request.note)
         submission = rooms.submit(store, self.drill_id, role, name, decision, request.key)
         self.submitted.set()
         return {"ok": True, "id": submission}
+
+    def _check_against_plan(self, request: Submit) -> None:
+        """Refuse what no console offers: an action the plan does not have, parameters
+        its action does not have. They would be refused by the engine anyway, but stored
+        and journaled first, as large as the limits allow (a flood of them fills the
+        disk); a wrong *value* still goes to the engine, which judges and journals it."""
+        action = self.compiled.plan.action(request.action)
+        if action is None:
+            raise rooms.RoomError(f"the plan has no action {request.action!r}")
+        known = {p.id for p in action.params}
+        unknown = [name for name in request.params if name not in known]
+        if unknown:
+            raise rooms.RoomError(
+                f"{action.id} has no parameter {unknown[0]!r} "
+                f"(parameters: {', '.join(sorted(known)) or 'none'})"
+            )
 
     def _ended_events(self, store: Store) -> list[Event]:
         """The whole journal, once it holds the end (the clock row may lag a tick)."""
@@ -599,7 +616,7 @@ class _Connection(socketserver.StreamRequestHandler):
                     if len(line) > MAX_LINE:
                         raise ProtocolError("request too large")
                     raw = json.loads(line)
-                    op = str(raw.get("op"))[:16] if isinstance(raw, dict) else "?"
+                    op = logged_op(raw)
                     request = parse_request(raw)
                     if store is None:
                         store = Store(service.db_path, create=False)
@@ -709,6 +726,15 @@ class _Connection(socketserver.StreamRequestHandler):
             return service.note(store, role, name, request.text), who
         assert isinstance(request, ReportHtml)
         return service.report(store, request.lang), who
+
+
+def logged_op(raw: object) -> str:
+    """A request's op as the log shows it: escaped as ASCII (a newline, an ESC or a lone
+    surrogate in it would forge a log line, reach a terminal or stop the log handler)."""
+    op = raw.get("op") if isinstance(raw, dict) else None
+    if not isinstance(op, str):
+        return "?"
+    return ascii(op)[1:-1][:24]
 
 
 def _log_refusal(

@@ -11,12 +11,14 @@ hex fields, lines of at most ``MAX_HELLO_LINE`` bytes; nothing else is taken bef
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from drills.port.clock import ClockState
 from drills.port.text import MAX_NAME, name_problem, unsafe_characters
 from engine.fields import MAX_NUMBER
+from engine.params import hidden_characters
 
 MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
 MAX_NOTE = 4000  # characters in a decision's note or a self-assessment
@@ -170,6 +172,23 @@ def _text(raw: dict[str, Any], key: str, limit: int, *, required: bool = True) -
     return value
 
 
+# What a plan's ids look like (engine.fields.Identifier), and the tokens a console makes
+# (drill codes, idempotency keys): no space, no newline, nothing a terminal obeys.
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+
+
+def _id(raw: dict[str, Any], key: str, pattern: re.Pattern[str]) -> str:
+    """An id field: it names something of the plan or the drill, so it is an id or refused
+    (a newline in an action id drew a second, forged line on the trainer's timeline)."""
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"{key} is missing")
+    if pattern.fullmatch(value) is None:
+        raise ProtocolError(f"{key} must be an id (letters, digits, _ . -), not {value[:64]!r}")
+    return value
+
+
 def _int(raw: dict[str, Any], key: str, limit: int) -> int:
     value = raw.get(key, 0)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
@@ -185,11 +204,17 @@ def _params(params: Any) -> dict[str, Any]:
     if not isinstance(params, dict) or len(params) > MAX_PARAMS:
         raise ProtocolError(f"params must be an object of at most {MAX_PARAMS} entries")
     for name, value in params.items():
-        if not 0 < len(name) <= 64:
-            raise ProtocolError("a parameter's name must be 1 to 64 characters")
+        if IDENTIFIER.fullmatch(name) is None:
+            raise ProtocolError(f"a parameter's name must be an id, not {name[:64]!r}")
         if isinstance(value, str):
             if len(value) > MAX_NOTE:
                 raise ProtocolError(f"parameter {name!r} is longer than {MAX_NOTE} characters")
+            hidden = hidden_characters(value)
+            if hidden:
+                raise ProtocolError(
+                    f"parameter {name!r} holds control or invisible characters "
+                    f"({', '.join(hidden)}): type plain text"
+                )
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if not math.isfinite(value) or abs(value) > MAX_NUMBER:
                 raise ProtocolError(f"parameter {name!r} must be a finite number within ±10^15")
@@ -204,21 +229,22 @@ def parse_request(raw: object) -> Request:
         raise ProtocolError("a request is a JSON object")
     op = raw.get("op")
     if op == "roles":
-        return Roles(_text(raw, "code", 64))
+        return Roles(_id(raw, "code", TOKEN))
     if op == "join":
         name = _text(raw, "name", MAX_NAME)
         problem = name_problem(name)
         if problem:
             raise ProtocolError(problem)
-        return Join(_text(raw, "code", 64), _text(raw, "role", 64), name)
+        return Join(_id(raw, "code", TOKEN), _id(raw, "role", IDENTIFIER), name)
     if op == "poll":
         return Poll(_int(raw, "after", MAX_SEQ))
     if op == "submit":
-        key = _text(raw, "key", 64, required=False) or None
+        key = _id(raw, "key", TOKEN) if raw.get("key") not in (None, "") else None
+        params = raw.get("params")
         return Submit(
             key,
-            _text(raw, "action", 64),
-            _params(raw.get("params") or {}),
+            _id(raw, "action", IDENTIFIER),
+            {} if params is None else _params(params),
             _text(raw, "note", MAX_NOTE, required=False),
         )
     if op == "results":
