@@ -636,3 +636,15 @@ async def test_the_briefing_and_the_console_speak_one_language(
             shown = await showing(pilot, HelpScreen, "the help")
             described = list(help_keys(shown).values())
             assert not any(re.search("[A-Za-z]", d) for d in described), described
+
+
+def test_a_state_figure_from_an_old_journal_stays_on_its_line_and_inert(
+    flood_bundle: Bundle,
+) -> None:
+    """An action could set a figure from a trainee's text (refused now when it holds
+    controls); a journal from before replays, and the clock bar shows it inert."""
+    bar = ClockBar(flood_bundle.compiled)
+    bar.set_state("water_level", "x\n\x1b[2J\u202e")
+    shown = " ".join(bar.parts())
+    assert "x␤␛[2J\ufffd" in shown
+    assert not {"\n", "\x1b", "\u202e"} & set(shown)

@@ -13,6 +13,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from drills.port.text import one_line
 from drills.ui.i18n import _, text, unit
 from engine.compiled import CompiledScenario
 
@@ -77,7 +78,8 @@ class ClockBar(Static):
             elif value == "none":
                 shown = "—"
             else:
-                shown = f"{value:g}" if isinstance(value, float) else str(value)
+                # a figure an action set from a trainee's text: one line, inert
+                shown = f"{value:g}" if isinstance(value, float) else one_line(str(value))
             suffix = unit(tracked.unit)
             parts.append(f"{text(tracked.name)} {shown}{' ' + suffix if suffix else ''}")
         return parts
