@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.play.live import LiveDrill
+from drills.play.live import POLL_EVERY, LiveDrill
 from drills.play.session import DrillSession
 from drills.store import rooms
 from drills.store.database import DrillBusy, RecordRefused, Store
@@ -358,9 +358,12 @@ def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) ->
 
         rooms.pending = counted
         try:
+            idle_started = time.monotonic()
             for _ in range(20):
                 live.advance_events()  # nothing submitted yet
             idle_reads = queue_reads
+            # the periodic look, once per POLL_EVERY (a loaded machine may take that long)
+            looks = 1 + int((time.monotonic() - idle_started) // POLL_EVERY)
             submitted = rooms.submit(
                 gateway, session.drill_id, role, "Li", Decision(role, "report", {}), key="k1"
             )
@@ -373,7 +376,7 @@ def test_a_submission_wakes_the_host(any_store: Store, worked_bundle: Bundle) ->
         keys = [i.key for _, i in any_store.inputs(session.drill_id) if isinstance(i, Decision)]
         assert f"sub:{submitted}" in keys
         if any_store.sql.dialect == "postgresql":
-            assert idle_reads <= 1  # woken, not polling (at most the periodic look)
+            assert idle_reads <= looks  # woken, not polling (at most the periodic look)
         else:
             assert idle_reads == 20
     finally:
