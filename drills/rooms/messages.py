@@ -182,8 +182,9 @@ def _id(raw: dict[str, Any], key: str, pattern: re.Pattern[str]) -> str:
     """An id field: it names something of the plan or the drill, so it is an id or refused
     (a newline in an action id drew a second, forged line on the trainer's timeline)."""
     value = raw.get(key)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         raise ProtocolError(f"{key} is missing")
+    value = value.strip()  # as typed: " c1a38d11 " is the code
     if pattern.fullmatch(value) is None:
         raise ProtocolError(f"{key} must be an id (letters, digits, _ . -), not {value[:64]!r}")
     return value
