@@ -442,7 +442,14 @@ def test_push_to_a_missing_folder_is_an_answer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("site", "why"),
-    [("county\x1b[31m-a", "control characters"), ("x" * 81, "at most 80"), ("a\nb", "one line")],
+    [
+        ("county\x1b[31m-a", "control characters"),
+        ("x" * 81, "at most 80"),
+        ("a\nb", "one line"),
+        # one spelling per site: these looked like county-a and were other sites
+        ("county-a ", "cannot start or end with a space"),
+        ("ｃｏｕｎｔｙ-a", "write the site name as 'county-a'"),
+    ],
 )
 def test_a_site_name_is_one_short_visible_line(
     site: str, why: str, monkeypatch: pytest.MonkeyPatch
@@ -577,3 +584,52 @@ def test_the_server_probes_a_silent_site(postgres_server: str) -> None:
         ("tcp_user_timeout", "session"),
     ]
     drop_database(postgres_server, url)
+
+
+def test_a_site_record_that_does_not_hold_up_is_not_sent(
+    any_store: Store, worked_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site's database is as open to editing as a pack: push checks each drill as
+    `verify` checks a pack and refuses, with the reason, one whose journal does not replay
+    (its inputs deleted: a drill nobody played scored 100 P at the centre) or whose record
+    breaks the rules (a newline in its site forged a row of history; an unknown status or
+    purpose broke it), and sends the others."""
+    from click.testing import CliRunner
+
+    from drills.cli.main import main
+
+    monkeypatch.setenv("DRILLHALL_SITE", "county-a")
+    site = Store(tmp_path / "site.db")
+    honest, unplayed, forged_site, bogus, nan = (
+        _played(site, worked_bundle, person) for person in ("Li", "Wang", "Zhao", "Qian", "Sun")
+    )
+    tamper = [
+        ("DELETE FROM inputs WHERE drill_id = ?", [unplayed]),
+        (
+            "UPDATE drills SET site = 'county-a' || char(10) || 'FAKE ROW' WHERE id = ?",
+            [forged_site],
+        ),
+        ("UPDATE drills SET purpose = 'bogus' WHERE id = ?", [bogus]),
+        (
+            'UPDATE inputs SET data = replace(data, \'"params":{\', \'"params":{"x":NaN,\') '
+            "WHERE drill_id = ? AND seq = 1",
+            [nan],
+        ),
+    ]
+    with site.sql.transaction():
+        for sql, params in tamper:
+            site.sql.execute(sql, params)
+    site.close()
+    pushed = CliRunner().invoke(
+        main, ["push", "--db", str(tmp_path / "site.db"), "--to", any_store.target]
+    )
+    assert pushed.exit_code == 1, pushed.output
+    said = pushed.stderr.splitlines()
+    assert len(said) == 4 and all(line.startswith("drillhall: drill ") for line in said), said
+    assert f"drill {unplayed}: its journal does not replay: event #" in pushed.stderr
+    assert f"drill {forged_site}: its site: a name is one line" in pushed.stderr
+    assert f"drill {nan}: its journal does not read as JSON (ValueError)" in pushed.stderr
+    assert f"drill {bogus}: its purpose 'bogus' is not one of practice, exam" in pushed.stderr
+    assert "1 imported, 4 refused" in pushed.stdout
+    assert [r["id"] for r in history(any_store, Filters())] == [honest]
+    assert CliRunner().invoke(main, ["history", "--db", any_store.target]).exit_code == 0

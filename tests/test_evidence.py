@@ -280,6 +280,49 @@ def test_a_rechained_forgery_is_found_by_the_replay(played: Played, tmp_path: Pa
     assert f"FAILED: event #{number} (seq {seq}) differs: data.inject: packed " in replay
 
 
+@pytest.mark.parametrize(
+    ("member", "content", "said"),
+    [
+        ("drill.json", b"[" * 200_000 + b"]" * 200_000, "drill.json: not JSON (RecursionError"),
+        ("manifest.json", b"[" * 200_000, "manifest.json: not JSON (RecursionError"),
+        ("roster.json", b'{"chief": ' + b"9" * 5000 + b"}", "roster.json: not JSON (ValueError"),
+        ("drill.json", b'{"id": NaN}', "drill.json: not JSON (ValueError: NaN is not JSON)"),
+    ],
+    ids=["nested", "nested-manifest", "5000-digits", "nan"],
+)
+def test_a_member_that_is_not_standard_json_is_one_line(
+    played: Played, tmp_path: Path, member: str, content: bytes, said: str
+) -> None:
+    """Nested 200,000 deep, a 5,000-digit number, a NaN: Python's reader raises more than
+    JSONDecodeError (RecursionError, ValueError) or takes NaN, which no database's JSON
+    does (an import then blamed the centre's database)."""
+    files = members(played.pack)
+    files[member] = content
+    path = write(files, tmp_path / "t.drillpack", update_manifest=member != MANIFEST)
+    for command in ("verify", "import"):
+        result = invoke(
+            command, path, *(["--db", str(tmp_path / "c.db")] if command == "import" else [])
+        )
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert said in result.output, result.output
+
+
+def test_an_input_of_nan_is_refused_by_verify_and_import(played: Played, tmp_path: Path) -> None:
+    """A rechained pack whose decision holds NaN (and events the engine regenerates from
+    it): verify said "verified", import then failed on the centre's JSON as a database
+    fault (exit 2)."""
+    files = members(played.pack)
+    text = files[JOURNAL["inputs"]].decode()
+    files[JOURNAL["inputs"]] = text.replace('"params":{', '"params":{"x":NaN,', 1).encode()
+    path = write(files, tmp_path / "t.drillpack")
+    for command in ("verify", "import"):
+        result = invoke(
+            command, path, *(["--db", str(tmp_path / "c.db")] if command == "import" else [])
+        )
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "not JSON (ValueError: NaN is not JSON)" in result.output, result.output
+
+
 def test_a_deleted_input_breaks_the_chain_there(played: Played, tmp_path: Path) -> None:
     files = members(played.pack)
     inputs = lines(files[JOURNAL["inputs"]])

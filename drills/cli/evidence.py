@@ -167,8 +167,11 @@ def push(central: DbTarget, db_path: DbTarget | None) -> None:
 
     Idempotent and resumable: a drill the centre already has unchanged is skipped, a
     later signature or a voiding is added, a push cut off halfway and repeated sends the
-    rest. The centre rescores every drill from its journal. Exit 1 if any drill was
-    refused (the centre holds other content under its id)."""
+    rest. Each drill's journal must replay to its events, as `verify` checks a pack;
+    the centre rescores it from its journal. Exit 1 if any drill was refused (its journal
+    does not replay, its record breaks the rules, or the centre holds other content under
+    its id); the others are sent."""
+    from drills.review.evidence.verify import journal_problem
     from drills.store.push import push as send
 
     if isinstance(central, Path) and not central.parent.is_dir():  # a typo, not a new tree
@@ -178,7 +181,7 @@ def push(central: DbTarget, db_path: DbTarget | None) -> None:
     if site.target == centre.target:
         raise click.BadParameter("the central record is this database", param_hint="--to")
     counts: dict[str, int] = {}
-    for pushed in send(site, centre):
+    for pushed in send(site, centre, check=journal_problem):
         counts[pushed.outcome] = counts.get(pushed.outcome, 0) + 1
         if pushed.outcome == "refused":
             click.echo(inert(f"drillhall: {one_line(pushed.reason)}"), err=True)

@@ -47,6 +47,23 @@ def name_problem(value: str) -> str | None:
     return None
 
 
+def site_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a site, or None: a name (``name_problem``) written one way
+    only, as history and trends group by it ("county-a " or "ｃｏｕｎｔｙ-a" beside
+    "county-a" would be another site that looks the same)."""
+    problem = name_problem(value)
+    if problem:
+        return problem
+    if not value.strip():
+        return "a site name cannot be empty"
+    if value != value.strip():
+        return f"a site name cannot start or end with a space ({value!r})"
+    folded = unicodedata.normalize("NFKC", value)
+    if folded != value:
+        return f"write the site name as {folded!r} (one spelling per site)"
+    return None
+
+
 def unsafe_characters(value: str) -> list[str]:
     """The characters of ``value`` a terminal would obey instead of showing them, named by
     code point (``U+001B`` for ESC)."""
@@ -93,6 +110,6 @@ def json_escaped(text: str) -> str:
 def players_text(players: Iterable[tuple[str, str]], bots: Iterable[str], bots_only: str) -> str:
     """Who played which role, ``李明 (commander), Wang (hydrology)``, shown literally; for
     a drill nobody played in person, ``<bots_only>: ideal``."""
-    people = ", ".join(f"{printable(name)} ({printable(role)})" for name, role in players)
+    people = ", ".join(f"{one_line(name)} ({one_line(role)})" for name, role in players)
     kinds = sorted(set(bots))
     return people or (f"{bots_only}: {', '.join(kinds)}" if kinds else "—")

@@ -8,7 +8,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from drills.port.labels import label, mode_purpose
-from drills.port.text import players_text, printable
+from drills.port.text import one_line, players_text
 from drills.store.history import Trend, sparkline
 from scoring.profile import DEFAULT_PROFILE
 
@@ -61,7 +61,7 @@ def mode_words(row: dict[str, Any], lang: str) -> str:
 def status_words(row: dict[str, Any], lang: str) -> str:
     words = label(row["status"], lang)
     if row["status"] == "void" and row.get("void_reason"):
-        return f"{words}: {fit(printable(row['void_reason']), 30)}"
+        return f"{words}: {fit(one_line(row['void_reason']), 30)}"
     if row["status"] == "ended" and not row["started"]:
         return f"{words} ({label('not_started', lang)})"
     return words
@@ -78,16 +78,19 @@ def history_table(rows: list[dict[str, Any]], lang: str) -> str:
                   "rating", "status")
     ]  # fmt: skip
     body = [
-        [
-            row["id"],
-            row["created"][:16].replace("T", " "),
-            printable(row.get("site") or "—"),
-            printable(row["scenario_id"]),
-            mode_words(row, lang),
-            players(row, lang),
-            "—" if row["score"] is None else f"{row['score']:.1f}",
-            (row["rating"] or "—") + ("*" if _older(row) else ""),
-            status_words(row, lang),
+        [  # each cell one line, inert: a record pushed from a site is anybody's text
+            one_line(str(cell))
+            for cell in (
+                row["id"],
+                row["created"][:16].replace("T", " "),
+                row.get("site") or "—",
+                row["scenario_id"],
+                mode_words(row, lang),
+                players(row, lang),
+                "—" if row["score"] is None else f"{row['score']:.1f}",
+                (row["rating"] or "—") + ("*" if _older(row) else ""),
+                status_words(row, lang),
+            )
         ]
         for row in rows
     ]
@@ -114,7 +117,7 @@ def trends_table(trends: list[Trend], by: str, lang: str) -> str:
             "on_time_rate", "col_latency_ratio", "col_spark")  # fmt: skip
     body = [
         [
-            printable(t.key),
+            one_line(t.key),
             str(t.drills),
             f"{t.mean:.1f}",
             f"{t.first:.1f}",

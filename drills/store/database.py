@@ -29,7 +29,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 from sqlite_utils.migrations import Migrations
 
-from drills.port.text import name_problem
+from drills.port.text import site_problem
 from drills.store.kinds import PURPOSES, Standing
 from drills.store.locks import FileLock, LockHeld, is_locked
 from drills.store.postgres import PostgresConnection, is_url, redacted
@@ -821,7 +821,7 @@ class Store:
     ) -> str:
         if purpose not in PURPOSES:
             raise StoreError(f"unknown purpose {purpose!r} ({', '.join(PURPOSES)})")
-        problem = name_problem(self.site)
+        problem = site_problem(self.site)
         if problem:  # the site is shown in every central list and report: one short line
             raise StoreError(f"DRILLHALL_SITE cannot name this site: {problem}")
         row = {

@@ -19,6 +19,9 @@ PURPOSES = ("practice", "exam", "official", "test")
 # process plays any more (killed, or its console quit before the end: ``resume`` it);
 # ``void`` a drill a manager voided, with the reason. Only ended, started drills are rated.
 STATUSES = ("running", "interrupted", "ended", "void")
+# What a drills row holds (interrupted and void are derived from the lock and the voiding).
+RECORDED_STATUSES = ("running", "ended")
+MODES = ("training", "exam")  # exam: nothing is judged on screen until the end
 
 
 @dataclass(frozen=True)

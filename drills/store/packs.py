@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drills.port.labels import CAPACITIES
+from drills.port.text import name_problem, site_problem
 from drills.store.database import (
     DRILL_TABLES,
     DrillBusy,
@@ -42,9 +44,14 @@ from drills.store.database import (
     Store,
     StoreError,
     drill_status,
+    is_person,
     storage,
 )
-from drills.store.kinds import Standing
+from drills.store.kinds import MODES, PURPOSES, RECORDED_STATUSES, Standing
+
+# Drill ids are 8 hex digits today; a pack's id also names lock files next to the
+# database, so it is held to letters, digits, - and _.
+DRILL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Table -> its natural key after drill_id (the order rows are packed in), or None for a
 # table whose key is a local surrogate id (packed in id order, the id left out).
@@ -247,7 +254,7 @@ def record_problems(rows: DrillRows) -> list[str]:
     mark of every note and improvement edit (recomputed from the times: written after
     the first signature → an amendment)."""
     drill, tables = rows.drill, rows.tables
-    problems: list[str] = []
+    problems: list[str] = _drill_row_problems(drill)
     ended = when(drill.get("ended")) if drill.get("status") == "ended" else None
     if drill.get("status") == "ended" and ended is None:
         problems.append(f"the drill's end time {drill.get('ended')!r} is not a time")
@@ -278,6 +285,7 @@ def record_problems(rows: DrillRows) -> list[str]:
                 f"{who}: signed at {sig.get('at')}, after the drill was voided "
                 f"({drill.get('voided')})"
             )
+    problems += _name_problems(rows)
     roles = plan_roles(rows.scenario_text, rows.plan_text)
     for number, note in enumerate(tables.get("notes", []), 1):
         role = note.get("role")
@@ -292,6 +300,42 @@ def record_problems(rows: DrillRows) -> list[str]:
             problem = _amendment(kind, number, row, first)
             if problem:
                 problems.append(problem)
+    return problems
+
+
+def _drill_row_problems(drill: dict[str, Any]) -> list[str]:
+    """The drill row's own fields, as the commands write them: every list shows them."""
+    problems = []
+    if not isinstance(drill.get("id"), str) or DRILL_ID.fullmatch(drill["id"]) is None:
+        problems.append(f"its id {str(drill.get('id'))[:64]!r} is not a drill id")
+    for column, allowed in (("status", RECORDED_STATUSES), ("mode", MODES), ("purpose", PURPOSES)):
+        if drill.get(column) not in allowed:
+            shown = str(drill.get(column))[:64]
+            problems.append(f"its {column} {shown!r} is not one of {', '.join(allowed)}")
+    site = drill.get("site")
+    problem = site_problem(site) if isinstance(site, str) else "it names no site"
+    if problem:
+        problems.append(f"its site: {problem}")
+    return problems
+
+
+def _name_problems(rows: DrillRows) -> list[str]:
+    """Participants, signers and note authors as the commands take names: one visible
+    line (a newline in a name forged a row of history), no control characters."""
+    try:
+        roster = json.loads(rows.drill.get("roster") or "{}")
+    except (TypeError, ValueError, RecursionError):
+        return ["its roster is not a JSON object"]
+    if not isinstance(roster, dict):
+        return ["its roster is not a JSON object"]
+    named = [("participant", str(v)) for v in roster.values() if is_person(str(v))]
+    named += [("signer", str(s.get("name"))) for s in rows.tables.get("signatures", [])]
+    named += [("note author", str(n.get("author"))) for n in rows.tables.get("notes", [])]
+    problems = []
+    for kind, name in named:
+        problem = name_problem(name)
+        if problem:
+            problems.append(f"a {kind} {name[:40]!r}: {problem}")
     return problems
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from drills.store.database import Store, storage
-from drills.store.packs import Imported, PackConflict, import_drill, read_drill
+from drills.store.database import Store, StoreError, storage
+from drills.store.packs import DrillRows, Imported, PackConflict, import_drill, read_drill
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,37 @@ def finished_drills(store: Store) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+# Why a drill's rows must not go to the centre (``None``: they may): the caller's check
+# of the journal (``verify``'s replay, from the review layer above this one).
+JournalCheck = Callable[[DrillRows], str | None]
+
+
 def push(
-    site: Store, centre: Store, on_progress: Callable[[Pushed], None] | None = None
+    site: Store,
+    centre: Store,
+    on_progress: Callable[[Pushed], None] | None = None,
+    check: JournalCheck | None = None,
 ) -> Iterator[Pushed]:
-    """Send every finished drill of ``site`` to ``centre``, one transaction per drill."""
+    """Send every finished drill of ``site`` to ``centre``, one transaction per drill.
+    A drill that cannot be read, fails ``check`` or conflicts with the centre is refused
+    with the reason and the push goes on with the next; a failing centre stops it."""
     for drill_id in finished_drills(site):
-        try:
-            done: Imported = import_drill(centre, read_drill(site, drill_id))
-            result = Pushed(drill_id, done.outcome)
-        except PackConflict as exc:  # the centre holds something else: said, not forced
-            result = Pushed(drill_id, "refused", str(exc))
+        result = _push_one(site, centre, drill_id, check)
         if on_progress is not None:
             on_progress(result)
         yield result
+
+
+def _push_one(site: Store, centre: Store, drill_id: str, check: JournalCheck | None) -> Pushed:
+    try:
+        rows = read_drill(site, drill_id)
+    except StoreError as exc:  # this drill's rows are damaged at the site
+        return Pushed(drill_id, "refused", f"drill {drill_id}: {exc}; not sent")
+    problem = check(rows) if check is not None else None
+    if problem is not None:
+        return Pushed(drill_id, "refused", f"drill {drill_id}: {problem}; not sent")
+    try:
+        done: Imported = import_drill(centre, rows)
+    except PackConflict as exc:  # the centre holds something else: said, not forced
+        return Pushed(drill_id, "refused", str(exc))
+    return Pushed(drill_id, done.outcome)

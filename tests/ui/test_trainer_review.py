@@ -408,7 +408,7 @@ async def test_review_filters_sign_off_and_export(
             pilot, lambda: [r[2] for r in map(table.get_row_at, range(table.row_count))] == ["U"]
         )
         [row] = map(table.get_row_at, range(table.row_count))
-        assert row[0] == screen.selected  # the id tells identical rows apart
+        assert str(row[0]) == screen.selected  # the id tells identical rows apart
         assert (row[3], str(row[5]), row[7], str(row[8])) == (
             "ended",
             store.site,  # this machine's: $DRILLHALL_SITE, else the host name

@@ -305,13 +305,25 @@ def text(members: dict[str, bytes], name: str) -> str:
         ) from None
 
 
+def strict_json(raw: str) -> Any:
+    """JSON as the standard has it: Python's reader also takes ``NaN`` and ``Infinity``
+    (no database's JSON does, and NaN passes every comparison)."""
+    return json.loads(raw, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _json(members: dict[str, bytes], name: str) -> Any:
     try:
-        return json.loads(text(members, name))
+        return strict_json(text(members, name))
     except json.JSONDecodeError as exc:
         raise PackError(
             f"{name}: not JSON (line {exc.lineno} column {exc.colno}: {exc.msg})"
         ) from None
+    except (ValueError, RecursionError) as exc:  # NaN, nested too deep, 5,000 digits
+        raise PackError(f"{name}: not JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -368,9 +380,11 @@ def _journal(members: dict[str, bytes], table: str) -> list[dict[str, Any]]:
     for number, raw in enumerate(text(members, name).splitlines(), 1):
         where = f"{section} #{number} ({name} line {number})"
         try:
-            line = _object(json.loads(raw), where)
+            line = _object(strict_json(raw), where)
         except json.JSONDecodeError as exc:
             raise PackError(f"{where}: not JSON ({exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            raise PackError(f"{where}: not JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
         seq, t = line.get("seq"), line.get("t")
         if not isinstance(seq, int) or not isinstance(t, int) or isinstance(seq, bool):
             raise PackError(f"{where}: no integer seq and t")

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,17 +50,15 @@ from drills.review.evidence.pack import (
     roster_of,
     scored_profiles,
     sha256,
+    strict_json,
 )
 from drills.store.database import is_person
 from drills.store.kinds import Standing
-from drills.store.packs import SCORE_TABLES, record_problems
+from drills.store.packs import DRILL_ID, SCORE_TABLES, DrillRows, record_problems
 from engine.events import Event, canonical_json, input_from_dict
 from scoring.profile import DEFAULT_PROFILE, ScoringProfile
 from scoring.score import DrillScore, score_drill
 
-# Drill ids are 8 hex digits today; a pack's id also names lock files next to the
-# database, so it is held to letters, digits, - and _.
-DRILL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 RECORD_CHECKS = "capacities, times, roles, amendment marks"
 
 
@@ -209,24 +206,55 @@ def not_rated(standing: Standing, drill: dict[str, Any]) -> str:
     )
 
 
+def journal_problem(rows: DrillRows) -> str | None:
+    """Why a stored drill's journal does not replay to its stored events, or None. What
+    ``verify`` checks of a pack's journal, for a drill sent as rows (``push``): a site's
+    database is as open to editing as a pack, and the centre rescores what it stores."""
+    if DRILL_ID.fullmatch(rows.id) is None:
+        return f"its id {rows.id[:64]!r} is not a drill id"
+    try:
+        inputs = [_journal_row(row) for row in rows.tables.get("inputs", [])]
+        events = [_journal_row(row) for row in rows.tables.get("events", [])]
+    except (TypeError, ValueError, RecursionError) as exc:  # not JSON, nested too deep
+        return f"its journal does not read as JSON ({type(exc).__name__})"
+    check, _, _ = _replay_journal(rows.drill, rows.scenario_text, rows.plan_text, inputs, events)
+    return None if check.ok else f"its journal does not replay: {check.detail}"
+
+
+def _journal_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored input or event row as a pack's journal line (its data parsed)."""
+    data = strict_json(row["data"])
+    return {**{k: row[k] for k in ("seq", "t", "kind") if k in row}, "data": data}
+
+
 def _replay(pack: Pack) -> tuple[Check, list[Event] | None, Any]:
+    return _replay_journal(pack.drill, pack.scenario_text, pack.plan_text, pack.inputs, pack.events)
+
+
+def _replay_journal(
+    drill: dict[str, Any],
+    scenario_text: str,
+    plan_text: str,
+    journal: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+) -> tuple[Check, list[Event] | None, Any]:
+    """Play ``journal`` (input lines) through this engine and compare with ``events``."""
     from engine.bundle import bundle_from_texts
     from engine.loader import LoadError
     from engine.runner import replay
     from engine.runtime import ENGINE_RULES, DrillEngine
 
     try:
-        bundle = bundle_from_texts(pack.scenario_text, pack.plan_text, "scenario.yaml", "plan.yaml")
+        bundle = bundle_from_texts(scenario_text, plan_text, "scenario.yaml", "plan.yaml")
     except LoadError as exc:
         first = exc.diagnostics[0] if exc.diagnostics else exc
         return Check("replay", False, f"the packed scenario does not load: {first}"), None, None
     inputs = []
-    for number, line in enumerate(pack.inputs, 1):
+    for number, line in enumerate(journal, 1):
         try:
             inputs.append((line["t"], input_from_dict(line["data"])))
         except (KeyError, TypeError, ValueError) as exc:
             return Check("replay", False, f"input #{number}: not an input ({exc})"), None, None
-    drill = pack.drill
     try:
         engine = DrillEngine(bundle.compiled, seed=drill["seed"], mode=drill["mode"])
         ended = drill["status"] == "ended"
@@ -238,9 +266,12 @@ def _replay(pack: Pack) -> tuple[Check, list[Event] | None, Any]:
             None,
         )
     regenerated = engine.events
-    packed = [
-        {"seq": e["seq"], "t": e["t"], "kind": e["kind"], "data": e["data"]} for e in pack.events
-    ]
+    try:
+        packed = [
+            {"seq": e["seq"], "t": e["t"], "kind": e["kind"], "data": e["data"]} for e in events
+        ]
+    except (KeyError, TypeError) as exc:
+        return Check("replay", False, f"an event is not an event ({exc})"), None, None
     rules = packed[0]["data"].get("engine_rules", 1) if packed else ENGINE_RULES
     why = (
         f" (recorded under engine rules {rules}; this engine plays rules {ENGINE_RULES})"

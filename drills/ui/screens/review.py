@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Sparkline, Static
 
 from drills.port.feeds import DrillRow, FeedError, ReviewDesk
 from drills.port.labels import CAPACITIES, mode_purpose
-from drills.port.text import players_text, printable
+from drills.port.text import one_line, players_text
 from drills.ui.i18n import _, language, localize_bindings, text
 from drills.ui.i18n import rating as rating_text
 from drills.ui.screens.dialogs import DialogScreen
@@ -77,7 +77,7 @@ class ReviewScreen(Screen[None]):
             yield Select([(r, r) for r in "PSMU"], prompt=_("all_ratings"), id="rating-filter")
             # a site's name is whatever its machine is called: shown literally, never markup
             site_filter: Select[str] = Select(
-                [(Text(printable(site)), site) for site in sites],
+                [(Text(one_line(site)), site) for site in sites],
                 prompt=_("all_sites"),
                 id="site-filter",
             )
@@ -119,13 +119,13 @@ class ReviewScreen(Screen[None]):
         self.rows = {row.id: row for row in rows}
         for row in rows:
             table.add_row(
-                row.id,
+                Text(one_line(row.id)),
                 "—" if row.score is None else f"{row.score:.1f}",
                 row.rating or "—",
                 _(row.status) if row.started else f"{_(row.status)} ({_('not_started')})",
                 row.created[:16].replace("T", " "),
-                Text(printable(row.site)) if row.site else "—",
-                Text(row.scenario_id),
+                Text(one_line(row.site)) if row.site else "—",
+                Text(one_line(row.scenario_id)),
                 mode_purpose(row.mode, row.purpose, language()),
                 Text(players_text(row.players, row.bots, _("bots_only"))),
                 key=row.id,
@@ -133,7 +133,7 @@ class ReviewScreen(Screen[None]):
         scores = [r.score for r in reversed(rows) if r.score is not None]
         self.query_one("#trend", Sparkline).data = scores or [0.0]
         # the trend is the listed drills': with a site chosen, that site's
-        title = _("trend") if site is None else f"{_('trend')} · {printable(site)}"
+        title = _("trend") if site is None else f"{_('trend')} · {one_line(site)}"
         self.query_one("#trend-title", Static).update(Text(title))
         if self.selected not in {row.id for row in rows}:  # filtered out: the first shown
             if rows:
@@ -169,7 +169,7 @@ class ReviewScreen(Screen[None]):
         ]
         row = self.rows.get(drill_id)
         if row is not None and row.site:
-            lines.append(f"{_('col_site')}: {printable(row.site)}")
+            lines.append(f"{_('col_site')}: {one_line(row.site)}")
         lines.append("")
         lines += [
             f"{c.rating} {c.score:5.1f}  {text(caps.get(c.id, {'zh': c.id, 'en': c.id}))}"
@@ -183,7 +183,7 @@ class ReviewScreen(Screen[None]):
             lines.append("")
         for signature in report.signatures:  # every signature, first first
             lines.append(
-                f"{_('signed_by')}: {printable(signature.name)} — "
+                f"{_('signed_by')}: {one_line(signature.name)} — "
                 f"{capacity_name(signature.capacity)}  {signature.at[:16].replace('T', ' ')}"
             )
         if report.amendments:
