@@ -7,6 +7,7 @@ throwaway PostgreSQL cluster (skipped, with the reason, where the server is miss
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -633,3 +634,30 @@ def test_a_site_record_that_does_not_hold_up_is_not_sent(
     assert "1 imported, 4 refused" in pushed.stdout
     assert [r["id"] for r in history(any_store, Filters())] == [honest]
     assert CliRunner().invoke(main, ["history", "--db", any_store.target]).exit_code == 0
+
+
+def test_a_note_backdated_before_a_signature_the_centre_holds_is_refused(
+    any_store: Store, worked_bundle: Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed and pushed; then a note slipped into the site's record dated just before the
+    signature, unmarked: it read as written before signing ("nothing was amended after
+    signature"). A record only grows forward; a note written after it is an amendment."""
+    from drills.store.push import push
+
+    monkeypatch.setenv("DRILLHALL_SITE", "county-a")
+    site = Store(tmp_path / "site.db")
+    drill = _played(site, worked_bundle)
+    add_note(site, drill, "hotwash", "Zhou", "levee team late")
+    signed = sign_off(site, drill, "Zhou", "safety_manager")
+    assert [p.outcome for p in push(site, any_store)] == ["imported"]
+    before = datetime.fromisoformat(signed.at) - timedelta(milliseconds=1)
+    with site.sql.transaction():
+        site.sql.execute(
+            "INSERT INTO notes (drill_id, kind, author, role, text, at, amendment) "
+            "VALUES (?, 'hotwash', 'Zhou', NULL, 'the levee team was on time', ?, 0)",
+            [drill, before.isoformat(timespec="milliseconds")],
+        )
+    [refused] = push(site, any_store)
+    assert refused.outcome == "refused" and "a record only grows forward" in refused.reason
+    assert [n.text for n in notes(any_store, drill)] == ["levee team late"]
+    site.close()

@@ -424,6 +424,25 @@ def _folded(
     return current
 
 
+def _latest(present: DrillRows) -> datetime | None:
+    """The time of the newest note, signature or improvement edit held here."""
+    times = [when(row.get("at")) for table in APPENDED for row in present.tables.get(table, [])]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _backdated(added: list[dict[str, Any]], held: datetime | None) -> dict[str, Any] | None:
+    """The first row ``added`` dated before ``held``: a note slipped in "before" a
+    signature the centre already holds would read as written before it was signed."""
+    if held is None:
+        return None
+    for row in added:
+        at = when(row.get("at"))
+        if at is not None and at < held:
+            return row
+    return None
+
+
 def compare(pack: DrillRows, present: DrillRows) -> Comparison:
     """How the pack stands to the record here (see the module's docstring)."""
     result = Comparison()
@@ -459,6 +478,7 @@ def compare(pack: DrillRows, present: DrillRows) -> Comparison:
         else:
             result.different = "the drill's voiding differs"
             return result
+    held = _latest(present)
     for table in APPENDED:
         ours, theirs = present.tables.get(table, []), pack.tables.get(table, [])
         shared = min(len(ours), len(theirs))
@@ -492,6 +512,16 @@ def compare(pack: DrillRows, present: DrillRows) -> Comparison:
             f"the pack adds {', '.join(result.added)}, but the database has "
             f"{', '.join(result.here_only)}"
         )
+        return result
+    for table, rows in result.pack_adds.items():
+        backdated = _backdated(rows, held)
+        if backdated is not None:
+            result.different = (
+                f"a {WORDS[table]} it adds is dated {backdated.get('at')}, before what is "
+                f"already recorded here ({held.isoformat() if held else ''}): a record "
+                "only grows forward"
+            )
+            return result
     return result
 
 
