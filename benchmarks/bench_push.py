@@ -6,7 +6,8 @@ Builds ``--sites`` SQLite site databases of ``--per-site`` finished drills each 
 worked example played by seeded novice bots with one trainee named per drill, each site
 with its own ``DRILLHALL_SITE``). Then, for each central backend: a first push that is
 cut off halfway (the first half of the sites, and half of the next site's drills), the
-push repeated for every site, and a third push that must change nothing. Prints drills
+push repeated for every site, and a third push that must change nothing. Each push checks
+every drill's journal as `drillhall push` does (replayed through the engine). Prints drills
 per second for the pushes and checks that every drill is present exactly once.
 
 Without ``--postgres`` a throwaway cluster is started (tests/postgres.py) where the
@@ -25,6 +26,7 @@ from itertools import islice
 from pathlib import Path
 
 from drills.play.session import DrillSession
+from drills.review.evidence.verify import journal_problem
 from drills.store.database import Store
 from drills.store.push import push
 from engine.bundle import load_bundle
@@ -74,18 +76,20 @@ def measure(name: str, target: str, sites: list[Store], total: int) -> None:
     start = time.perf_counter()
     sent = 0
     for site in sites[:half]:
-        sent += sum(1 for _ in push(site, centre))
+        sent += sum(1 for _ in push(site, centre, check=journal_problem))
     per_site = total // len(sites)
-    sent += sum(1 for _ in islice(push(sites[half], centre), per_site // 2))  # cut off
+    sent += sum(
+        1 for _ in islice(push(sites[half], centre, check=journal_problem), per_site // 2)
+    )  # cut off
     first = time.perf_counter() - start
     start = time.perf_counter()
     outcomes: dict[str, int] = {}
     for site in sites:
-        for pushed in push(site, centre):
+        for pushed in push(site, centre, check=journal_problem):
             outcomes[pushed.outcome] = outcomes.get(pushed.outcome, 0) + 1
     again = time.perf_counter() - start
     start = time.perf_counter()
-    third = {p.outcome for site in sites for p in push(site, centre)}
+    third = {p.outcome for site in sites for p in push(site, centre, check=journal_problem)}
     idle = time.perf_counter() - start
     present = centre.sql.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM drills").fetchone()
     centre.close()
