@@ -74,6 +74,12 @@ def _within_limit(seconds: int, written: Any) -> int:
     return seconds
 
 
+def playable(value: float) -> bool:
+    """Whether a number can be played and journaled: finite, within ±10^15 (NaN passes
+    every comparison; no JSON can spell it)."""
+    return math.isfinite(value) and abs(value) <= MAX_NUMBER
+
+
 def check_number(value: Any) -> Any:
     """Refuse numbers that cannot be played: NaN, infinities, and beyond ±10^15.
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.fields import MAX_NUMBER, shown_number
+from engine.fields import playable, shown_number
 from engine.plan import Action, Param, Plan
 
 
@@ -90,9 +89,7 @@ def _number_refusal(param: Param, value: Any) -> Refusal | None:
     pid = param.id
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Refusal("not_a_number", f"{pid} must be a number; got {value!r}", pid)
-    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-        # NaN passes every comparison below and no journal can spell it as JSON: the
-        # refusal names no value
+    if not playable(value):  # the refusal names no value: the journal stays JSON
         message = f"{pid} must be a finite number within ±10^15; got {shown_number(value)}"
         return Refusal("out_of_range", message, pid)
     if param.type == "int" and not isinstance(value, int):

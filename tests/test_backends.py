@@ -661,3 +661,18 @@ def test_a_note_backdated_before_a_signature_the_centre_holds_is_refused(
     assert refused.outcome == "refused" and "a record only grows forward" in refused.reason
     assert [n.text for n in notes(any_store, drill)] == ["levee team late"]
     site.close()
+
+
+def test_a_drill_from_before_sites_is_still_sent(
+    any_store: Store, worked_bundle: Bundle, tmp_path: Path
+) -> None:
+    """Drills recorded before m011 have no site: the record checks must not refuse them."""
+    from drills.review.evidence.verify import journal_problem
+    from drills.store.push import push
+
+    site = Store(tmp_path / "site.db")
+    drill = _played(site, worked_bundle)
+    with site.sql.transaction():
+        site.sql.execute("UPDATE drills SET site = NULL WHERE id = ?", [drill])
+    assert [p.outcome for p in push(site, any_store, check=journal_problem)] == ["imported"]
+    site.close()

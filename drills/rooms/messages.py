@@ -10,14 +10,13 @@ hex fields, lines of at most ``MAX_HELLO_LINE`` bytes; nothing else is taken bef
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from drills.port.clock import ClockState
 from drills.port.text import MAX_NAME, name_problem, unsafe_characters
-from engine.fields import MAX_NUMBER
+from engine.fields import playable
 from engine.params import hidden_characters
 
 MAX_LINE = 1 << 20  # a request larger than this is refused, not buffered
@@ -217,7 +216,7 @@ def _params(params: Any) -> dict[str, Any]:
                     f"({', '.join(hidden)}): type plain text"
                 )
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            if not playable(value):
                 raise ProtocolError(f"parameter {name!r} must be a finite number within ±10^15")
         elif value is not None and not isinstance(value, bool):
             raise ProtocolError(f"parameter {name!r} must be text, a number, true or false")

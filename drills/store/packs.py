@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drills.port.labels import CAPACITIES
-from drills.port.text import name_problem, site_problem
+from drills.port.text import name_problem
 from drills.store.database import (
     DRILL_TABLES,
     DrillBusy,
@@ -312,8 +312,10 @@ def _drill_row_problems(drill: dict[str, Any]) -> list[str]:
         if drill.get(column) not in allowed:
             shown = str(drill.get(column))[:64]
             problems.append(f"its {column} {shown!r} is not one of {', '.join(allowed)}")
+    # a drill from before sites has none; a recorded one is shown in every list (its
+    # spelling is held at creation, ``site_problem``: a record keeps what it holds)
     site = drill.get("site")
-    problem = site_problem(site) if isinstance(site, str) else "it names no site"
+    problem = None if site is None else name_problem(str(site))
     if problem:
         problems.append(f"its site: {problem}")
     return problems
